@@ -1,0 +1,152 @@
+"""Validation rules for import files, declared as data.
+
+Each :class:`Check` is an SQL condition over the staged table (``typed``) that is
+true on a bad row. All checks are counted in one pass, so a rejected file gets
+every problem at once, with the first few rows of each kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxlens.schema import RESPONSE_KINDS, SCORE_RANGES, Column, Table
+from cxlens.warehouse.staging import quote_ident as q
+
+RAW_PREFIX = "__raw_"
+ROW = "__row"
+
+TYPE_WORDS = {
+    "timestamp": "a date and time",
+    "date": "a date",
+    "float": "a number",
+    "integer": "a whole number",
+    "boolean": "true/false (also 1/0, yes/no)",
+}
+
+TRUE_WORDS = ("1", "true", "t", "yes", "y")
+FALSE_WORDS = ("0", "false", "f", "no", "n")
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str
+    column: str
+    condition: str
+    message: str
+    #: SQL giving the offending value shown in the message
+    value: str
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    timezone: str = "UTC"
+    date_format: str | None = None
+    decimal_comma: bool = False
+
+
+def raw(name: str) -> str:
+    return q(RAW_PREFIX + name)
+
+
+def cleaned(expr: str) -> str:
+    return f"NULLIF(TRIM({expr}), '')"
+
+
+def typed_expr(col: Column, source: str, opts: ParseOptions) -> str:
+    """SQL turning the text ``source`` into the column's logical type (NULL when it does not parse)."""
+    v = cleaned(source)
+    if col.type == "string":
+        return v
+    if col.type in ("float", "integer"):
+        num = f"REPLACE({v}, ',', '.')" if opts.decimal_comma else v
+        d = f"TRY_CAST({num} AS DOUBLE)"
+        if col.type == "float":
+            return f"CASE WHEN isfinite({d}) THEN {d} END"
+        return f"CASE WHEN {d} = floor({d}) AND abs({d}) < 9e18 THEN CAST({d} AS BIGINT) END"
+    if col.type == "boolean":
+        t = ", ".join(f"'{w}'" for w in TRUE_WORDS)
+        f = ", ".join(f"'{w}'" for w in FALSE_WORDS)
+        return f"CASE WHEN lower({v}) IN ({t}) THEN TRUE WHEN lower({v}) IN ({f}) THEN FALSE END"
+    tz = opts.timezone.replace("'", "''")
+    if col.type == "date":
+        if opts.date_format:
+            fmt = opts.date_format.replace("'", "''")
+            return f"CAST(try_strptime({v}, '{fmt}') AS DATE)"
+        return f"TRY_CAST({v} AS DATE)"
+    # timestamp: text with an offset (Z, +02:00) is exact; text without one is local
+    # time in the import's time zone.
+    if opts.date_format:
+        fmt = opts.date_format.replace("'", "''")
+        if "%z" in opts.date_format or "%Z" in opts.date_format:
+            return f"CAST(try_strptime({v}, '{fmt}') AS TIMESTAMPTZ)"
+        return f"timezone('{tz}', CAST(try_strptime({v}, '{fmt}') AS TIMESTAMP))"
+    has_offset = rf"regexp_matches({v}, '(Z|z|[+-]\d\d(:?\d\d)?)$')"
+    return (
+        f"CASE WHEN {has_offset} THEN TRY_CAST({v} AS TIMESTAMPTZ) "
+        f"ELSE timezone('{tz}', TRY_CAST({v} AS TIMESTAMP)) END"
+    )
+
+
+def checks_for(
+    table: Table, present: set[str], currency: str, rates: dict[str, float]
+) -> list[Check]:
+    """Every rule that applies to a file of ``table`` holding the columns ``present``."""
+    checks: list[Check] = []
+    for col in table.columns:
+        if col.name not in present:
+            continue
+        c, r = q(col.name), raw(col.name)
+        if col.type != "string":
+            hint = TYPE_WORDS[col.type]
+            if col.type in ("timestamp", "date"):
+                hint += " (for example 2026-03-31 14:05; set --date-format for other layouts)"
+            checks.append(
+                Check("values that do not parse", col.name, f"{r} IS NOT NULL AND TRIM({r}) <> '' AND {c} IS NULL", f"is not {hint}", r)
+            )
+        if col.required:
+            checks.append(
+                Check("missing required values", col.name, f"{c} IS NULL AND ({r} IS NULL OR TRIM({r}) = '')", "is empty, but every row needs it", r)
+            )
+        if col.minimum is not None:
+            checks.append(
+                Check("values out of range", col.name, f"{c} < {col.minimum}", f"must be at least {col.minimum:g}", r)
+            )
+    if table.name == "responses" and "kind" in present:
+        kinds = ", ".join(f"'{k}'" for k in RESPONSE_KINDS)
+        checks.append(
+            Check("unknown response kinds", "kind", f"kind IS NOT NULL AND kind NOT IN ({kinds})", f"must be one of {', '.join(RESPONSE_KINDS)}", raw("kind"))
+        )
+        if "score" in present:
+            for kind, (lo, hi) in SCORE_RANGES.items():
+                checks.append(
+                    Check(
+                        "scores out of range",
+                        "score",
+                        f"kind = '{kind}' AND score IS NOT NULL AND (score < {lo} OR score > {hi} OR score <> floor(score))",
+                        f"a {kind.upper()} score must be a whole number from {lo} to {hi}",
+                        raw("score"),
+                    )
+                )
+            scored = ", ".join(f"'{k}'" for k in SCORE_RANGES)
+            checks.append(
+                Check("missing scores", "score", f"kind IN ({scored}) AND score IS NULL AND ({raw('score')} IS NULL OR TRIM({raw('score')}) = '')", "is empty; NPS, CSAT and CES answers need a score", raw("kind"))
+            )
+    if table.name == "tickets":
+        for later in ("first_response_at", "resolved_at"):
+            if later in present and "opened_at" in present:
+                checks.append(
+                    Check("times out of order", later, f"{q(later)} < opened_at", "is before opened_at", raw(later))
+                )
+    if "currency" in present:
+        allowed = ", ".join(f"'{c}'" for c in [currency, *rates])
+        checks.append(
+            Check(
+                "foreign currencies",
+                "currency",
+                f"currency IS NOT NULL AND currency NOT IN ({allowed})",
+                f"differs from the workspace currency {currency}; convert it with --rate CODE=RATE "
+                f"(1 CODE = RATE {currency})",
+                raw("currency"),
+            )
+        )
+    return checks

@@ -1,0 +1,120 @@
+"""A workspace: settings, the canonical tables and what is computed from them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cxlens.config import Config, load_config
+from cxlens.ingest import ImportOptions, ImportResult, import_file
+from cxlens.schema import TABLE_NAMES, get_table
+from cxlens.warehouse import Warehouse
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from cxlens.warehouse.staging import ProgressCallback
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    name: str
+    rows: int
+    first: Any
+    last: Any
+    columns: tuple[str, ...]
+    imported: bool
+
+
+class Workspace:
+    """Open with :func:`cxlens.open`.
+
+    >>> ws = cxlens.open("my-workspace")        # doctest: +SKIP
+    >>> ws.table("orders").amount.sum().execute()  # doctest: +SKIP
+    """
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.root = config.root
+        self.warehouse = Warehouse.from_config(config)
+
+    def __repr__(self) -> str:
+        return f"<cxlens workspace {str(self.root)!r} ({self.config.warehouse_url})>"
+
+    def table(self, name: str) -> ir.Table:
+        """The canonical table ``name`` as an Ibis table."""
+        return self.warehouse.table(name)
+
+    def import_file(
+        self,
+        table: str,
+        path: str | os.PathLike[str],
+        *,
+        mapping: dict[str, str] | None = None,
+        timezone: str | None = None,
+        date_format: str | None = None,
+        encoding: str = "auto",
+        delimiter: str | None = None,
+        decimal_comma: bool = False,
+        rates: dict[str, float] | None = None,
+        strict: bool = False,
+        fmt: str | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> ImportResult:
+        """Validate a CSV, Parquet or JSON Lines file and merge it into ``table`` by key.
+
+        Raises :class:`cxlens.errors.ImportRejected` (listing every problem) if the file
+        is not valid; the table is then left exactly as it was.
+        """
+        options = ImportOptions(
+            mapping=dict(mapping or {}),
+            timezone=timezone or self.config.timezone,
+            date_format=date_format,
+            encoding=encoding,
+            delimiter=delimiter,
+            decimal_comma=decimal_comma,
+            rates={k.upper(): float(v) for k, v in (rates or {}).items()},
+            strict=strict,
+        )
+        return import_file(
+            self.warehouse,
+            table,
+            Path(path),
+            currency=self.config.currency,
+            options=options,
+            fmt=fmt,
+            progress=progress,
+        )
+
+    def tables(self) -> list[TableInfo]:
+        """Row counts, date ranges and columns of every canonical table."""
+        infos = []
+        for name in TABLE_NAMES:
+            spec = get_table(name)
+            t = self.table(name)
+            imported = self.warehouse.exists(name)
+            if imported and spec.time_column:
+                tc = t[spec.time_column]
+                stats = t.aggregate(rows=t.count(), first=tc.min(), last=tc.max()).execute()
+                rows, first, last = int(stats["rows"][0]), stats["first"][0], stats["last"][0]
+            else:
+                rows = int(t.count().execute()) if imported else 0
+                first = last = None
+            infos.append(TableInfo(name, rows, first, last, tuple(t.columns), imported))
+        return infos
+
+    def close(self) -> None:
+        self.warehouse.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_workspace(path: str | os.PathLike[str] | None = None) -> Workspace:
+    """Open the workspace at ``path`` (default: $CXLENS_WORKSPACE, else the current folder)."""
+    return Workspace(load_config(path))
