@@ -12,6 +12,6 @@ from cxlens.workspace import Workspace, open_workspace
 
 __version__ = "0.1.0"
 
-open = open_workspace  # noqa: A001 - the public name users expect: cxlens.open(path)
+open = open_workspace
 
 __all__ = ["Workspace", "__version__", "init", "open"]

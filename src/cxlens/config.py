@@ -139,7 +139,9 @@ def render_config(values: dict[str, dict[str, Any]]) -> str:
             lines.append(f"# {s.help}")
             lines.append(f"{s.name} = {_toml_value(value)}")
         extra = {
-            k: v for k, v in values.get(section, {}).items() if not any(s.section == section and s.name == k for s in SETTINGS)
+            k: v
+            for k, v in values.get(section, {}).items()
+            if not any(s.section == section and s.name == k for s in SETTINGS)
         }
         for k, v in extra.items():
             lines.append(f"{k} = {_toml_value(v)}")
@@ -189,7 +191,9 @@ def _check_timezone(tz: str) -> None:
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise CxlensError(f"Unknown time zone '{tz}'; use an IANA name such as Europe/Tallinn.") from None
+        raise CxlensError(
+            f"Unknown time zone '{tz}'; use an IANA name such as Europe/Tallinn."
+        ) from None
 
 
 def find_workspace(directory: str | os.PathLike[str] | None = None) -> Path:

@@ -65,7 +65,9 @@ class Table:
         return None
 
 
-def _c(name: str, type_: str, required: bool = False, description: str = "", **kw: object) -> Column:
+def _c(
+    name: str, type_: str, required: bool = False, description: str = "", **kw: object
+) -> Column:
     return Column(name, type_, required, description, **kw)  # type: ignore[arg-type]
 
 
@@ -82,11 +84,27 @@ TABLES: dict[str, Table] = {
                 _c("customer_id", "string", True, "Stable customer identifier."),
                 _c("created_at", "timestamp", True, "When the customer was acquired."),
                 _c("country", "string", description="ISO 3166 country code."),
-                _c("language", "string", description="Preferred language (en, et, bg, de, hr, fi, ...)."),
+                _c(
+                    "language",
+                    "string",
+                    description="Preferred language (en, et, bg, de, hr, fi, ...).",
+                ),
                 _c("email", "string", description="E-mail address.", pii=True),
-                _c("consent", "boolean", description="Consent to be contacted (surveys, audiences)."),
-                _c("ended_at", "timestamp", description="End of the contract, for contractual customers."),
-                _c("acquisition_channel", "string", description="Channel the customer was acquired through."),
+                _c(
+                    "consent",
+                    "boolean",
+                    description="Consent to be contacted (surveys, audiences).",
+                ),
+                _c(
+                    "ended_at",
+                    "timestamp",
+                    description="End of the contract, for contractual customers.",
+                ),
+                _c(
+                    "acquisition_channel",
+                    "string",
+                    description="Channel the customer was acquired through.",
+                ),
             ),
         ),
         Table(
@@ -98,9 +116,18 @@ TABLES: dict[str, Table] = {
                 _c("event_id", "string", True),
                 _c("customer_id", "string", True),
                 _c("ts", "timestamp", True),
-                _c("touchpoint", "string", True, "Where it happened (ad, website, app, store, support, ...)."),
+                _c(
+                    "touchpoint",
+                    "string",
+                    True,
+                    "Where it happened (ad, website, app, store, support, ...).",
+                ),
                 _c("channel", "string", description="Marketing or service channel."),
-                _c("stage", "string", description="Journey stage (awareness, consideration, purchase, service, loyalty)."),
+                _c(
+                    "stage",
+                    "string",
+                    description="Journey stage (awareness, consideration, purchase, service, loyalty).",
+                ),
                 _c("campaign", "string"),
                 _c("session_id", "string"),
             ),
@@ -115,7 +142,11 @@ TABLES: dict[str, Table] = {
                 _c("customer_id", "string", True),
                 _c("ts", "timestamp", True),
                 _c("amount", "float", True, "Order value in the workspace currency."),
-                _c("currency", "string", description="ISO 4217 code; must match the workspace currency."),
+                _c(
+                    "currency",
+                    "string",
+                    description="ISO 4217 code; must match the workspace currency.",
+                ),
                 _c("channel", "string"),
             ),
         ),
@@ -132,7 +163,12 @@ TABLES: dict[str, Table] = {
                 _c("resolved_at", "timestamp"),
                 _c("channel", "string"),
                 _c("category", "string"),
-                _c("contacts", "integer", description="Contacts needed until resolved (1 = first-contact resolution).", minimum=0),
+                _c(
+                    "contacts",
+                    "integer",
+                    description="Contacts needed until resolved (1 = first-contact resolution).",
+                    minimum=0,
+                ),
                 _c("reopened", "boolean"),
             ),
         ),

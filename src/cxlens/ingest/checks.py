@@ -5,12 +5,15 @@ true on a bad row. All checks are counted in one pass, so a rejected file gets
 every problem at once, with the first few rows of each kind.
 """
 
+# SQL here is built from quoted identifiers (quote_ident) and escaped literals only.
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from cxlens.schema import RESPONSE_KINDS, SCORE_RANGES, Column, Table
 from cxlens.warehouse.staging import quote_ident as q
+from cxlens.warehouse.staging import quote_literal
 
 RAW_PREFIX = "__raw_"
 ROW = "__row"
@@ -101,20 +104,44 @@ def checks_for(
             if col.type in ("timestamp", "date"):
                 hint += " (for example 2026-03-31 14:05; set --date-format for other layouts)"
             checks.append(
-                Check("values that do not parse", col.name, f"{r} IS NOT NULL AND TRIM({r}) <> '' AND {c} IS NULL", f"is not {hint}", r)
+                Check(
+                    "values that do not parse",
+                    col.name,
+                    f"{r} IS NOT NULL AND TRIM({r}) <> '' AND {c} IS NULL",
+                    f"is not {hint}",
+                    r,
+                )
             )
         if col.required:
             checks.append(
-                Check("missing required values", col.name, f"{c} IS NULL AND ({r} IS NULL OR TRIM({r}) = '')", "is empty, but every row needs it", r)
+                Check(
+                    "missing required values",
+                    col.name,
+                    f"{c} IS NULL AND ({r} IS NULL OR TRIM({r}) = '')",
+                    "is empty, but every row needs it",
+                    r,
+                )
             )
         if col.minimum is not None:
             checks.append(
-                Check("values out of range", col.name, f"{c} < {col.minimum}", f"must be at least {col.minimum:g}", r)
+                Check(
+                    "values out of range",
+                    col.name,
+                    f"{c} < {col.minimum}",
+                    f"must be at least {col.minimum:g}",
+                    r,
+                )
             )
     if table.name == "responses" and "kind" in present:
         kinds = ", ".join(f"'{k}'" for k in RESPONSE_KINDS)
         checks.append(
-            Check("unknown response kinds", "kind", f"kind IS NOT NULL AND kind NOT IN ({kinds})", f"must be one of {', '.join(RESPONSE_KINDS)}", raw("kind"))
+            Check(
+                "unknown response kinds",
+                "kind",
+                f"kind IS NOT NULL AND kind NOT IN ({kinds})",
+                f"must be one of {', '.join(RESPONSE_KINDS)}",
+                raw("kind"),
+            )
         )
         if "score" in present:
             for kind, (lo, hi) in SCORE_RANGES.items():
@@ -129,16 +156,28 @@ def checks_for(
                 )
             scored = ", ".join(f"'{k}'" for k in SCORE_RANGES)
             checks.append(
-                Check("missing scores", "score", f"kind IN ({scored}) AND score IS NULL AND ({raw('score')} IS NULL OR TRIM({raw('score')}) = '')", "is empty; NPS, CSAT and CES answers need a score", raw("kind"))
+                Check(
+                    "missing scores",
+                    "score",
+                    f"kind IN ({scored}) AND score IS NULL AND ({raw('score')} IS NULL OR TRIM({raw('score')}) = '')",
+                    "is empty; NPS, CSAT and CES answers need a score",
+                    raw("kind"),
+                )
             )
     if table.name == "tickets":
         for later in ("first_response_at", "resolved_at"):
             if later in present and "opened_at" in present:
                 checks.append(
-                    Check("times out of order", later, f"{q(later)} < opened_at", "is before opened_at", raw(later))
+                    Check(
+                        "times out of order",
+                        later,
+                        f"{q(later)} < opened_at",
+                        "is before opened_at",
+                        raw(later),
+                    )
                 )
     if "currency" in present:
-        allowed = ", ".join(f"'{c}'" for c in [currency, *rates])
+        allowed = ", ".join(quote_literal(c) for c in [currency, *rates])
         checks.append(
             Check(
                 "foreign currencies",

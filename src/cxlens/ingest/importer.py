@@ -7,6 +7,10 @@ single atomic rename. A rejected file, an error or a killed process leaves the
 table exactly as it was.
 """
 
+# SQL here is built from quoted identifiers (quote_ident) and escaped literals only;
+# values from files never enter SQL text.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 import codecs
@@ -24,6 +28,7 @@ from cxlens.warehouse.staging import (
     StagingError,
     copy_to_parquet_sql,
     parquet_sql,
+    quote_literal,
     source_sql,
 )
 from cxlens.warehouse.staging import quote_ident as q
@@ -38,7 +43,15 @@ FORMATS = {
     ".ndjson": "jsonl",
     ".json": "jsonl",
 }
-ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8", "latin-1": "latin-1", "latin1": "latin-1", "iso-8859-1": "latin-1", "utf-16": "utf-16"}
+ENCODINGS = {
+    "utf-8": "utf-8",
+    "utf8": "utf-8",
+    "utf-8-sig": "utf-8",
+    "latin-1": "latin-1",
+    "latin1": "latin-1",
+    "iso-8859-1": "latin-1",
+    "utf-16": "utf-16",
+}
 SQL_TYPES = {
     "string": "VARCHAR",
     "timestamp": "TIMESTAMPTZ",
@@ -122,6 +135,40 @@ def detect_encoding(path: Path, requested: str) -> str:
     return "utf-8"
 
 
+def detect_delimiter(path: Path, encoding: str) -> str:
+    """The field separator of a CSV file, judged by its header line."""
+    if path.suffix.lower() == ".tsv":
+        return "\t"
+    if path.suffix.lower() in (".gz", ".zst"):
+        return ","
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        header = f.readline()
+    counts = {d: header.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def first_ragged_line(path: Path, encoding: str, delimiter: str) -> tuple[int, int, int] | None:
+    """(line number, fields, header fields) of the first row whose width differs from the header."""
+    import csv
+
+    if path.suffix.lower() in (".gz", ".zst"):
+        return None
+    with open(path, encoding=encoding, errors="replace", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except (StopIteration, csv.Error):
+            return None
+        try:
+            for row in reader:
+                if row and len(row) != len(header):
+                    return reader.line_num, len(row), len(header)
+        except csv.Error:
+            return reader.line_num, -1, len(header)
+    return None
+
+
 def normalise_name(name: str) -> str:
     return re.sub(r"\s+", "_", name.strip().lstrip("\ufeff")).lower()
 
@@ -157,7 +204,9 @@ class Importer:
         fmt = detect_format(self.path, self.fmt_requested)
         encoding = detect_encoding(self.path, self.options.encoding) if fmt == "csv" else "utf-8"
         if encoding == "latin-1" and self.options.encoding == "auto":
-            self.result.warnings.append(f"{self.path} is not UTF-8; read it as Latin-1 (ISO-8859-1).")
+            self.result.warnings.append(
+                f"{self.path} is not UTF-8; read it as Latin-1 (ISO-8859-1)."
+            )
         with self.warehouse.write_lock(on_wait=self._say_waiting):
             stage_path = self.warehouse.data_dir / f"{TMP_PREFIX}stage-{self.spec.name}.duckdb"
             with StagingDB(stage_path) as db:
@@ -182,8 +231,14 @@ class Importer:
             raise CxlensError(f"{self.path} is empty (0 bytes); nothing to import.")
 
     def _stage(self, db: StagingDB, fmt: str, encoding: str) -> None:
+        if fmt == "csv" and not self.options.delimiter:
+            self.delimiter = detect_delimiter(self.path, encoding)
+        else:
+            self.delimiter = self.options.delimiter or ","
         try:
-            db.execute(f"CREATE VIEW src AS SELECT * FROM {source_sql(self.path, fmt, encoding, self.options.delimiter)}")
+            db.execute(
+                f"CREATE VIEW src AS SELECT * FROM {source_sql(self.path, fmt, encoding, self.delimiter)}"
+            )
             source_columns = [name for name, _ in db.columns("src")]
         except StagingError as exc:
             raise self._read_error(exc, fmt, encoding) from None
@@ -217,7 +272,11 @@ class Importer:
                 )
             raise ImportRejected(self.report)
         try:
-            db.run(f"CREATE TABLE typed AS SELECT {', '.join(select)} FROM src", "reading", self.progress)
+            db.run(
+                f"CREATE TABLE typed AS SELECT {', '.join(select)} FROM src",
+                "reading",
+                self.progress,
+            )
         except StagingError as exc:
             raise self._read_error(exc, fmt, encoding) from None
         self.result.rows = int(db.fetchone("SELECT count(*) FROM typed")[0])
@@ -225,7 +284,9 @@ class Importer:
             raise CxlensError(f"{self.path} has a header but no rows; nothing to import.")
 
     def _parse_options(self) -> ParseOptions:
-        return ParseOptions(self.options.timezone, self.options.date_format, self.options.decimal_comma)
+        return ParseOptions(
+            self.options.timezone, self.options.date_format, self.options.decimal_comma
+        )
 
     def _resolve_mapping(self, source_columns: list[str]) -> dict[str, str]:
         """source column -> target column name."""
@@ -269,13 +330,24 @@ class Importer:
             )
         line = re.search(r"Line: (\d+)", text)
         where = f", line {line.group(1)}" if line else ""
+        if fmt == "csv":
+            ragged = first_ragged_line(self.path, encoding, self.delimiter)
+            if ragged is not None:
+                number, fields, expected = ragged
+                return CxlensError(
+                    f"{self.path}, line {number}: cannot read this CSV file: the line has {fields} "
+                    f"field(s) but the header has {expected} (separator {self.delimiter!r}; "
+                    "set another with --delimiter, and check the quoting)."
+                )
         return CxlensError(f"{self.path}{where}: cannot read this {fmt.upper()} file: {first}")
 
     def _validate(self, db: StagingDB) -> None:
         checks = checks_for(self.spec, self.present, self.currency, self.options.rates)
         if checks:
             counts = db.fetchone(
-                "SELECT " + ", ".join(f"count(*) FILTER (WHERE {c.condition})" for c in checks) + " FROM typed"
+                "SELECT "
+                + ", ".join(f"count(*) FILTER (WHERE {c.condition})" for c in checks)
+                + " FROM typed"
             )
             for check, count in zip(checks, counts, strict=True):
                 if count:
@@ -288,7 +360,9 @@ class Importer:
             f"ORDER BY {ROW} LIMIT {self.report.limit}"
         )
         for row, value in rows:
-            self.report.add(Problem(check.kind, check.message, row=int(row), column=check.column, value=value))
+            self.report.add(
+                Problem(check.kind, check.message, row=int(row), column=check.column, value=value)
+            )
         self.report.add_count(check.kind, count - len(rows))
 
     def _check_duplicates(self, db: StagingDB) -> None:
@@ -347,11 +421,19 @@ class Importer:
             )
             for row, value in rows:
                 self.report.add(
-                    Problem("unknown customers", "is not in the customers table (--strict)", row=int(row), column="customer_id", value=value)
+                    Problem(
+                        "unknown customers",
+                        "is not in the customers table (--strict)",
+                        row=int(row),
+                        column="customer_id",
+                        value=value,
+                    )
                 )
             self.report.add_count("unknown customers", int(unresolved) - len(rows))
         else:
-            self.result.warnings.append(message + "; import customers first, or use --strict to reject such files.")
+            self.result.warnings.append(
+                message + "; import customers first, or use --strict to reject such files."
+            )
 
     # -- merge ---------------------------------------------------------------------
 
@@ -364,11 +446,18 @@ class Importer:
                 parts.append(f"CAST(NULL AS {sql_type}) AS {q(col.name)}")
                 continue
             expr = q(col.name)
-            if col.name in ("amount", "spend", "conversion_value") and self.options.rates and "currency" in self.present:
-                cases = " ".join(f"WHEN currency = '{c}' THEN {expr} * {float(r)!r}" for c, r in self.options.rates.items())
+            if (
+                col.name in ("amount", "spend", "conversion_value")
+                and self.options.rates
+                and "currency" in self.present
+            ):
+                cases = " ".join(
+                    f"WHEN currency = {quote_literal(c)} THEN {expr} * {float(r)!r}"
+                    for c, r in self.options.rates.items()
+                )
                 expr = f"CASE {cases} ELSE {expr} END"
             if col.name == "currency":
-                expr = f"CASE WHEN currency IS NULL THEN NULL ELSE '{self.currency}' END"
+                expr = f"CASE WHEN currency IS NULL THEN NULL ELSE {quote_literal(self.currency)} END"
             parts.append(f"CAST({expr} AS {sql_type}) AS {q(col.name)}")
         for extra in self.extras:
             parts.append(f"{self._extra_type_expr(db, extra)} AS {q(extra)}")
@@ -382,11 +471,17 @@ class Importer:
             f"count(*) FILTER (WHERE TRY_CAST({c} AS DOUBLE) = floor(TRY_CAST({c} AS DOUBLE))) FROM typed"
         )
         if non_null and numeric == non_null:
-            return f"TRY_CAST({c} AS BIGINT)" if integral == non_null else f"TRY_CAST({c} AS DOUBLE)"
+            return (
+                f"TRY_CAST({c} AS BIGINT)" if integral == non_null else f"TRY_CAST({c} AS DOUBLE)"
+            )
         return c
 
     def _merge(self, db: StagingDB) -> None:
-        db.run(f"CREATE TABLE incoming AS SELECT {self._final_select(db)} FROM typed", "checking", self.progress)
+        db.run(
+            f"CREATE TABLE incoming AS SELECT {self._final_select(db)} FROM typed",
+            "checking",
+            self.progress,
+        )
         target = self.warehouse.path(self.spec.name)
         new_cols = dict(db.columns("incoming"))
         key_match = " AND ".join(f"n.{q(k)} IS NOT DISTINCT FROM o.{q(k)}" for k in self.spec.key)
@@ -405,10 +500,15 @@ class Importer:
                     return f"CAST({expr} AS VARCHAR)"
                 return expr
 
-            same = " AND ".join(
-                f"{common(c, 'n')} IS NOT DISTINCT FROM {common(c, 'o')}" if c in old_cols else f"n.{q(c)} IS NULL"
-                for c in present_new
-            ) or "TRUE"
+            same = (
+                " AND ".join(
+                    f"{common(c, 'n')} IS NOT DISTINCT FROM {common(c, 'o')}"
+                    if c in old_cols
+                    else f"n.{q(c)} IS NULL"
+                    for c in present_new
+                )
+                or "TRUE"
+            )
             matched, unchanged = db.fetchone(
                 f"SELECT count(*), count(*) FILTER (WHERE {same}) FROM incoming n JOIN current o ON {key_match}"
             )
@@ -422,11 +522,19 @@ class Importer:
                 if c in present_new:
                     picked.append(f"{common(c, 'n')} AS {q(c)}")
                 elif c in new_cols:  # canonical column absent from this file: keep the old value
-                    picked.append(f"COALESCE(o.{q(c)}, n.{q(c)}) AS {q(c)}" if c in old_cols else f"n.{q(c)} AS {q(c)}")
+                    picked.append(
+                        f"COALESCE(o.{q(c)}, n.{q(c)}) AS {q(c)}"
+                        if c in old_cols
+                        else f"n.{q(c)} AS {q(c)}"
+                    )
                 else:
                     picked.append(f"o.{q(c)} AS {q(c)}")
             kept = ", ".join(
-                (f"{common(c, 'o')} AS {q(c)}" if c in old_cols else f"CAST(NULL AS {new_cols[c]}) AS {q(c)}")
+                (
+                    f"{common(c, 'o')} AS {q(c)}"
+                    if c in old_cols
+                    else f"CAST(NULL AS {new_cols[c]}) AS {q(c)}"
+                )
                 for c in all_cols
             )
             result_sql = (
@@ -457,7 +565,9 @@ def import_file(
     progress: ProgressCallback | None = None,
 ) -> ImportResult:
     """Validate ``path`` and merge it into ``table``; raises :class:`ImportRejected` on bad input."""
-    return Importer(warehouse, table, path, currency=currency, options=options, fmt=fmt, progress=progress).run()
+    return Importer(
+        warehouse, table, path, currency=currency, options=options, fmt=fmt, progress=progress
+    ).run()
 
 
 __all__ = ["RAW_PREFIX", "ImportOptions", "ImportResult", "import_file"]

@@ -18,12 +18,13 @@ behind an Ibis connection.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,9 @@ class TableFile:
 class Warehouse:
     """The canonical tables of one workspace, read through an Ibis backend."""
 
-    def __init__(self, data_dir: Path, url: str = "duckdb://", options: dict[str, Any] | None = None):
+    def __init__(
+        self, data_dir: Path, url: str = "duckdb://", options: dict[str, Any] | None = None
+    ):
         self.data_dir = Path(data_dir)
         self.url = url
         self.options = dict(options or {})
@@ -114,10 +117,8 @@ class Warehouse:
 
     def _remove_stale_temp_files(self) -> None:
         for p in self.data_dir.glob(f"{TMP_PREFIX}*"):
-            try:
+            with suppress(OSError):
                 p.unlink()
-            except OSError:
-                pass
 
     def temp_path(self, table: str) -> Path:
         """A fresh path in the data folder to build a new version of ``table`` in."""
@@ -167,9 +168,7 @@ class Warehouse:
 
     def close(self) -> None:
         if self._backend is not None:
-            try:
+            with contextlib.suppress(Exception):  # best effort: the process may be exiting
                 self._backend.disconnect()
-            except Exception:  # pragma: no cover - best effort
-                pass
             self._backend = None
             self._registered.clear()

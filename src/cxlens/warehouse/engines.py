@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 #: logical column type -> Ibis data type
 IBIS_TYPES = {
     "string": "string",
-    "timestamp": "timestamp('UTC')",
+    "timestamp": "timestamp('UTC', 6)",
     "date": "date",
     "float": "float64",
     "integer": "int64",
@@ -80,7 +80,6 @@ def connect_spark(url: str, options: dict[str, Any]) -> BaseBackend:
 def empty_table(spec: Table) -> ir.Table:
     """An empty in-memory table with the canonical columns of ``spec``."""
     import ibis
-
     import pyarrow as pa
 
     schema = ibis.schema({c.name: IBIS_TYPES[c.type] for c in spec.columns})

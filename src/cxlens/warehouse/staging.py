@@ -8,6 +8,7 @@ written out as a new Parquet file, which the warehouse then swaps in atomically.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -106,10 +107,8 @@ class StagingDB:
             self.con.close()
         finally:
             for p in (self.path, self.path.with_suffix(self.path.suffix + ".wal")):
-                try:
+                with contextlib.suppress(FileNotFoundError):
                     p.unlink()
-                except FileNotFoundError:
-                    pass
             spill = self.path.with_suffix(".spill")
             if spill.is_dir():
                 for f in spill.iterdir():
@@ -127,7 +126,14 @@ def source_sql(path: Path, fmt: str, encoding: str = "utf-8", delimiter: str | N
     """A DuckDB table function call reading ``path`` with every column as text."""
     lit = quote_literal(str(path))
     if fmt == "csv":
-        opts = ["all_varchar = true", "header = true", "sample_size = 20480"]
+        # skip = 0 and strict mode: the sniffer must never drop rows to make a file fit
+        opts = [
+            "all_varchar = true",
+            "header = true",
+            "skip = 0",
+            "strict_mode = true",
+            "sample_size = 20480",
+        ]
         if encoding != "utf-8":
             opts.append(f"encoding = {quote_literal(encoding)}")
         if delimiter:

@@ -1,0 +1,57 @@
+"""The ``cxlens`` command line: a thin face over the library.
+
+Each concern registers its commands from its own module (``register(app)``).
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+import typer
+
+from cxlens.cli.common import console, fail
+from cxlens.errors import CxlensError
+
+app = typer.Typer(
+    name="cxlens",
+    help="Customer-experience measurement: feedback, journeys, CX and marketing metrics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+#: modules that add commands; each has ``register(app)``
+COMMAND_MODULES = ("cxlens.cli.data", "cxlens.cli.metrics")
+
+for _name in COMMAND_MODULES:
+    try:
+        _module = import_module(_name)
+    except ModuleNotFoundError as exc:  # a concern not installed in this build
+        if exc.name != _name:
+            raise
+        continue
+    _module.register(app)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", help="Show the version and exit.", is_eager=True
+    ),
+) -> None:
+    if version:
+        from cxlens import __version__
+
+        console.print(f"cxlens {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning user errors into one clear message and exit code 1."""
+    try:
+        app(standalone_mode=True)
+    except CxlensError as exc:  # pragma: no cover - app() already handles these
+        fail(str(exc))
+    sys.exit(0)

@@ -1,0 +1,62 @@
+"""Shared pieces of the command line: the workspace option, output, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from cxlens.config import ENV_WORKSPACE
+from cxlens.errors import CxlensError
+
+console = Console(highlight=False, soft_wrap=False)
+err_console = Console(stderr=True, highlight=False)
+
+WorkspaceOption = typer.Option(
+    None,
+    "--workspace",
+    "-w",
+    help=f"Workspace folder (default: ${ENV_WORKSPACE}, else the current folder).",
+    show_default=False,
+)
+
+LangOption = typer.Option(
+    None,
+    "--lang",
+    "-l",
+    help="Output language: en, et, bg, de, hr or fi (default: the workspace's).",
+    show_default=False,
+)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    err_console.print("Error: " + message, markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Show :class:`CxlensError` as a message with exit code 1, never a traceback."""
+    try:
+        yield
+    except CxlensError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        err_console.print("Interrupted; nothing was changed by the unfinished step.")
+        raise typer.Exit(130) from None
+
+
+def open_ws(workspace: Path | None) -> Any:
+    import cxlens
+
+    return cxlens.open(workspace if workspace is not None else os.environ.get(ENV_WORKSPACE))
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -1,0 +1,110 @@
+"""The command line, end to end: through Typer's runner and as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from cxlens.cli import app
+
+from conftest import CUSTOMERS_CSV
+
+runner = CliRunner()
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_init_import_tables(tmp_path, write):
+    ws = tmp_path / "ws"
+    result = invoke("init", str(ws), "--currency", "eur", "--timezone", "Europe/Tallinn")
+    assert result.exit_code == 0, result.output
+    assert "Created workspace" in result.output
+    toml = (ws / "cxlens.toml").read_text()
+    assert 'currency = "EUR"' in toml and 'timezone = "Europe/Tallinn"' in toml
+    assert "secret_key" in toml and oct((ws / "cxlens.toml").stat().st_mode)[-3:] == "600"
+
+    result = invoke(
+        "import", "customers", str(write("c.csv", CUSTOMERS_CSV)), "--workspace", str(ws)
+    )
+    assert result.exit_code == 0, result.output
+    assert "customers: 3 added, 0 updated, 0 unchanged" in result.output
+
+    result = invoke("tables", "--json", "-w", str(ws))
+    data = {t["table"]: t for t in json.loads(result.output)}
+    assert data["customers"]["rows"] == 3 and data["orders"]["rows"] == 0
+    assert data["customers"]["first"].startswith("2025-01-02")
+
+
+def test_workspace_from_environment(tmp_path, write):
+    ws = tmp_path / "ws"
+    invoke("init", str(ws))
+    result = invoke("tables", env={"CXLENS_WORKSPACE": str(ws)})
+    assert result.exit_code == 0 and "customers" in result.output
+
+
+def test_rejected_import_exits_non_zero_with_the_problems(tmp_path, write):
+    ws = tmp_path / "ws"
+    invoke("init", str(ws))
+    bad = write("o.csv", "order_id,customer_id,ts,amount\nO1,C1,2025-13-45,abc\n")
+    result = invoke("import", "orders", str(bad), "-w", str(ws))
+    assert result.exit_code == 1
+    assert "rejected" in result.output and "row 1, column 'ts'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_map_rate_and_bad_options(tmp_path, write):
+    ws = tmp_path / "ws"
+    invoke("init", str(ws))
+    path = write("o.csv", "id,customer,created_on,total,currency\nO1,C1,01.02.2025,10,USD\n")
+    args = [
+        "import",
+        "orders",
+        str(path),
+        "-w",
+        str(ws),
+        "--map",
+        "order_id=id",
+        "--map",
+        "customer_id=customer",
+    ]
+    args += ["--map", "ts=created_on", "--map", "amount=total", "--date-format", "%d.%m.%Y"]
+    result = invoke(*args, "--rate", "USD=0.5", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 1
+    result = invoke(*args, "--rate", "USD=zero")
+    assert result.exit_code == 1 and "'zero' is not a number" in result.output
+    result = invoke("import", "orders", str(path), "-w", str(ws), "--map", "nope")
+    assert result.exit_code == 1 and "expected NAME=VALUE" in result.output
+
+
+def test_not_a_workspace(tmp_path):
+    result = invoke("tables", "-w", str(tmp_path))
+    assert result.exit_code == 1
+    assert "is not a cxlens workspace" in result.output and "cxlens init" in result.output
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    invoke("init", str(tmp_path / "ws"))
+    result = invoke("init", str(tmp_path / "ws"))
+    assert result.exit_code == 1 and "already exists" in result.output
+
+
+def test_subprocess_help_and_import(tmp_path, write):
+    ws = tmp_path / "ws"
+    run = [sys.executable, "-m", "cxlens"]
+    out = subprocess.run([*run, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("init", "import", "tables", "demo"):
+        assert command in out
+    subprocess.run([*run, "init", str(ws)], capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [*run, "import", "customer", str(write("c.csv", CUSTOMERS_CSV)), "-w", str(ws)],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 1
+    assert "Unknown table 'customer'" in proc.stderr and "Traceback" not in proc.stderr
