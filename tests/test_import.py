@@ -112,3 +112,35 @@ def test_tables_lists_counts_and_ranges(ws, write):
     assert infos["customers"].first.isoformat().startswith("2025-01-02")
     assert infos["customers"].last.isoformat().startswith("2025-02-01")
     assert infos["orders"].rows == 0 and not infos["orders"].imported
+
+
+def test_update_rows_sets_columns_of_existing_rows_only(ws, write):
+    ws.import_file("customers", write("c.csv", CUSTOMERS_CSV))
+    result = ws.update_rows(
+        "customers", pd.DataFrame({"customer_id": ["C1", "C3"], "tier": ["gold", "silver"]})
+    )
+    assert (result.added, result.updated) == (0, 2)
+    df = ws.table("customers").order_by("customer_id").execute()
+    assert list(df.tier) == ["gold", None, "silver"]
+    assert list(df.country) == ["EE", "DE", "FI"]
+
+
+def test_update_rows_rejects_unknown_keys(ws, write):
+    from cxlens.errors import ImportRejected
+
+    ws.import_file("customers", write("c.csv", CUSTOMERS_CSV))
+    before = snapshot(ws)
+    try:
+        ws.update_rows("customers", pd.DataFrame({"customer_id": ["C1", "C9"], "tier": ["a", "b"]}))
+    except ImportRejected as exc:
+        assert "unknown keys (1)" in str(exc) and "'C9'" in str(exc)
+    else:
+        raise AssertionError("expected a rejection")
+    assert snapshot(ws) == before
+
+
+def test_append_rows(ws):
+    frame = pd.DataFrame(
+        {"customer_id": ["C7"], "created_at": [pd.Timestamp("2025-05-01", tz="UTC")]}
+    )
+    assert ws.append_rows("customers", frame).added == 1

@@ -14,6 +14,7 @@ from cxlens.warehouse import Warehouse
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
+    import pandas as pd
 
     from cxlens.warehouse.staging import ProgressCallback
 
@@ -60,6 +61,7 @@ class Workspace:
         decimal_comma: bool = False,
         rates: dict[str, float] | None = None,
         strict: bool = False,
+        update_only: bool = False,
         fmt: str | None = None,
         progress: ProgressCallback | None = None,
     ) -> ImportResult:
@@ -77,6 +79,7 @@ class Workspace:
             decimal_comma=decimal_comma,
             rates={k.upper(): float(v) for k, v in (rates or {}).items()},
             strict=strict,
+            update_only=update_only,
         )
         return import_file(
             self.warehouse,
@@ -87,6 +90,32 @@ class Workspace:
             fmt=fmt,
             progress=progress,
         )
+
+    def update_rows(self, table: str, frame: pd.DataFrame) -> ImportResult:
+        """Set columns of existing rows, matched by key (for derived values such as sentiment).
+
+        ``frame`` holds the table's key columns and the columns to set (new columns are
+        added to the table). Every key must exist; nothing else changes.
+        """
+        import tempfile
+
+        if frame.empty:
+            return ImportResult(table=table, file="(data frame)")
+        with tempfile.TemporaryDirectory(prefix="cxlens-frame-") as tmp:
+            path = Path(tmp) / f"{table}.parquet"
+            frame.to_parquet(path, index=False)
+            return self.import_file(table, path, update_only=True)
+
+    def append_rows(self, table: str, frame: pd.DataFrame) -> ImportResult:
+        """Validate and merge a data frame into ``table`` (as :meth:`import_file` does for a file)."""
+        import tempfile
+
+        if frame.empty:
+            return ImportResult(table=table, file="(data frame)")
+        with tempfile.TemporaryDirectory(prefix="cxlens-frame-") as tmp:
+            path = Path(tmp) / f"{table}.parquet"
+            frame.to_parquet(path, index=False)
+            return self.import_file(table, path)
 
     def tables(self) -> list[TableInfo]:
         """Row counts, date ranges and columns of every canonical table."""

@@ -91,6 +91,8 @@ class ImportOptions:
     decimal_comma: bool = False
     rates: dict[str, float] = field(default_factory=dict)
     strict: bool = False
+    #: only update rows whose key exists; the file needs the key and the columns to set
+    update_only: bool = False
     problem_limit: int = 5
 
 
@@ -212,7 +214,10 @@ class Importer:
             with StagingDB(stage_path) as db:
                 self._stage(db, fmt, encoding)
                 self._validate(db)
-                self._check_references(db)
+                if self.options.update_only:
+                    self._check_keys_exist(db)
+                else:
+                    self._check_references(db)
                 if self.report:
                     raise ImportRejected(self.report)
                 self._merge(db)
@@ -259,7 +264,8 @@ class Importer:
             else:
                 select.append(f"{cleaned_text(text)} AS {q(target)}")
                 self.extras.append(target)
-        missing = [c for c in self.spec.required if c not in self.present]
+        needed = self.spec.key if self.options.update_only else self.spec.required
+        missing = [c for c in needed if c not in self.present]
         if missing:
             for name in missing:
                 self.report.add(
@@ -356,7 +362,7 @@ class Importer:
 
     def _add_examples(self, db: StagingDB, check: Check, count: int) -> None:
         rows = db.fetchall(
-            f"SELECT {ROW}, CAST({check.value} AS VARCHAR) FROM typed WHERE {check.condition} "
+            f"SELECT {ROW}, CAST({check.value} AS VARCHAR) FROM typed t WHERE {check.condition} "
             f"ORDER BY {ROW} LIMIT {self.report.limit}"
         )
         for row, value in rows:
@@ -393,6 +399,26 @@ class Importer:
                 )
             )
         self.report.add_count("duplicate keys", int(total) - len(dup))
+
+    def _check_keys_exist(self, db: StagingDB) -> None:
+        """For updates: every key of the file must already be in the table."""
+        key_match = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM c.{q(k)}" for k in self.spec.key)
+        if self.warehouse.exists(self.spec.name):
+            current = parquet_sql(self.warehouse.path(self.spec.name))
+            condition = f"NOT EXISTS (SELECT 1 FROM {current} c WHERE {key_match})"
+        else:
+            condition = "TRUE"
+        key = self.spec.key[0]
+        check = Check(
+            "unknown keys",
+            key,
+            condition,
+            f"is not in {self.spec.name}; updates only change existing rows",
+            q(key),
+        )
+        count = int(db.fetchone(f"SELECT count(*) FROM typed t WHERE {condition}")[0])
+        if count:
+            self._add_examples(db, check, count)
 
     def _check_references(self, db: StagingDB) -> None:
         if not self.spec.references_customers or "customer_id" not in self.present:
@@ -457,7 +483,9 @@ class Importer:
                 )
                 expr = f"CASE {cases} ELSE {expr} END"
             if col.name == "currency":
-                expr = f"CASE WHEN currency IS NULL THEN NULL ELSE {quote_literal(self.currency)} END"
+                expr = (
+                    f"CASE WHEN currency IS NULL THEN NULL ELSE {quote_literal(self.currency)} END"
+                )
             parts.append(f"CAST({expr} AS {sql_type}) AS {q(col.name)}")
         for extra in self.extras:
             parts.append(f"{self._extra_type_expr(db, extra)} AS {q(extra)}")
