@@ -108,3 +108,17 @@ def test_subprocess_help_and_import(tmp_path, write):
     )
     assert proc.returncode == 1
     assert "Unknown table 'customer'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_demo_then_tables_shows_six_populated_tables(tmp_path):
+    ws = tmp_path / "demo"
+    result = invoke("demo", str(ws), "--customers", "300", "--seed", "5")
+    assert result.exit_code == 0, result.output
+    assert "Demo workspace ready" in result.output
+    tables = {
+        t["table"]: t["rows"] for t in json.loads(invoke("tables", "--json", "-w", str(ws)).output)
+    }
+    assert len(tables) == 6 and all(rows > 0 for rows in tables.values()), tables
+    again = invoke("demo", str(ws), "--customers", "300")
+    assert again.exit_code == 1 and "--force" in again.output
+    assert invoke("demo", str(ws), "--customers", "300", "--seed", "5", "--force").exit_code == 0

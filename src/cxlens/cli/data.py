@@ -312,7 +312,7 @@ def run_demo(
         f"cxlens kpi cac ctr conversion_rate --by channel{hint}",
         f"cxlens metrics explain nps --lang et{hint}",
     ):
-        console.print(f"  {cmd}", markup=False)
+        console.print(f"  {cmd}", markup=False, soft_wrap=True)
     return directory
 
 
