@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,24 @@ class Workspace:
             path = Path(tmp) / f"{table}.parquet"
             frame.to_parquet(path, index=False)
             return self.import_file(table, path)
+
+    def kpi(
+        self,
+        metrics: list[str] | tuple[str, ...] | str,
+        by: list[str] | tuple[str, ...] | str = (),
+        period: str | None = None,
+        start: str | date | None = None,
+        end: str | date | None = None,
+        where: str | None = None,
+        compare: str | None = None,
+    ) -> pd.DataFrame:
+        """Metrics of the catalog by dimensions and period, with n, 95% intervals and changes.
+
+        >>> ws.kpi(["nps", "csat"], by="country", period="quarter", compare="previous")  # doctest: +SKIP
+        """
+        from cxlens.metrics.engine import kpi
+
+        return kpi(self, metrics, by, period, start, end, where, compare)
 
     def tables(self) -> list[TableInfo]:
         """Row counts, date ranges and columns of every canonical table."""

@@ -28,9 +28,9 @@ def connect(url: str, options: dict[str, Any] | None = None) -> BaseBackend:
     """Open the analytics engine for ``url`` (``duckdb://`` or ``pyspark://...``)."""
     import ibis
 
-    parsed = urlparse(url)
-    scheme = parsed.scheme.lower()
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "duckdb":
+        parsed = urlparse(url)
         con = ibis.duckdb.connect()  # in memory: the tables are Parquet files
         con.raw_sql("SET TimeZone = 'UTC'")
         threads = dict(parse_qsl(parsed.query)).get("threads")
@@ -55,6 +55,10 @@ def connect_spark(url: str, options: dict[str, Any]) -> BaseBackend:
             "The warehouse URL asks for Spark, but PySpark is not installed: "
             "pip install 'cxlens[spark]' (needs Java 17)."
         ) from None
+    import os
+
+    # keep the driver on the loopback interface unless told otherwise
+    os.environ.setdefault("SPARK_LOCAL_IP", str(options.get("driver_host", "127.0.0.1")))
     rest = url.split("://", 1)[1]
     if not rest or rest.startswith("local"):
         master = rest or "local[2]"

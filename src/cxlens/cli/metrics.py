@@ -1,0 +1,202 @@
+"""Commands for the metric catalog and KPIs: metrics list, metrics explain, kpi."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table as RichTable
+
+from cxlens.cli.common import LangOption, WorkspaceOption, console, open_ws, print_json, user_errors
+from cxlens.i18n import check_language, format_value, text
+from cxlens.metrics.catalog import Metric, load_catalog
+
+
+def _metric_json(m: Metric, lang: str) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "name": m.name(lang),
+        "definition": m.definition(lang),
+        "formula": m.formula,
+        "kind": m.kind,
+        "unit": m.unit,
+        "higher_is_better": m.higher_is_better,
+        "interval": m.interval_method,
+        "needs": {t: list(c) for t, c in m.needs.items()},
+    }
+
+
+def _change_cell(row: dict[str, Any], lang: str, currency: str) -> str:
+    change = row.get("change")
+    if change is None or (isinstance(change, float) and math.isnan(change)):
+        return "–"
+    unit = "points" if row["unit"] == "percent" else row["unit"]
+    shown = format_value(abs(change), unit, lang, currency)
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    if row.get("significant"):
+        return f"{'▲' if change > 0 else '▼'} {sign}{shown}"
+    p_value = row.get("p_value")
+    if p_value is None or (isinstance(p_value, float) and math.isnan(p_value)):
+        return f"{sign}{shown} ({text('no_test', lang)})"
+    return f"{sign}{shown} ({text('not_significant', lang)})"
+
+
+def register(app: typer.Typer) -> None:
+    metrics_app = typer.Typer(
+        help="The metric catalog: what each metric means and how it is computed.",
+        no_args_is_help=True,
+    )
+    app.add_typer(metrics_app, name="metrics")
+
+    @metrics_app.command("list")
+    def list_(
+        lang: str | None = LangOption,
+        as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    ) -> None:
+        """List every metric with its id, name and unit."""
+        with user_errors():
+            language = check_language(lang)
+            catalog = load_catalog()
+        if as_json:
+            print_json([_metric_json(m, language) for m in catalog.values()])
+            return
+        out = RichTable(title=text("metrics_title", language))
+        for key in ("id", "name", "unit", "better"):
+            out.add_column(text(key, language))
+        for m in catalog.values():
+            out.add_row(m.id, m.name(language), m.unit, text(m.better, language))
+        console.print(out)
+
+    @metrics_app.command("explain")
+    def explain(
+        metric_id: str = typer.Argument(..., metavar="ID", help="Metric id, e.g. nps."),
+        lang: str | None = LangOption,
+        as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    ) -> None:
+        """Explain one metric: definition, formula, unit, interval and the data it reads."""
+        with user_errors():
+            language = check_language(lang)
+            m = load_catalog().get_metric(metric_id)
+        if as_json:
+            print_json(_metric_json(m, language))
+            return
+        console.print(f"[bold]{m.name(language)}[/] ({m.id})")
+        console.print(m.definition(language), soft_wrap=True, markup=False)
+        rows = [
+            ("formula", m.formula),
+            ("unit", m.unit),
+            ("better", text(m.better, language)),
+            ("interval_method", m.interval_method),
+            ("tables", "; ".join(f"{t}: {', '.join(c)}" for t, c in m.needs.items())),
+        ]
+        for key, value in rows:
+            console.print(f"  {text(key, language)}: {value}", markup=False, soft_wrap=True)
+
+    @app.command("kpi")
+    def kpi(
+        metrics: list[str] = typer.Argument(
+            ..., metavar="METRIC...", help="Metric ids (see `cxlens metrics list`)."
+        ),
+        by: list[str] = typer.Option(
+            [], "--by", "-b", help="Break down by a column, e.g. country (repeatable)."
+        ),
+        period: str | None = typer.Option(None, help="day, week, month, quarter or year."),
+        start: str | None = typer.Option(
+            None, "--from", help="First day (YYYY-MM-DD); default: first day with data."
+        ),
+        end: str | None = typer.Option(
+            None, "--to", help="Last day, included; default: last day with data."
+        ),
+        where: str | None = typer.Option(
+            None, help="Filter, e.g. \"country = 'EE' and channel in ('search', 'email')\"."
+        ),
+        compare: str | None = typer.Option(
+            None, help="previous: change against the period before, with a test."
+        ),
+        lang: str | None = LangOption,
+        as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+        as_csv: bool = typer.Option(False, "--csv", help="Print as CSV."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Write CSV or JSON (by extension) to a file."
+        ),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Compute metrics with n and 95% intervals, by dimensions and period, optionally compared."""
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            frame = ws.kpi(
+                metrics, by=by, period=period, start=start, end=end, where=where, compare=compare
+            )
+        if out is not None:
+            if out.suffix.lower() == ".json":
+                out.write_text(
+                    frame.to_json(orient="records", force_ascii=False, indent=2), encoding="utf-8"
+                )
+            else:
+                frame.to_csv(out, index=False)
+            console.print(f"Wrote {len(frame)} rows to {out}")
+            return
+        if as_json:
+            typer.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
+            return
+        if as_csv:
+            typer.echo(frame.to_csv(index=False), nl=False)
+            return
+        _print_kpis(frame, by, compare is not None, language, ws.config.currency)
+
+
+def _print_kpis(frame: Any, by: list[str], compared: bool, lang: str, currency: str) -> None:
+    catalog = load_catalog()
+    table = RichTable(title=text("kpi_title", lang))
+    headers = [
+        text(d, lang)
+        if d in ("country", "language", "channel", "campaign", "touchpoint", "stage")
+        else d
+        for d in by
+    ]
+    for h in [*headers, text("period", lang), text("metric", lang)]:
+        table.add_column(h)
+    for h in (text("value", lang), text("interval", lang), text("n", lang)):
+        table.add_column(h, justify="right")
+    if compared:
+        table.add_column(text("previous", lang), justify="right")
+        table.add_column(text("change", lang), justify="right")
+    small = False
+    for row in frame.to_dict(orient="records"):
+        value = format_value(row["value"], row["unit"], lang, currency)
+        if row.get("note", "").startswith("undefined"):
+            value = text("undefined", lang)
+        if row["small_sample"]:
+            value += " *"
+            small = True
+        low, high = row.get("ci_low"), row.get("ci_high")
+        interval = (
+            "–"
+            if low is None or high is None or math.isnan(low) or math.isnan(high)
+            else f"{format_value(low, row['unit'], lang, currency)} … {format_value(high, row['unit'], lang, currency)}"
+        )
+        cells = [_cell(row.get(d)) for d in by] + [
+            str(row["period"]),
+            catalog[row["metric"]].name(lang),
+        ]
+        cells += [value, interval, f"{row['n']:,}"]
+        if compared:
+            cells += [
+                format_value(row.get("previous"), row["unit"], lang, currency),
+                _change_cell(row, lang, currency),
+            ]
+        table.add_row(*cells)
+    console.print(table)
+    if compared:
+        console.print(text("significant_note", lang), markup=False, soft_wrap=True)
+    if small:
+        console.print(f"* {text('small_sample', lang)} (n < 30)", markup=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return str(value)

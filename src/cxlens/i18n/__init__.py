@@ -1,0 +1,103 @@
+"""Languages and locale formatting: the one place that turns numbers and dates into text.
+
+>>> format_number(1234.5, "de", 1)
+'1.234,5'
+>>> format_percent(41.2, "fi", 1)
+'41,2 %'
+>>> text("value", "et")
+'Väärtus'
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+
+from babel import Locale
+from babel.numbers import format_currency as _babel_currency
+from babel.numbers import format_decimal
+
+from cxlens.config import LANGUAGES
+from cxlens.errors import CxlensError
+from cxlens.i18n.messages import MESSAGES
+
+#: Babel locale used for each language
+LOCALES = {"en": "en_GB", "et": "et_EE", "bg": "bg_BG", "de": "de_DE", "hr": "hr_HR", "fi": "fi_FI"}
+UNDEFINED = "–"
+
+
+def check_language(lang: str | None, default: str = "en") -> str:
+    lang = (lang or default).lower()
+    if lang not in LANGUAGES:
+        raise CxlensError(f"Unknown language '{lang}'; choose one of {', '.join(LANGUAGES)}.")
+    return lang
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """The UI text ``key`` in ``lang`` (English if missing), with ``{placeholders}`` filled."""
+    entry = MESSAGES[key]
+    template = entry.get(lang) or entry["en"]
+    return template.format(**values) if values else template
+
+
+def locale(lang: str) -> Locale:
+    return Locale.parse(LOCALES[lang])
+
+
+def _undefined(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_number(value: float | None, lang: str, decimals: int = 1) -> str:
+    if value is None or _undefined(value):
+        return UNDEFINED
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def format_percent(value: float | None, lang: str, decimals: int = 1) -> str:
+    """``value`` is already in percent (41.2 means 41.2 %)."""
+    if _undefined(value):
+        return UNDEFINED
+    number = format_number(value, lang, decimals)
+    sign = locale(lang).number_symbols.get("latn", {}).get("percentSign", "%")
+    return f"{number} {sign}" if lang in ("et", "bg", "de", "hr", "fi") else f"{number}{sign}"
+
+
+def format_currency(value: float | None, currency: str, lang: str) -> str:
+    if value is None or _undefined(value):
+        return UNDEFINED
+    return _babel_currency(value, currency, locale=LOCALES[lang])
+
+
+def format_date(value: date | datetime, lang: str) -> str:
+    from babel.dates import format_date as _fd
+
+    return _fd(value, format="medium", locale=LOCALES[lang])
+
+
+def format_value(value: float | None, unit: str, lang: str, currency: str = "EUR") -> str:
+    """A metric value in its unit: points, percent, score, hours, currency, ratio, years, count."""
+    if unit == "percent":
+        return format_percent(value, lang, 1)
+    if unit == "currency":
+        return format_currency(value, currency, lang)
+    if unit == "points":
+        return format_number(value, lang, 1)
+    if unit in ("score", "ratio", "years", "count"):
+        return format_number(value, lang, 2)
+    if unit == "hours":
+        return format_number(value, lang, 1) + " h"
+    return format_number(value, lang, 2)
+
+
+__all__ = [
+    "LANGUAGES",
+    "check_language",
+    "format_currency",
+    "format_date",
+    "format_number",
+    "format_percent",
+    "format_value",
+    "text",
+]

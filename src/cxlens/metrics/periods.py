@@ -1,0 +1,157 @@
+"""Periods cut in the workspace's time zone.
+
+Timestamps are stored in UTC. To place a row in a local day, week, month, quarter
+or year, the UTC time is shifted by the zone's offset, which changes at the
+daylight-saving transitions; the transitions within the data's range become one
+small CASE expression, so the same expression runs on every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import ibis
+
+from cxlens.errors import CxlensError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+def check_period(period: str | None) -> str | None:
+    if period is not None and period not in UNITS:
+        raise CxlensError(f"Unknown period '{period}'; use one of {', '.join(UNITS)}.")
+    return period
+
+
+def offset_segments(tz: str, lo: datetime, hi: datetime) -> list[tuple[datetime, int]]:
+    """[(UTC instant from which an offset holds, offset in seconds)], first entry from ``lo``."""
+    zone = ZoneInfo(tz)
+
+    def offset(at: datetime) -> int:
+        delta = at.astimezone(zone).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    at = lo.replace(minute=0, second=0, microsecond=0)
+    segments = [(at, offset(at))]
+    while at < hi:
+        nxt = at + timedelta(days=1)
+        if offset(nxt) != segments[-1][1]:
+            left, right = at, nxt  # bisect to the hour of the change
+            while right - left > timedelta(hours=1):
+                mid = left + (right - left) / 2
+                mid = mid.replace(minute=0, second=0, microsecond=0)
+                if mid <= left:
+                    break
+                if offset(mid) == segments[-1][1]:
+                    left = mid
+                else:
+                    right = mid
+            segments.append((right, offset(right)))
+        at = nxt
+    return segments
+
+
+def local_time(ts: ir.TimestampValue, tz: str, lo: datetime, hi: datetime) -> ir.TimestampValue:
+    """Wall-clock time in ``tz`` of the UTC timestamps ``ts`` (valid between ``lo`` and ``hi``)."""
+    if tz in ("UTC", "Etc/UTC", "GMT"):
+        return ts
+    segments = offset_segments(tz, lo - timedelta(days=2), hi + timedelta(days=2))
+    if len(segments) == 1:
+        shift: ir.IntegerValue = ibis.literal(segments[0][1])
+    else:
+        branches = [
+            (ts < ibis.timestamp(start.isoformat()), prev_offset)
+            for (start, _), (_, prev_offset) in zip(segments[1:], segments[:-1], strict=True)
+        ]
+        shift = ibis.cases(*branches, else_=segments[-1][1])
+    return ts + shift.as_interval("s")
+
+
+def period_start(local: ir.Value, period: str) -> ir.Value:
+    return local.truncate(UNITS[period])
+
+
+def label(start: date | datetime, period: str | None) -> str:
+    """'2026-Q1', '2026-03', '2026-W09', '2026-03-05', '2026'."""
+    if period is None:
+        return "all"
+    d = start.date() if isinstance(start, datetime) else start
+    if period == "day":
+        return d.isoformat()
+    if period == "week":
+        iso = d.isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+    if period == "month":
+        return f"{d.year}-{d.month:02d}"
+    if period == "quarter":
+        return f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+    return str(d.year)
+
+
+def next_start(d: date, period: str) -> date:
+    if period == "day":
+        return d + timedelta(days=1)
+    if period == "week":
+        return d + timedelta(days=7)
+    months = {"month": 1, "quarter": 3, "year": 12}[period]
+    m = d.month - 1 + months
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def floor_date(d: date, period: str) -> date:
+    if period == "day":
+        return d
+    if period == "week":
+        return d - timedelta(days=d.weekday())
+    if period == "month":
+        return d.replace(day=1)
+    if period == "quarter":
+        return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
+    return date(d.year, 1, 1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A local date range [start, end) and its UTC instants."""
+
+    start: date
+    end: date
+    tz: str
+
+    def utc(self, d: date) -> datetime:
+        local = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(self.tz))
+        return local.astimezone(UTC)
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.utc(self.start)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.utc(self.end)
+
+    def previous(self) -> Window:
+        length = self.end - self.start
+        return Window(self.start - length, self.start, self.tz)
+
+    def periods(self, period: str | None) -> list[tuple[str, date, date]]:
+        """(label, local start, local end) of every period overlapping the window."""
+        if period is None:
+            return [("all", self.start, self.end)]
+        out = []
+        d = floor_date(self.start, period)
+        while d < self.end:
+            nxt = next_start(d, period)
+            out.append((label(d, period), d, nxt))
+            d = nxt
+        return out
+
+    @property
+    def years(self) -> float:
+        return (self.end - self.start).days / 365.25

@@ -1,0 +1,62 @@
+"""cxlens metrics list / explain and cxlens kpi through the command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cxlens.cli import app
+from cxlens.config import LANGUAGES
+from cxlens.metrics.catalog import load_catalog
+
+runner = CliRunner()
+
+
+def test_metrics_list_json_has_every_metric():
+    result = runner.invoke(app, ["metrics", "list", "--json"])
+    assert result.exit_code == 0
+    ids = [m["id"] for m in json.loads(result.output)]
+    assert ids == list(load_catalog())
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_explain_in_every_language(lang):
+    result = runner.invoke(app, ["metrics", "explain", "nps", "--lang", lang])
+    assert result.exit_code == 0
+    assert load_catalog()["nps"].name(lang) in result.output
+
+
+def test_explain_unknown_metric():
+    result = runner.invoke(app, ["metrics", "explain", "cmp"])
+    assert (
+        result.exit_code == 1 and "Unknown metric 'cmp'" in result.output and "cpm" in result.output
+    )
+
+
+def test_kpi_table_in_estonian_and_json(hand_ws):
+    args = [
+        "kpi",
+        "nps",
+        "csat",
+        "--period",
+        "month",
+        "--compare",
+        "previous",
+        "-w",
+        str(hand_ws.root),
+    ]
+    result = runner.invoke(app, [*args, "--lang", "et"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for word in ("Periood", "Väärtus", "Soovitusindeks (NPS)", "Kliendirahulolu (CSAT)"):
+        assert word in result.output
+    data = json.loads(runner.invoke(app, [*args, "--json"]).output)
+    assert {row["metric"] for row in data} == {"nps", "csat"}
+    assert {"value", "ci_low", "ci_high", "n", "previous", "change", "significant"} <= set(data[0])
+
+
+def test_kpi_csv(hand_ws):
+    result = runner.invoke(app, ["kpi", "ctr", "--csv", "-w", str(hand_ws.root)])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0].startswith("metric,period,value")
