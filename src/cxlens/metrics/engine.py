@@ -156,6 +156,10 @@ def _window(ws: Workspace, measure: Measure, q: Query) -> P.Window:
     return P.Window(start, end + timedelta(days=1), tz)
 
 
+#: (table file, its signature, column) -> (min, max); a changed file has a new signature
+_RANGES: dict[tuple[str, object, str], tuple[Any, Any]] = {}
+
+
 def _data_range(ws: Workspace, measure: Measure) -> tuple[date, date]:
     from zoneinfo import ZoneInfo
 
@@ -168,9 +172,12 @@ def _data_range(ws: Workspace, measure: Measure) -> tuple[date, date]:
         )
         if not ws.warehouse.exists(table) or column is None:
             continue
-        t = ws.table(table)
-        row = t.aggregate(lo=t[column].min(), hi=t[column].max()).execute().iloc[0]
-        for value, out in ((row["lo"], lows), (row["hi"], highs)):
+        key = (str(ws.warehouse.path(table)), ws.warehouse.signature(table), column)
+        if key not in _RANGES:
+            t = ws.table(table)
+            row = t.aggregate(lo=t[column].min(), hi=t[column].max()).execute().iloc[0]
+            _RANGES[key] = (row["lo"], row["hi"])
+        for value, out in zip(_RANGES[key], (lows, highs), strict=True):
             if value is None or pd.isna(value):
                 continue
             stamp = pd.Timestamp(value)
