@@ -9,8 +9,7 @@ import sys
 from typer.testing import CliRunner
 
 from cxlens.cli import app
-
-from conftest import CUSTOMERS_CSV
+from tests.conftest import CUSTOMERS_CSV
 
 runner = CliRunner()
 

@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 
-from conftest import CUSTOMERS_CSV, snapshot
+from tests.conftest import CUSTOMERS_CSV, snapshot
 
 
 def test_import_then_reimport_changes_nothing(ws, write):

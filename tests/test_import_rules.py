@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cxlens.errors import CxlensError, ImportRejected
-
-from conftest import CUSTOMERS_CSV, snapshot
+from tests.conftest import CUSTOMERS_CSV, snapshot
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest_backends import BACKENDS
 
 import cxlens
 from cxlens.metrics.catalog import load_catalog
+from tests.metrics.conftest_backends import BACKENDS
 
 ALL = sorted(load_catalog())
 CASES = [
