@@ -10,7 +10,7 @@ import typer
 from rich.table import Table as RichTable
 
 from cxlens.cli.common import LangOption, WorkspaceOption, console, open_ws, print_json, user_errors
-from cxlens.i18n import check_language, format_value, text
+from cxlens.i18n import check_language, format_number, format_value, text
 from cxlens.metrics.catalog import Metric, load_catalog
 
 
@@ -29,18 +29,18 @@ def _metric_json(m: Metric, lang: str) -> dict[str, Any]:
 
 
 def _change_cell(row: dict[str, Any], lang: str, currency: str) -> str:
+    """The change; an arrow only when the change is statistically significant."""
     change = row.get("change")
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return "–"
-    unit = "points" if row["unit"] == "percent" else row["unit"]
-    shown = format_value(abs(change), unit, lang, currency)
+    if row["unit"] == "percent":
+        shown = format_number(abs(change), lang, 2 if abs(change) < 1 else 1)
+    else:
+        shown = format_value(abs(change), row["unit"], lang, currency)
     sign = "+" if change > 0 else "−" if change < 0 else "±"
     if row.get("significant"):
         return f"{'▲' if change > 0 else '▼'} {sign}{shown}"
-    p_value = row.get("p_value")
-    if p_value is None or (isinstance(p_value, float) and math.isnan(p_value)):
-        return f"{sign}{shown} ({text('no_test', lang)})"
-    return f"{sign}{shown} ({text('not_significant', lang)})"
+    return f"{sign}{shown}"
 
 
 def register(app: typer.Typer) -> None:
@@ -149,51 +149,59 @@ def register(app: typer.Typer) -> None:
 
 
 def _print_kpis(frame: Any, by: list[str], compared: bool, lang: str, currency: str) -> None:
+    """One table per metric, titled with its name in ``lang``."""
     catalog = load_catalog()
-    table = RichTable(title=text("kpi_title", lang))
-    headers = [
-        text(d, lang)
-        if d in ("country", "language", "channel", "campaign", "touchpoint", "stage")
-        else d
-        for d in by
-    ]
-    for h in [*headers, text("period", lang), text("metric", lang)]:
-        table.add_column(h)
-    for h in (text("value", lang), text("interval", lang), text("n", lang)):
-        table.add_column(h, justify="right")
-    if compared:
-        table.add_column(text("previous", lang), justify="right")
-        table.add_column(text("change", lang), justify="right")
+    headers = [text(d, lang) if d in DIMENSION_WORDS else d for d in by]
     small = False
-    for row in frame.to_dict(orient="records"):
-        value = format_value(row["value"], row["unit"], lang, currency)
-        if row.get("note", "").startswith("undefined"):
-            value = text("undefined", lang)
-        if row["small_sample"]:
-            value += " *"
-            small = True
-        low, high = row.get("ci_low"), row.get("ci_high")
-        interval = (
-            "–"
-            if low is None or high is None or math.isnan(low) or math.isnan(high)
-            else f"{format_value(low, row['unit'], lang, currency)} … {format_value(high, row['unit'], lang, currency)}"
-        )
-        cells = [_cell(row.get(d)) for d in by] + [
-            str(row["period"]),
-            catalog[row["metric"]].name(lang),
-        ]
-        cells += [value, interval, f"{row['n']:,}"]
+    for metric_id, rows in frame.groupby("metric", sort=False):
+        metric = catalog[metric_id]
+        table = RichTable(title=f"{metric.name(lang)} [dim]({metric.id})[/]", title_justify="left")
+        for h in [*headers, text("period", lang)]:
+            table.add_column(h)
+        for h in (text("value", lang), text("interval", lang), text("n", lang)):
+            table.add_column(h, justify="right")
         if compared:
-            cells += [
-                format_value(row.get("previous"), row["unit"], lang, currency),
-                _change_cell(row, lang, currency),
+            table.add_column(text("previous", lang), justify="right")
+            table.add_column(text("change", lang), justify="right")
+        for row in rows.to_dict(orient="records"):
+            value = format_value(row["value"], row["unit"], lang, currency)
+            if str(row.get("note") or "").startswith("undefined"):
+                value = text("undefined", lang)
+            if row["small_sample"]:
+                value += " *"
+                small = True
+            low, high = row.get("ci_low"), row.get("ci_high")
+            interval = (
+                "–"
+                if low is None or high is None or math.isnan(low) or math.isnan(high)
+                else f"{format_value(low, row['unit'], lang, currency)} … "
+                f"{format_value(high, row['unit'], lang, currency)}"
+            )
+            cells = [_cell(row.get(d)) for d in by] + [
+                str(row["period"]),
+                value,
+                interval,
+                format_number(row["n"], lang, 0),
             ]
-        table.add_row(*cells)
-    console.print(table)
+            if compared:
+                cells += [
+                    format_value(row.get("previous"), row["unit"], lang, currency),
+                    _change_cell(row, lang, currency),
+                ]
+            table.add_row(*cells)
+        console.print(table)
+        notes = {
+            str(n).split("; ")[-1] for n in rows["note"] if n and not str(n).startswith("undefined")
+        }
+        for note in sorted(notes):
+            console.print(f"  [dim]{note}[/]", soft_wrap=True)
     if compared:
         console.print(text("significant_note", lang), markup=False, soft_wrap=True)
     if small:
         console.print(f"* {text('small_sample', lang)} (n < 30)", markup=False)
+
+
+DIMENSION_WORDS = ("country", "language", "channel", "campaign", "touchpoint", "stage")
 
 
 def _cell(value: Any) -> str:

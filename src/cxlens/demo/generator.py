@@ -472,7 +472,7 @@ def _responses(
         & (n_time < quarter_start + 90)
     )
     latent = (
-        7.4
+        8.6
         + COUNTRY_NPS_SHIFT[country[n_cust]]
         + 0.6 * delivery[n_cust]
         + 0.7 * mood[n_cust]

@@ -79,7 +79,8 @@ def format_date(value: date | datetime, lang: str) -> str:
 def format_value(value: float | None, unit: str, lang: str, currency: str = "EUR") -> str:
     """A metric value in its unit: points, percent, score, hours, currency, ratio, years, count."""
     if unit == "percent":
-        return format_percent(value, lang, 1)
+        small = value is not None and not _undefined(value) and abs(value) < 10
+        return format_percent(value, lang, 2 if small else 1)
     if unit == "currency":
         return format_currency(value, currency, lang)
     if unit == "points":

@@ -174,12 +174,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fi": "Tunnusluvut",
     },
     "significant_note": {
-        "en": "▲/▼ marks a change that is statistically significant (p < 0.05); other changes may be noise.",
-        "et": "▲/▼ tähistab statistiliselt olulist muutust (p < 0,05); muud muutused võivad olla juhuslikud.",
-        "bg": "▲/▼ отбелязва статистически значима промяна (p < 0,05); другите промени може да са случайни.",
-        "de": "▲/▼ kennzeichnet eine statistisch signifikante Veränderung (p < 0,05); andere Veränderungen können Zufall sein.",
-        "hr": "▲/▼ označava statistički značajnu promjenu (p < 0,05); ostale promjene mogu biti slučajne.",
-        "fi": "▲/▼ merkitsee tilastollisesti merkitsevää muutosta (p < 0,05); muut muutokset voivat olla sattumaa.",
+        "en": "▲/▼ marks a change that is statistically significant (p < 0.05); changes without an arrow may be noise (cost ratios are not tested).",
+        "et": "▲/▼ tähistab statistiliselt olulist muutust (p < 0,05); noolteta muutused võivad olla juhuslikud (kulusuhteid ei testita).",
+        "bg": "▲/▼ отбелязва статистически значима промяна (p < 0,05); промените без стрелка може да са случайни (разходните съотношения не се тестват).",
+        "de": "▲/▼ kennzeichnet eine statistisch signifikante Veränderung (p < 0,05); Veränderungen ohne Pfeil können Zufall sein (Kostenkennzahlen werden nicht getestet).",
+        "hr": "▲/▼ označava statistički značajnu promjenu (p < 0,05); promjene bez strelice mogu biti slučajne (omjeri troškova se ne testiraju).",
+        "fi": "▲/▼ merkitsee tilastollisesti merkitsevää muutosta (p < 0,05); nuolettomat muutokset voivat olla sattumaa (kustannussuhteita ei testata).",
     },
     "country": {
         "en": "Country",

@@ -123,7 +123,7 @@ def _with_available_dims(ws: Workspace, metric: Metric, measure: Measure, q: Que
             dropped.append(exc.column)
     for d in dropped:
         frame[d] = ALL
-        reason = f"not broken down by {d}: {', '.join(measure_tables(measure))} have no such column"
+        reason = f"not broken down by {d}: no such column in {' or '.join(measure_tables(measure))}"
         frame["note"] = [f"{n}; {reason}" if n else reason for n in frame["note"]]
     return frame[
         [c for c in ["metric", *q.by] if c in frame]
