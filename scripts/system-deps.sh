@@ -4,7 +4,10 @@
 set -euo pipefail
 
 need=()
-command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)      # Spark
+command -v chromium >/dev/null 2>&1 || need+=(chromium)                   # PDF reports, browser tests
+command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)              # checking PDF pages in tests
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

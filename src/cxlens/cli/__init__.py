@@ -23,7 +23,7 @@ app = typer.Typer(
 )
 
 #: modules that add commands; each has ``register(app)``
-COMMAND_MODULES = ("cxlens.cli.data", "cxlens.cli.metrics")
+COMMAND_MODULES = ("cxlens.cli.data", "cxlens.cli.metrics", "cxlens.cli.reports")
 
 for _name in COMMAND_MODULES:
     try:

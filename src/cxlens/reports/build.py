@@ -1,0 +1,334 @@
+"""Building the report: the figures from the KPI engine, charts with Plotly, HTML with Jinja2.
+
+The HTML carries its own copy of Plotly's JavaScript, so it opens offline; every
+chart also stands as a table, so the report reads without JavaScript and on paper.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from cxlens.errors import CxlensError
+from cxlens.i18n import check_language, format_date, format_number, format_value, text
+from cxlens.metrics.catalog import load_catalog
+from cxlens.metrics.periods import next_start
+
+if TYPE_CHECKING:
+    from cxlens.workspace import Workspace
+
+TILES = (
+    "nps",
+    "csat",
+    "ces",
+    "time_to_resolution",
+    "churn_rate",
+    "historical_clv",
+    "cac",
+    "conversion_rate",
+)
+CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    start: date
+    end: date  # exclusive
+    unit: str
+
+
+def parse_period(text_: str) -> Period:
+    """'2026-Q3', '2026-05' or '2026' as a local date range."""
+    m = re.fullmatch(r"(\d{4})-[Qq]([1-4])", text_)
+    if m:
+        start = date(int(m[1]), 3 * int(m[2]) - 2, 1)
+        return Period(f"{m[1]}-Q{m[2]}", start, next_start(start, "quarter"), "quarter")
+    m = re.fullmatch(r"(\d{4})-(\d{2})", text_)
+    if m and 1 <= int(m[2]) <= 12:
+        start = date(int(m[1]), int(m[2]), 1)
+        return Period(text_, start, next_start(start, "month"), "month")
+    m = re.fullmatch(r"(\d{4})", text_)
+    if m:
+        start = date(int(m[1]), 1, 1)
+        return Period(text_, start, date(start.year + 1, 1, 1), "year")
+    raise CxlensError(
+        f"--period {text_!r}: use a quarter (2026-Q3), a month (2026-05) or a year (2026)."
+    )
+
+
+def latest_quarter(ws: Workspace) -> Period:
+    t = ws.table("responses")
+    last = t.ts.max().execute()
+    day = (
+        pd.Timestamp(last).date()
+        if last is not None and not pd.isna(last)
+        else datetime.now(UTC).date()
+    )
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+
+
+def _fmt(row: Mapping[Any, Any], key: str, lang: str, currency: str) -> str:
+    return format_value(row.get(key), row["unit"], lang, currency)
+
+
+def _tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
+    catalog = load_catalog()
+    metric = catalog[row["metric"]]
+    raw_change = row.get("change")
+    has_change = raw_change is not None and not (
+        isinstance(raw_change, float) and math.isnan(raw_change)
+    )
+    change = float(raw_change or 0.0)
+    arrow = ""
+    if has_change and row.get("significant"):
+        arrow = "▲" if change > 0 else "▼"
+    good = None
+    if arrow:
+        good = (change > 0) == metric.higher_is_better
+    low = row.get("ci_low")
+    interval = (
+        ""
+        if low is None or (isinstance(low, float) and math.isnan(low))
+        else (f"{_fmt(row, 'ci_low', lang, currency)} … {_fmt(row, 'ci_high', lang, currency)}")
+    )
+    unit = "points" if row["unit"] == "percent" else row["unit"]
+    return {
+        "id": metric.id,
+        "name": metric.name(lang),
+        "definition": metric.definition(lang),
+        "value": _fmt(row, "value", lang, currency),
+        "interval": interval,
+        "n": format_number(row["n"], lang, 0),
+        "change": (
+            ("+" if change > 0 else "−" if change < 0 else "±")
+            + format_value(abs(change), unit, lang, currency)
+        )
+        if has_change
+        else "",
+        "arrow": arrow,
+        "good": good,
+        "small": bool(row.get("small_sample")),
+    }
+
+
+def _chart(figure: Any) -> str:
+    """Chart JSON safe to place inside a <script> element (data cannot close the element)."""
+    return str(figure.to_json()).replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def _trend_chart(frame: pd.DataFrame, lang: str) -> str:
+    import plotly.graph_objects as go
+
+    catalog = load_catalog()
+    fig = go.Figure()
+    for metric_id, rows in frame.groupby("metric", sort=False):
+        rows = rows.dropna(subset=["value"])
+        name = catalog[str(metric_id)].name(lang)
+        fig.add_trace(
+            go.Scatter(
+                x=rows.period,
+                y=rows.ci_high,
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=rows.period,
+                y=rows.ci_low,
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor="rgba(31,119,180,0.15)",
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(go.Scatter(x=rows.period, y=rows.value, mode="lines+markers", name=name))
+    fig.update_layout(
+        margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=320, legend={"orientation": "h"}
+    )
+    return _chart(fig)
+
+
+def _bar_chart(frame: pd.DataFrame, dim: str) -> str:
+    import plotly.graph_objects as go
+
+    rows = frame.dropna(subset=["value"])
+    fig = go.Figure(
+        go.Bar(
+            x=rows[dim],
+            y=rows.value,
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": rows.ci_high - rows.value,
+                "arrayminus": rows.value - rows.ci_low,
+            },
+        )
+    )
+    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=300)
+    return _chart(fig)
+
+
+def _table(frame: pd.DataFrame, dims: list[str], lang: str, currency: str) -> list[dict[str, str]]:
+    catalog = load_catalog()
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append(
+            {
+                **{d: str(row.get(d)) for d in dims},
+                "metric": catalog[row["metric"]].name(lang),
+                "value": _fmt(row, "value", lang, currency),
+                "interval": ""
+                if pd.isna(row.get("ci_low"))
+                else f"{_fmt(row, 'ci_low', lang, currency)} … {_fmt(row, 'ci_high', lang, currency)}",
+                "n": format_number(row["n"], lang, 0),
+            }
+        )
+    return out
+
+
+def _comments(
+    ws: Workspace, period: Period, detractors: bool, limit: int = 8
+) -> list[dict[str, Any]]:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(ws.config.timezone)
+    start = datetime(period.start.year, period.start.month, period.start.day, tzinfo=tz)
+    end = datetime(period.end.year, period.end.month, period.end.day, tzinfo=tz)
+    t = ws.table("responses")
+    score = t.score <= 6 if detractors else t.score >= 9
+    rows = (
+        t.filter((t.kind == "nps") & score & t.comment.notnull() & (t.ts >= start) & (t.ts < end))
+        .order_by(t.ts.desc())
+        .limit(limit)
+        .select("ts", "score", "comment", "language", "touchpoint")
+        .execute()
+    )
+    return list(rows.to_dict(orient="records"))
+
+
+def build_report(ws: Workspace, period: str | None = None, lang: str | None = None) -> str:
+    """The report for ``period`` (default: the latest quarter with answers) as one HTML page."""
+    from importlib import resources
+
+    import jinja2
+
+    language = check_language(lang, ws.config.language)
+    per = parse_period(period) if period else latest_quarter(ws)
+    currency = ws.config.currency
+    last_day = per.end - timedelta(days=1)
+    kpis = ws.kpi(list(TILES), period=per.unit, compare="previous", start=per.start, end=last_day)
+    tiles = [_tile(r, language, currency) for r in kpis.to_dict(orient="records")]
+    trend_start = next_start(per.end.replace(day=1), "month").replace(year=per.end.year - 1)
+    trends = ws.kpi(["nps", "csat", "ces_agree"], period="month", start=trend_start, end=last_day)
+    countries = ws.kpi("nps", by="country", start=per.start, end=last_day)
+    touchpoints = ws.kpi(["csat", "ces"], by="touchpoint", start=per.start, end=last_day)
+    channels = ws.kpi(
+        ["cac", "ctr", "conversion_rate", "roas"], by="channel", start=per.start, end=last_day
+    )
+    channels = channels[channels["n"] > 0]
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(
+            lambda name: (
+                resources.files("cxlens.reports")
+                .joinpath("templates", name)
+                .read_text(encoding="utf-8")
+            )
+        ),
+        autoescape=True,
+    )
+    plotly_js = (
+        resources.files("plotly")
+        .joinpath("package_data", "plotly.min.js")
+        .read_text(encoding="utf-8")
+    )
+    html = env.get_template("report.html.j2").render(
+        lang=language,
+        t=lambda key: text(key, language),
+        workspace=ws.config.get("workspace", "name"),
+        period=per.label,
+        generated=format_date(datetime.now(UTC).date(), language),
+        tiles=tiles,
+        trend_chart=_trend_chart(trends, language),
+        trend_table=_table(trends, ["period"], language, currency),
+        country_chart=_bar_chart(countries, "country"),
+        country_table=_table(countries, ["country"], language, currency),
+        touchpoint_table=_table(touchpoints, ["touchpoint"], language, currency),
+        channel_table=_table(channels, ["channel"], language, currency),
+        detractors=_comments(ws, per, True),
+        promoters=_comments(ws, per, False),
+        plotly_js=plotly_js,
+    )
+    return str(html)
+
+
+def find_chromium() -> str:
+    for name in CHROMIUM_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise CxlensError(
+        "PDF reports need Chromium (Debian/Ubuntu: apt-get install chromium); "
+        "or write HTML with --format html."
+    )
+
+
+def html_to_pdf(html: str, out: Path) -> None:
+    """Print ``html`` to ``out`` with headless Chromium (charts are drawn before printing)."""
+    chromium = find_chromium()
+    with tempfile.TemporaryDirectory(prefix="cxlens-report-") as tmp:
+        page = Path(tmp) / "report.html"
+        page.write_text(html, encoding="utf-8")
+        cmd = [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            f"--user-data-dir={tmp}/profile",
+            "--no-pdf-header-footer",
+            "--virtual-time-budget=10000",
+            f"--print-to-pdf={out.resolve()}",
+            page.as_uri(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0 or not out.exists():
+            raise CxlensError(f"Chromium could not print the report: {proc.stderr.strip()[-500:]}")
+
+
+def write_report(
+    ws: Workspace,
+    out: Path,
+    fmt: str | None = None,
+    period: str | None = None,
+    lang: str | None = None,
+) -> Path:
+    fmt = (fmt or out.suffix.lstrip(".") or "html").lower()
+    if fmt not in ("html", "pdf"):
+        raise CxlensError(f"--format {fmt!r}: use html or pdf.")
+    html = build_report(ws, period, lang)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "html":
+        out.write_text(html, encoding="utf-8")
+    else:
+        html_to_pdf(html, out)
+    return out

@@ -1,0 +1,90 @@
+"""The CX report: real values, six languages, escaped comments, and a PDF that has pages and text."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+from typer.testing import CliRunner
+
+import cxlens
+from cxlens.cli import app
+from cxlens.config import LANGUAGES
+from cxlens.errors import CxlensError
+from cxlens.i18n import format_value, text
+from cxlens.reports import build_report, parse_period
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_ws(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report") / "ws"
+    assert (
+        runner.invoke(app, ["demo", str(root), "--customers", "1500", "--seed", "3"]).exit_code == 0
+    )
+    ws = cxlens.open(root)
+    ws.append_rows(
+        "responses",
+        __import__("pandas").DataFrame(
+            {
+                "response_id": ["X1"],
+                "customer_id": ["C0000001"],
+                "ts": [__import__("pandas").Timestamp("2026-05-05T10:00:00Z")],
+                "kind": ["nps"],
+                "score": [0.0],
+                "comment": ["<script>alert('x')</script> awful"],
+            }
+        ),
+    )
+    return cxlens.open(root)
+
+
+def test_periods():
+    assert (parse_period("2026-Q3").start.isoformat(), parse_period("2026-Q3").end.isoformat()) == (
+        "2026-07-01",
+        "2026-10-01",
+    )
+    assert parse_period("2026-05").end.isoformat() == "2026-06-01"
+    with pytest.raises(CxlensError, match="--period"):
+        parse_period("Q3")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_report_in_every_language_shows_the_kpi_values(demo_ws, lang):
+    html = build_report(demo_ws, "2026-Q2", lang)
+    assert text("report_title", lang) in html
+    nps = demo_ws.kpi("nps", period="quarter", start="2026-04-01", end="2026-06-30").iloc[0]
+    assert format_value(nps["value"], "points", lang) in html
+    assert "<script>alert" not in html and "&lt;script&gt;alert" in html
+
+
+@pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("pdftoppm")),
+    reason="needs chromium and poppler-utils",
+)
+def test_pdf_has_pages_and_text(demo_ws, tmp_path):
+    out = tmp_path / "report.pdf"
+    result = runner.invoke(
+        app,
+        [
+            "report",
+            "--out",
+            str(out),
+            "--period",
+            "2026-Q2",
+            "--lang",
+            "de",
+            "-w",
+            str(demo_ws.root),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(out), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    words = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Bericht zur Customer Experience" in words and "Net Promoter Score" in words
