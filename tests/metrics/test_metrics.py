@@ -176,3 +176,22 @@ def test_dimension_a_table_lacks_reads_all(hand_ws):
     frame = hand_ws.kpi("cpm", by="country", **Q1)
     assert list(frame["country"]) == ["(all)"]
     assert "not broken down by country" in frame["note"].iloc[0]
+
+
+def test_periods_are_cut_in_the_workspace_time_zone(tmp_path):
+    import cxlens
+
+    cxlens.init(tmp_path / "tz", timezone="Europe/Tallinn")
+    ws = cxlens.open(tmp_path / "tz")
+    path = tmp_path / "r.csv"
+    # 22:30 UTC on 31 March is 01:30 on 1 April in Tallinn (UTC+3 in summer): second quarter.
+    # 21:30 UTC on 31 December is 23:30 in Tallinn (UTC+2 in winter): still the last quarter.
+    path.write_text(
+        "response_id,ts,kind,score\nA,2025-03-31T22:30:00Z,nps,10\nB,2025-03-31T20:00:00Z,nps,0\n"
+        "C,2024-12-31T21:30:00Z,nps,10\n"
+    )
+    ws.import_file("responses", path)
+    frame = ws.kpi("nps", period="quarter").set_index("period")
+    assert frame.loc["2025-Q2", "value"] == 100.0 and frame.loc["2025-Q2", "n"] == 1
+    assert frame.loc["2025-Q1", "value"] == -100.0
+    assert frame.loc["2024-Q4", "n"] == 1
