@@ -23,7 +23,12 @@ app = typer.Typer(
 )
 
 #: modules that add commands; each has ``register(app)``
-COMMAND_MODULES = ("cxlens.cli.data", "cxlens.cli.metrics", "cxlens.cli.reports")
+COMMAND_MODULES = (
+    "cxlens.cli.data",
+    "cxlens.cli.metrics",
+    "cxlens.cli.reports",
+    "cxlens.cli.alerts",
+)
 
 for _name in COMMAND_MODULES:
     try:

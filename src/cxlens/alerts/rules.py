@@ -1,0 +1,220 @@
+"""Alert rules and their evaluation.
+
+Rules live in ``cxlens.toml``::
+
+    [[alerts]]
+    name = "NPS drops in a country"
+    metric = "nps"
+    when = "drops"            # drops | rises | below | above
+    by = ["country"]
+    period = "month"          # compares the latest full period with the one before
+
+    [[alerts]]
+    name = "CSAT under 70 %"
+    metric = "csat"
+    when = "below"
+    threshold = 70
+
+A *drops* or *rises* rule fires only when the change against the previous period is
+statistically significant (the test that fits the metric, p < 0.05); a change that
+may be noise never fires. A *below* or *above* rule fires only when the whole 95%
+interval lies beyond the threshold, so a small sample near the line does not fire
+either. Accounting ratios (CPM, CAC...) have no interval: their value is compared.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from cxlens.errors import CxlensError
+from cxlens.metrics.catalog import load_catalog
+from cxlens.metrics.periods import floor_date
+
+if TYPE_CHECKING:
+    from cxlens.workspace import Workspace
+
+WHEN = ("drops", "rises", "below", "above")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    metric: str
+    when: str
+    by: tuple[str, ...] = ()
+    period: str = "month"
+    threshold: float | None = None
+    where: str | None = None
+
+
+@dataclass
+class Alert:
+    rule: Rule
+    period: str
+    dims: dict[str, Any]
+    value: float
+    previous: float | None
+    change: float | None
+    p_value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    link: str
+    message: str = field(default="")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule.name,
+            "metric": self.rule.metric,
+            "when": self.rule.when,
+            "period": self.period,
+            **self.dims,
+            "value": self.value,
+            "previous": self.previous,
+            "change": self.change,
+            "p_value": self.p_value,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "n": self.n,
+            "link": self.link,
+            "message": self.message,
+        }
+
+
+def load_rules(ws: Workspace) -> list[Rule]:
+    """The ``[[alerts]]`` of the workspace's settings, checked (every problem at once)."""
+    raw: Any = ws.config.values.get("alerts", [])
+    if isinstance(raw, dict):
+        raw = [raw]
+    catalog = load_catalog()
+    rules, problems = [], []
+    for i, entry in enumerate(raw, start=1):
+        where = f"[[alerts]] #{i}"
+        name = str(entry.get("name") or f"alert {i}")
+        metric, when = entry.get("metric"), entry.get("when")
+        if metric not in catalog:
+            problems.append(f"{where}: metric {metric!r} is not in the catalog")
+        if when not in WHEN:
+            problems.append(f"{where}: when must be one of {', '.join(WHEN)}")
+        threshold = entry.get("threshold")
+        if when in ("below", "above") and not isinstance(threshold, int | float):
+            problems.append(f"{where}: '{when}' needs a numeric threshold")
+        by = entry.get("by", [])
+        by = [by] if isinstance(by, str) else list(by)
+        rules.append(
+            Rule(
+                name=name,
+                metric=str(metric),
+                when=str(when),
+                by=tuple(by),
+                period=str(entry.get("period", "month")),
+                threshold=float(threshold) if isinstance(threshold, int | float) else None,
+                where=entry.get("where"),
+            )
+        )
+    if problems:
+        raise CxlensError(
+            f"{ws.root / 'cxlens.toml'}: alert rules have problems:\n  " + "\n  ".join(problems)
+        )
+    return rules
+
+
+def last_full_period(ws: Workspace, period: str, today: date | None = None) -> tuple[date, date]:
+    """(first day, last day) of the latest period that has ended."""
+    today = today or datetime.now(UTC).date()
+    current = floor_date(today, period)
+    previous = floor_date(current - timedelta(days=1), period)
+    return previous, current - timedelta(days=1)
+
+
+def _link(ws: Workspace, rule: Rule, dims: dict[str, Any], start: date, end: date) -> str:
+    base = str(
+        ws.config.get("web", "base_url") if "web" in ws.config.values else "http://127.0.0.1:8000"
+    ).rstrip("/")
+    query: dict[str, Any] = {
+        "metric": rule.metric,
+        "period": rule.period,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+    }
+    if rule.by:
+        query["by"] = ",".join(rule.by)
+    query.update({f"f_{k}": v for k, v in dims.items()})
+    return f"{base}/dashboard/trends?{urlencode(query)}"
+
+
+def _nan(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def check_alerts(
+    ws: Workspace, today: date | None = None, rules: list[Rule] | None = None
+) -> list[Alert]:
+    """Evaluate every rule on the latest full period; return the alerts that fire."""
+    fired: list[Alert] = []
+    for rule in rules if rules is not None else load_rules(ws):
+        start, end = last_full_period(ws, rule.period, today)
+        frame = ws.kpi(
+            rule.metric,
+            by=list(rule.by),
+            period=rule.period,
+            start=start,
+            end=end,
+            where=rule.where,
+            compare="previous",
+        )
+        for row in frame.to_dict(orient="records"):
+            dims = {d: row.get(d) for d in rule.by}
+            value = row["value"]
+            change: float = float("nan") if _nan(row.get("change")) else float(row["change"])
+            if _nan(value):
+                continue
+            fire = False
+            if rule.when in ("drops", "rises"):
+                direction = (
+                    change is not None
+                    and not _nan(change)
+                    and (change < 0 if rule.when == "drops" else change > 0)
+                )
+                fire = bool(direction and row.get("significant"))
+            else:
+                assert rule.threshold is not None
+                low, high = row.get("ci_low"), row.get("ci_high")
+                bound_low = float(value if _nan(low) else low)
+                bound_high = float(value if _nan(high) else high)
+                fire = (
+                    bound_high < rule.threshold
+                    if rule.when == "below"
+                    else bound_low > rule.threshold
+                )
+            if not fire:
+                continue
+            where = ", ".join(f"{k}={v}" for k, v in dims.items())
+            message = f"{rule.name}: {rule.metric} {row['period']}{' (' + where + ')' if where else ''} = {value:.1f}"
+            if rule.when in ("drops", "rises"):
+                message += (
+                    f", {change:+.1f} against {row['previous']:.1f} (p = {row['p_value']:.3f})"
+                )
+            else:
+                message += f", {rule.when} {rule.threshold:g}"
+            fired.append(
+                Alert(
+                    rule=rule,
+                    period=str(row["period"]),
+                    dims=dims,
+                    value=float(value),
+                    previous=None if _nan(row.get("previous")) else float(row["previous"]),
+                    change=None if _nan(change) else float(change),
+                    p_value=None if _nan(row.get("p_value")) else float(row["p_value"]),
+                    ci_low=None if _nan(row.get("ci_low")) else float(row["ci_low"]),
+                    ci_high=None if _nan(row.get("ci_high")) else float(row["ci_high"]),
+                    n=int(row["n"]),
+                    link=_link(ws, rule, dims, start, end),
+                    message=message,
+                )
+            )
+    return fired
