@@ -183,7 +183,8 @@ def check_alerts(
                 fire = bool(direction and row.get("significant"))
             else:
                 assert rule.threshold is not None
-                low, high = row.get("ci_low"), row.get("ci_high")
+                low: Any = row.get("ci_low")
+                high: Any = row.get("ci_high")
                 bound_low = float(value if _nan(low) else low)
                 bound_high = float(value if _nan(high) else high)
                 fire = (
