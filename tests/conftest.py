@@ -52,3 +52,5 @@ CUSTOMERS_CSV = (
     "C2,2025-01-05,DE,de,c2@example.com,no\n"
     "C3,2025-02-01T08:30:00Z,FI,fi,c3@example.com,1\n"
 )
+
+FIXTURES = Path(__file__).parent / "fixtures"

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "cxlens.cli.metrics",
     "cxlens.cli.reports",
     "cxlens.cli.alerts",
+    "cxlens.cli.text",
 )
 
 for _name in COMMAND_MODULES:
