@@ -76,6 +76,21 @@ def _pipeline() -> Any:
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
+#: texts per parallel batch when scoring many comments
+BATCH = 20_000
+
+
+def _predict_proba(pipeline: Any, texts: list[str]) -> np.ndarray:
+    """Class probabilities, computed in parallel batches on every core for large inputs."""
+    if len(texts) <= 2 * BATCH:
+        return np.asarray(pipeline.predict_proba(texts))
+    from joblib import Parallel, delayed
+
+    batches = [texts[i : i + BATCH] for i in range(0, len(texts), BATCH)]
+    parts = Parallel(n_jobs=-1)(delayed(pipeline.predict_proba)(b) for b in batches)
+    return np.vstack(parts)
+
+
 def lexicon_examples() -> tuple[list[str], list[str]]:
     texts, labels = [], []
     for entries in LEXICON.values():
@@ -120,18 +135,26 @@ class SentimentModel:
         if self.pipeline_ is None:
             raise CxlensError("The sentiment model is not trained yet; run `cxlens text analyse`.")
         cleaned = [normalise(t) for t in texts]
-        idx = [i for i, t in enumerate(cleaned) if t]
+        unique = sorted({t for t in cleaned if t})  # repeated comments are scored once
         labels: list[str | None] = [None] * len(cleaned)
         scores = np.full(len(cleaned), np.nan)
-        if idx:
-            proba = self.pipeline_.predict_proba([cleaned[i] for i in idx])
-            classes = list(self.pipeline_.classes_)
-            best = np.asarray(classes)[proba.argmax(axis=1)]
-            pos = proba[:, classes.index("positive")] if "positive" in classes else 0.0
-            neg = proba[:, classes.index("negative")] if "negative" in classes else 0.0
-            for j, i in enumerate(idx):
+        if not unique:
+            return labels, scores
+        proba = _predict_proba(self.pipeline_, unique)
+        classes = list(self.pipeline_.classes_)
+        best = np.asarray(classes)[proba.argmax(axis=1)]
+        pos = (
+            proba[:, classes.index("positive")] if "positive" in classes else np.zeros(len(unique))
+        )
+        neg = (
+            proba[:, classes.index("negative")] if "negative" in classes else np.zeros(len(unique))
+        )
+        position = {t: j for j, t in enumerate(unique)}
+        for i, t in enumerate(cleaned):
+            if t:
+                j = position[t]
                 labels[i] = str(best[j])
-            scores[idx] = pos - neg
+                scores[i] = pos[j] - neg[j]
         return labels, scores
 
     def save(self, path: Path) -> None:
