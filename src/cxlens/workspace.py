@@ -136,6 +136,40 @@ class Workspace:
 
         return kpi(self, metrics, by, period, start, end, where, compare)
 
+    # -- customer analytics --------------------------------------------------------
+
+    def rfm(self, as_of: str | date | None = None, bins: int = 5) -> pd.DataFrame:
+        """Per customer: recency, frequency, monetary, their 1-5 scores and the segment."""
+        from cxlens.customers.rfm import rfm
+
+        return rfm(self, as_of, bins).execute()
+
+    def segments(self, as_of: str | date | None = None) -> pd.DataFrame:
+        """Per RFM segment: customers, share, revenue, averages, NPS (with interval) and CSAT."""
+        from cxlens.customers.rfm import rfm, segment_summary
+
+        return segment_summary(self, rfm(self, as_of))
+
+    def cohorts(
+        self, definition: str = "first", period: str = "month", periods: int = 12
+    ) -> pd.DataFrame:
+        """Cohort retention matrix: cohorts as rows, periods since as columns, shares as values."""
+        from cxlens.customers.cohorts import cohort_retention
+
+        return cohort_retention(self, definition, period, periods).matrix()
+
+    def clv(
+        self,
+        model: str = "bgnbd",
+        horizon_months: int = 12,
+        discount: float = 0.1,
+        as_of: str | date | None = None,
+    ) -> pd.DataFrame:
+        """Per customer: P(alive), expected purchases and spend, and CLV over the horizon."""
+        from cxlens.customers.value import predict_clv
+
+        return predict_clv(self, model, horizon_months, discount, as_of).customers
+
     def tables(self) -> list[TableInfo]:
         """Row counts, date ranges and columns of every canonical table."""
         infos = []

@@ -26,6 +26,7 @@ app = typer.Typer(
 COMMAND_MODULES = (
     "cxlens.cli.data",
     "cxlens.cli.metrics",
+    "cxlens.cli.customers",
     "cxlens.cli.reports",
     "cxlens.cli.alerts",
     "cxlens.cli.text",

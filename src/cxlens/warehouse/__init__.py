@@ -149,6 +149,15 @@ class Warehouse:
     def engine_name(self) -> str:
         return str(self.backend.name)
 
+    @property
+    def exact_quantiles(self) -> bool:
+        """Whether quantiles over a whole table are cheap to compute exactly.
+
+        True for the embedded engine; distributed engines (Spark) use approximate
+        quantiles instead of gathering every row onto one partition.
+        """
+        return self.engine_name == "duckdb"
+
     def table(self, name: str) -> ir.Table:
         """The canonical table ``name`` as an Ibis table (an empty one if nothing was imported)."""
         spec = get_table(name)

@@ -1,0 +1,469 @@
+"""Commands for customer analytics: rfm, audience, cohorts, lifecycle, churn, clv."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.table import Table as RichTable
+
+from cxlens.cli.common import (
+    LangOption,
+    WorkspaceOption,
+    console,
+    fail,
+    open_ws,
+    print_json,
+    user_errors,
+)
+from cxlens.i18n import check_language, format_currency, format_number, format_percent, text
+
+AsOfOption = typer.Option(
+    None, "--as-of", help="Analyse as of the end of this day (default: the last order's day)."
+)
+JsonOption = typer.Option(False, "--json", help="Print as JSON.")
+
+
+def write_frame(frame: pd.DataFrame, path: Path) -> None:
+    """CSV, Parquet or JSON Lines by the file's extension."""
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix in (".jsonl", ".ndjson"):
+        frame.to_json(path, orient="records", lines=True, force_ascii=False, date_format="iso")
+    elif suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        fail(f"Cannot write '{path}': use a .csv, .parquet or .jsonl file name.")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append(
+            {
+                str(k): (None if isinstance(v, float) and math.isnan(v) else v)
+                for k, v in row.items()
+            }
+        )
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("rfm")
+    def rfm_command(
+        as_of: str | None = AsOfOption,
+        bins: int = typer.Option(5, help="Score bins (quantiles) for R, F and M."),
+        compare: str | None = typer.Option(
+            None,
+            "--compare",
+            help="Also show how customers moved between segments since this date.",
+        ),
+        out: Path | None = typer.Option(
+            None,
+            "--out",
+            help="Write every customer's RFM values, scores and segment (.csv/.parquet/.jsonl).",
+        ),
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """RFM segments: recency, frequency, monetary scores 1-5, segment sizes, revenue, NPS and CSAT."""
+        from cxlens.customers.rfm import migration, rfm, segment_summary
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            result = rfm(ws, as_of, bins)
+            summary = segment_summary(ws, result)
+            moves = migration(ws, compare, result.as_of, bins) if compare else None
+            if out is not None:
+                write_frame(result.execute(), out)
+        names = result.segments
+        if as_json:
+            data: dict[str, Any] = {
+                "as_of": result.as_of.isoformat(),
+                "cutoffs": result.cutoffs,
+                "segments": [
+                    {**row, "name": names.name(row["segment"], language)}
+                    for row in _records(summary)
+                ],
+            }
+            if moves is not None:
+                data["migration"] = {
+                    "from": str(compare),
+                    "to": result.as_of.isoformat(),
+                    "counts": {
+                        b: {a: int(v) for a, v in row.items()} for b, row in moves.iterrows()
+                    },
+                }
+            print_json(data)
+            return
+        currency = ws.config.currency
+        table = RichTable(title=text("rfm_title", language, date=result.as_of.isoformat()))
+        headers = [
+            ("segment", "left"), ("customers", "right"), ("share", "right"),
+            ("revenue", "right"), ("orders_per_customer", "right"), ("nps_short", "right"),
+            ("interval", "right"), ("csat_short", "right"),
+        ]  # fmt: skip
+        for key, justify in headers:
+            table.add_column(text(key, language), justify=justify)  # type: ignore[arg-type]
+        for row in summary.to_dict(orient="records"):
+            table.add_row(
+                names.name(row["segment"], language),
+                format_number(row["customers"], language, 0),
+                format_percent(100 * row["share"], language, 1),
+                format_currency(row["revenue"], currency, language),
+                format_number(row["frequency"], language, 1),
+                "–"
+                if not row["nps_n"]
+                else f"{format_number(row['nps'], language, 0)} (n={int(row['nps_n'])})",
+                "–"
+                if not row["nps_n"]
+                else f"{format_number(row['nps_low'], language, 0)} … "
+                f"{format_number(row['nps_high'], language, 0)}",
+                "–"
+                if not row["csat_n"]
+                else f"{format_percent(row['csat'], language, 0)} (n={int(row['csat_n'])})",
+            )
+        console.print(table)
+        console.print(text("rfm_feedback_note", language, date=result.as_of.isoformat()))
+        cuts = "; ".join(
+            f"{k[0].upper()}: " + ", ".join(format_number(c, language, 1) for c in v)
+            for k, v in result.cutoffs.items()
+        )
+        console.print(f"{text('rfm_cutoffs', language)}: {cuts}", markup=False)
+        if moves is not None:
+            _print_migration(moves, names, str(compare), result.as_of.isoformat(), language)
+        if out is not None:
+            console.print(f"→ {out}", markup=False)
+
+    @app.command("audience")
+    def audience_command(
+        segment: str = typer.Argument(
+            ..., help="Segment key or name, e.g. champions or 'At Risk'."
+        ),
+        out: Path = typer.Option(..., "--out", help="CSV file to write."),
+        as_of: str | None = AsOfOption,
+        hashed: bool = typer.Option(
+            False,
+            "--hash",
+            help="Write e-mail addresses as SHA-256 of the trimmed, lower-cased address (what ad platforms match on).",
+        ),
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Export one RFM segment as a custom-audience CSV: customer_id and e-mail where consent allows."""
+        from cxlens.customers.rfm import audience, segment_map
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            frame = audience(ws, segment, as_of)
+            key = segment_map(ws.config.section("rfm")).key_of(segment)
+        if hashed:
+            frame["email"] = frame["email"].map(
+                lambda e: (
+                    hashlib.sha256(e.strip().lower().encode()).hexdigest()
+                    if isinstance(e, str)
+                    else None
+                )
+            )
+        if out.suffix.lower() != ".csv":
+            fail("Audiences are written as CSV; give a file name ending in .csv.")
+        write_frame(frame, out)
+        name = segment_map(ws.config.section("rfm")).name(key, language)
+        emails = int(frame["email"].notna().sum())
+        console.print(
+            text(
+                "audience_written",
+                language,
+                count=len(frame),
+                segment=name,
+                path=str(out),
+                emails=emails,
+            ),
+            markup=False,
+            soft_wrap=True,
+        )
+
+    @app.command("cohorts")
+    def cohorts_command(
+        definition: str = typer.Option(
+            "first",
+            "--definition",
+            help="first: cohort of the first order; recurring: of every active period.",
+        ),
+        period: str = typer.Option("month", help="month, quarter or year."),
+        periods: int = typer.Option(
+            12, "--periods", help="How many periods after the cohort's own."
+        ),
+        since: str | None = typer.Option(None, "--since", help="Only cohorts from this date on."),
+        as_of: str | None = AsOfOption,
+        as_json: bool = typer.Option(False, "--json", help="Print a heatmap-ready JSON."),
+        csv: Path | None = typer.Option(
+            None, "--out", help="Write the cells (long form) to a file."
+        ),
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Cohort retention matrix: the share of each cohort that buys again in each later period."""
+        from cxlens.customers.cohorts import cohort_retention
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            result = cohort_retention(ws, definition, period, periods, as_of, since)
+            if csv is not None:
+                write_frame(result.cells, csv)
+        if as_json:
+            print_json(result.heatmap())
+            return
+        matrix = result.matrix()
+        sizes = result.cells.groupby("cohort")["cohort_size"].first()
+        title = text(f"cohorts_title_{definition}", language, period=text(period, language))
+        table = RichTable(title=title)
+        table.add_column(text("cohort", language))
+        table.add_column(text("cohort_size", language), justify="right")
+        for offset in matrix.columns:
+            table.add_column(f"+{offset}", justify="right")
+        for cohort, row in matrix.iterrows():
+            cells = ["" if math.isnan(v) else format_percent(100 * v, language, 0) for v in row]
+            table.add_row(str(cohort), format_number(sizes.loc[str(cohort)], language, 0), *cells)
+        console.print(table)
+
+    @app.command("lifecycle")
+    def lifecycle_command(
+        period: str = typer.Option("month", help="month, quarter or year."),
+        as_of: str | None = AsOfOption,
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """New, returning, resurrecting and dormant customers per period, with retention and quick ratio."""
+        from cxlens.customers.cohorts import lifecycle
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            frame = lifecycle(ws, period, as_of)
+        if as_json:
+            print_json(_records(frame))
+            return
+        table = RichTable(title=text("lifecycle_title", language, period=text(period, language)))
+        keys = [
+            "period",
+            "active",
+            "new",
+            "returning",
+            "resurrecting",
+            "dormant",
+            "retention",
+            "quick_ratio",
+        ]
+        for key in keys:
+            table.add_column(text(key, language), justify="left" if key == "period" else "right")
+        for row in frame.to_dict(orient="records"):
+            label = row["period"] + (
+                "" if row["complete"] else f" ({text('partial_period', language)})"
+            )
+            table.add_row(
+                label,
+                *(format_number(row[k], language, 0) for k in keys[1:6]),
+                format_percent(100 * row["retention"], language, 1),
+                format_number(row["quick_ratio"], language, 2),
+            )
+        console.print(table)
+
+    @app.command("churn")
+    def churn_command(
+        period: str = typer.Option("quarter", help="month, quarter or year."),
+        periods: int = typer.Option(8, "--periods", help="How many recent periods."),
+        threshold: float = typer.Option(
+            0.5, help="A customer counts as lost when the probability of being alive is below this."
+        ),
+        as_of: str | None = AsOfOption,
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Churn per period: contract churn and retention rates, and customers likely lost (BG/NBD)."""
+        from cxlens.customers.churn import contractual, has_contracts, likely_churned, period_start
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            modelled = likely_churned(ws, period, periods, threshold, as_of)
+            contracts = None
+            if has_contracts(ws):
+                first_end = date.fromisoformat(modelled["period_end"].iloc[0])
+                last_end = date.fromisoformat(modelled["period_end"].iloc[-1])
+                contracts = contractual(
+                    ws, period, start=period_start(first_end, period), end=last_end
+                )
+        if as_json:
+            data: dict[str, Any] = {"likely_churned": _records(modelled), "threshold": threshold}
+            if contracts is not None:
+                data["contracts"] = _records(contracts)
+            print_json(data)
+            return
+        if contracts is not None:
+            from cxlens.cli.metrics import _print_kpis
+
+            console.print(f"[bold]{text('churn_contract_title', language)}[/]")
+            _print_kpis(contracts, [], False, language, ws.config.currency)
+        table = RichTable(
+            title=text(
+                "churn_model_title", language, threshold=format_number(threshold, language, 2)
+            )
+        )
+        keys = ["period_end", "customers", "likely_churned", "share", "interval", "mean_p_alive"]
+        for key in keys:
+            table.add_column(
+                text(key, language), justify="left" if key == "period_end" else "right"
+            )
+        for row in modelled.to_dict(orient="records"):
+            table.add_row(
+                row["period_end"],
+                format_number(row["customers"], language, 0),
+                format_number(row["likely_churned"], language, 0),
+                format_percent(100 * row["share"], language, 1),
+                f"{format_percent(100 * row['share_low'], language, 1)} … "
+                f"{format_percent(100 * row['share_high'], language, 1)}",
+                format_number(row["mean_p_alive"], language, 2),
+            )
+        console.print(table)
+
+    @app.command("clv")
+    def clv_command(
+        model: str = typer.Option(
+            "bgnbd", help="Purchase model: bgnbd (BG/NBD) or pareto (Pareto/NBD)."
+        ),
+        horizon: str = typer.Option("12m", help="How far ahead: 12m, 24m, 2y ..."),
+        discount: float = typer.Option(0.1, help="Yearly discount rate (0.1 = 10 %)."),
+        holdout: str | None = typer.Option(
+            None,
+            help="Check the model: fit without the last 6m (or other) and compare with what happened.",
+        ),
+        as_of: str | None = AsOfOption,
+        out: Path | None = typer.Option(
+            None, "--out", help="Write every customer's CLV (.csv/.parquet/.jsonl)."
+        ),
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Predictive CLV: BG/NBD or Pareto/NBD with Gamma-Gamma spend, per customer and in total."""
+        from cxlens.customers.value import parse_months, predict_clv
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            months = parse_months(horizon)
+            held = parse_months(holdout, "--holdout") if holdout else 0
+            result = predict_clv(ws, model, months, discount, as_of, held)
+            if out is not None:
+                write_frame(result.customers, out)
+        params: pd.DataFrame = pd.concat(
+            [result.purchase_model.summary(), result.spend_model.summary()]
+        ).reset_index()
+        if as_json:
+            data: dict[str, Any] = {
+                "as_of": result.as_of.isoformat(),
+                "model": model,
+                "horizon_months": months,
+                "yearly_discount": discount,
+                "totals": result.totals(),
+                "parameters": _records(params),
+                "deciles": _records(result.distribution()),
+            }
+            if result.holdout is not None:
+                data["holdout"] = _records(result.holdout)
+            print_json(data)
+            return
+        currency = ws.config.currency
+        model_name = "BG/NBD" if model == "bgnbd" else "Pareto/NBD"
+        console.print(
+            "[bold]"
+            + text(
+                "clv_title",
+                language,
+                months=months,
+                model=model_name,
+                discount=format_percent(100 * discount, language, 0),
+            )
+            + "[/]"
+        )
+        totals = result.totals()
+        for key, value in (
+            ("customers", format_number(totals["customers"], language, 0)),
+            ("clv_total", format_currency(totals["clv_total"], currency, language)),
+            ("clv_mean", format_currency(totals["clv_mean"], currency, language)),
+            ("clv_median", format_currency(totals["clv_median"], currency, language)),
+            ("expected_purchases", format_number(totals["expected_purchases"], language, 0)),
+            ("mean_p_alive", format_number(totals["p_alive_mean"], language, 2)),
+        ):
+            console.print(f"  {text(key, language)}: {value}", markup=False)
+        ptable = RichTable(title=f"{model_name} + Gamma-Gamma")
+        for key in ("parameter", "estimate", "std_error", "interval"):
+            ptable.add_column(
+                text(key, language), justify="left" if key == "parameter" else "right"
+            )
+        for row in params.to_dict(orient="records"):
+            ptable.add_row(
+                row["parameter"],
+                format_number(row["estimate"], language, 3),
+                format_number(row["std_error"], language, 3),
+                f"{format_number(row['ci_lower'], language, 3)} … {format_number(row['ci_upper'], language, 3)}",
+            )
+        console.print(ptable)
+        dtable = RichTable(title="CLV")
+        for key in ("decile", "customers", "range", "clv_total", "share"):
+            dtable.add_column(text(key, language), justify="right")
+        for row in result.distribution().to_dict(orient="records"):
+            dtable.add_row(
+                str(row["decile"]),
+                format_number(row["customers"], language, 0),
+                f"{format_currency(row['clv_min'], currency, language)} … {format_currency(row['clv_max'], currency, language)}",
+                format_currency(row["clv_total"], currency, language),
+                format_percent(100 * row["share"], language, 1),
+            )
+        console.print(dtable)
+        if result.holdout is not None:
+            h = result.holdout
+            htable = RichTable(
+                title=text(
+                    "holdout_title", language, months=held, date=h.attrs.get("calibration_end", "")
+                )
+            )
+            for key in ("repeat_purchases", "customers", "actual", "predicted", "error"):
+                htable.add_column(text(key, language), justify="right")
+            for row in h.to_dict(orient="records"):
+                label = text("all", language) if row["frequency"] == "all" else row["frequency"]
+                htable.add_row(
+                    label,
+                    format_number(row["customers"], language, 0),
+                    format_number(row["actual_total"], language, 0),
+                    format_number(row["predicted_total"], language, 0),
+                    "–" if math.isnan(row["error_pct"]) else f"{row['error_pct']:+.1f} %",
+                )
+            console.print(htable)
+        if out is not None:
+            console.print(f"→ {out}", markup=False)
+
+
+def _print_migration(moves: pd.DataFrame, names: Any, start: str, end: str, lang: str) -> None:
+    table = RichTable(title=text("migration_title", lang, start=start, end=end))
+    table.add_column("")
+    for col in moves.columns:
+        table.add_column(names.name(col, lang), justify="right")
+    for key, row in moves.iterrows():
+        label = text("new_customers_row", lang) if key == "(new)" else names.name(key, lang)
+        table.add_row(label, *(format_number(v, lang, 0) for v in row))
+    console.print(table)

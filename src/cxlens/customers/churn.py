@@ -1,0 +1,108 @@
+"""Churn per period, for contractual and non-contractual customers.
+
+* **Contractual** (customers with an ``ended_at`` date): churn rate and retention
+  rate from the metric catalog, per period, with intervals.
+* **Non-contractual** (customers simply stop buying): at the end of each period a
+  BG/NBD model is fitted on the purchase history up to that day, and a customer
+  counts as *likely churned* when the probability of still being alive falls
+  below the threshold (0.5 by default). Reported: customers with a purchase so
+  far, likely churned, their share, and the mean probability alive.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from cxlens.clv import BGNBDModel, ClvError
+from cxlens.customers.base import order_range, parse_date
+from cxlens.customers.cohorts import PERIODS
+from cxlens.customers.summary import purchase_summary
+from cxlens.errors import CxlensError
+from cxlens.stats import wilson_interval
+
+if TYPE_CHECKING:
+    from cxlens.workspace import Workspace
+
+
+def has_contracts(ws: Workspace) -> bool:
+    if not ws.warehouse.exists("customers"):
+        return False
+    c = ws.table("customers")
+    return bool(c.ended_at.notnull().any().execute())
+
+
+def contractual(
+    ws: Workspace, period: str, start: date | None = None, end: date | None = None
+) -> pd.DataFrame:
+    return ws.kpi(["churn_rate", "retention_rate"], period=period, start=start, end=end)
+
+
+def period_start(day: date, period: str) -> date:
+    """First day of the month, quarter or year that holds ``day``."""
+    step = PERIODS[period]
+    month = (day.month - 1) // step * step
+    return date(day.year, month + 1, 1)
+
+
+def period_ends(first: date, last: date, period: str, count: int) -> list[date]:
+    """Last days of the last ``count`` complete periods between ``first`` and ``last``."""
+    if period not in PERIODS:
+        raise CxlensError(f"Unknown period '{period}'; use one of {', '.join(PERIODS)}.")
+    step = PERIODS[period]
+    month = (last.year * 12 + last.month - 1 + 1) // step * step  # start of the period after
+    ends: list[date] = []
+    while len(ends) < count:
+        year, m0 = divmod(month, 12)
+        day = date(year, m0 + 1, 1) - timedelta(days=1)
+        if day <= last and day > first:
+            ends.append(day)
+        if day <= first:
+            break
+        month -= step
+    return sorted(ends)
+
+
+def likely_churned(
+    ws: Workspace,
+    period: str = "quarter",
+    periods: int = 8,
+    threshold: float = 0.5,
+    as_of: object = None,
+) -> pd.DataFrame:
+    """Per period end: customers, likely churned (P(alive) < threshold), share with interval."""
+    if not 0 < threshold < 1:
+        raise CxlensError(f"--threshold is a probability between 0 and 1, got {threshold}.")
+    first, last = order_range(ws)
+    end = parse_date(as_of, "--as-of") or last
+    rows = []
+    for day in period_ends(first, end, period, periods):
+        frame = purchase_summary(ws, day).table.execute()
+        x, tx, age = (frame[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+        try:
+            model = BGNBDModel().fit(x, tx, age)
+        except ClvError:
+            continue  # too little history for a model at this date
+        alive = model.probability_alive(x, tx, age)
+        churned = int((alive < threshold).sum())
+        ci = wilson_interval(churned, len(alive))
+        rows.append(
+            {
+                "period_end": day.isoformat(),
+                "customers": len(alive),
+                "likely_churned": churned,
+                "share": churned / len(alive),
+                "share_low": ci.low,
+                "share_high": ci.high,
+                "mean_p_alive": float(np.mean(alive)),
+            }
+        )
+    if not rows:
+        raise CxlensError(
+            "Not enough purchase history for a churn model: no period end has customers"
+            " with repeat purchases."
+        )
+    return pd.DataFrame(rows)
