@@ -171,8 +171,11 @@ def segment_summary(ws: Workspace, result: RFM) -> pd.DataFrame:
 
 def _feedback(ws: Workspace, result: RFM) -> pd.DataFrame:
     empty = pd.DataFrame(
-        columns=["promoters", "detractors", "nps_n", "csat_top", "csat_n"],
-        index=pd.Index([], name="segment"),
+        {
+            c: pd.Series(dtype=float)
+            for c in ("promoters", "detractors", "nps_n", "csat_top", "csat_n")
+        },
+        index=pd.Index([], name="segment", dtype=object),
     )
     if not ws.warehouse.exists("responses"):
         return empty

@@ -19,10 +19,9 @@ from cxlens.clv import (
     ClvError,
     GammaGammaModel,
     ParetoNBDModel,
-    customer_lifetime_value,
+    expected_monthly_purchases,
     holdout_report,
 )
-from cxlens.clv.value import DAYS_PER_MONTH
 from cxlens.customers.base import parse_date
 from cxlens.customers.summary import holdout_split, purchase_summary
 from cxlens.errors import CxlensError
@@ -69,7 +68,11 @@ def monthly_rate(annual: float) -> float:
 @dataclass
 class ClvResult:
     customers: pd.DataFrame
-    """Per customer: the summary, ``p_alive``, ``expected_purchases``, ``expected_spend``, ``clv``."""
+    """Per customer: the summary, ``p_alive``, ``expected_purchases``, ``expected_spend``, ``clv``.
+
+    ``clv`` is :func:`cxlens.clv.customer_lifetime_value`: expected purchases in each
+    month of the horizon, discounted monthly, times the expected spend per purchase.
+    """
     purchase_model: Fittable
     spend_model: GammaGammaModel
     as_of: date
@@ -121,25 +124,23 @@ def predict_clv(
         frame[c].to_numpy(float) for c in ("frequency", "recency", "T", "monetary_value")
     )
     rate = monthly_rate(annual_discount)
+    # customers with the same (frequency, recency, T) share every purchase forecast:
+    # compute each distinct history once
+    histories, back = np.unique(np.column_stack([x, tx, age]), axis=0, return_inverse=True)
+    back = back.ravel()
+    ux, utx, uage = histories.T
     try:
         purchases = purchase_model(model).fit(x, tx, age)
         spend = GammaGammaModel().fit(x, m)
-        value = customer_lifetime_value(
-            purchases,
-            spend,
-            x,
-            tx,
-            age,
-            m,
-            time_unit="W",
-            horizon_months=horizon_months,
-            monthly_discount_rate=rate,
+        monthly = expected_monthly_purchases(
+            purchases, ux, utx, uage, time_unit="W", horizon_months=horizon_months
         )
-        weeks = horizon_months * DAYS_PER_MONTH / 7.0
-        frame["p_alive"] = purchases.probability_alive(x, tx, age)
-        frame["expected_purchases"] = purchases.conditional_expected_purchases(weeks, x, tx, age)
-        frame["expected_spend"] = spend.conditional_expected_spend(x, m)
-        frame["clv"] = value
+        discount = (1.0 + rate) ** -np.arange(1, horizon_months + 1, dtype=float)
+        expected_spend = spend.conditional_expected_spend(x, m)
+        frame["p_alive"] = purchases.probability_alive(ux, utx, uage)[back]
+        frame["expected_purchases"] = monthly.sum(axis=1)[back]
+        frame["expected_spend"] = expected_spend
+        frame["clv"] = expected_spend * (monthly @ discount)[back]
     except ClvError as exc:
         raise CxlensError(str(exc)) from exc
     report = None
