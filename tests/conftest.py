@@ -5,8 +5,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import cxlens
+from cxlens.cli import app
 from cxlens.workspace import Workspace
 
 
@@ -54,3 +56,12 @@ CUSTOMERS_CSV = (
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def demo_root(tmp_path_factory) -> Path:
+    """A demo workspace of 3,000 customers, shared by the analytics tests (read only)."""
+    root = tmp_path_factory.mktemp("customers-demo") / "ws"
+    result = CliRunner().invoke(app, ["demo", str(root), "--customers", "3000", "--seed", "5"])
+    assert result.exit_code == 0, result.output
+    return root

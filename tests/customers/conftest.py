@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import cxlens
-from cxlens.cli import app
 
 # As of 2025-06-30 (UTC): recency / frequency / monetary per customer
 #   A: 0 days, 3 orders, 200     B: 10, 1, 30      C: 90, 2, 1000
@@ -79,11 +77,3 @@ def rfm_root(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def cohort_root(tmp_path_factory) -> Path:
     return make_workspace(tmp_path_factory.mktemp("cohorts") / "ws", {"orders": COHORT_ORDERS})
-
-
-@pytest.fixture(scope="session")
-def demo_root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("customers-demo") / "ws"
-    result = CliRunner().invoke(app, ["demo", str(root), "--customers", "3000", "--seed", "5"])
-    assert result.exit_code == 0, result.output
-    return root

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "cxlens.cli.data",
     "cxlens.cli.metrics",
     "cxlens.cli.customers",
+    "cxlens.cli.journeys",
     "cxlens.cli.reports",
     "cxlens.cli.alerts",
     "cxlens.cli.text",

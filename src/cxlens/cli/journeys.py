@@ -1,0 +1,384 @@
+"""Commands for journeys: journey-map, funnel, paths, attribution, drivers."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+from rich.table import Table as RichTable
+
+from cxlens.cli.common import LangOption, WorkspaceOption, console, open_ws, print_json, user_errors
+from cxlens.i18n import check_language, format_currency, format_number, format_percent, text
+
+FromOption = typer.Option(None, "--from", help="First day (default: all data).")
+ToOption = typer.Option(None, "--to", help="Last day (default: all data).")
+JsonOption = typer.Option(False, "--json", help="Print as JSON.")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
+
+
+def _pct(value: float, lang: str) -> str:
+    return (
+        "–"
+        if value is None or (isinstance(value, float) and math.isnan(value))
+        else format_percent(100 * value, lang, 1)
+    )
+
+
+def _ci(
+    low: float, high: float, lang: str, scale: float = 100, decimals: int = 1, unit: str = "%"
+) -> str:
+    if low is None or (isinstance(low, float) and math.isnan(low)):
+        return ""
+    if unit == "%":
+        return f"{format_percent(scale * low, lang, decimals)} … {format_percent(scale * high, lang, decimals)}"
+    return f"{format_number(scale * low, lang, decimals)} … {format_number(scale * high, lang, decimals)}"
+
+
+def _hours(value: float | None, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value >= 48:
+        return f"{format_number(value / 24, lang, 1)} d"
+    return f"{format_number(value, lang, 1)} {text('hours', lang)}"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("journey-map")
+    def journey_map_command(
+        start: str | None = FromOption,
+        end: str | None = ToOption,
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Journey map: per stage and touchpoint, customers, moving on, time to next stage, CX scores."""
+        from cxlens.journeys.journey_map import SURVEY_ONLY, journey_map
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            frame = journey_map(ws, start, end)
+        if as_json:
+            print_json(_records(frame))
+            return
+        table = RichTable(title=text("journey_map_title", language))
+        for key in (
+            "stage",
+            "touchpoint",
+            "customers",
+            "moved_on",
+            "to_next_stage",
+            "csat_short",
+            "ces",
+            "nps_short",
+        ):
+            label = "CES" if key == "ces" else text(key, language)
+            table.add_column(label, justify="left" if key in ("stage", "touchpoint") else "right")
+        last_stage = None
+        for row in frame.to_dict(orient="records"):
+            stage = text("surveys_only", language) if row["stage"] == SURVEY_ONLY else row["stage"]
+            table.add_row(
+                stage if stage != last_stage else "",
+                row["touchpoint"],
+                format_number(row["customers"], language, 0) if row["customers"] else "–",
+                _pct(row["moved_on"], language),
+                _hours(row["median_hours_to_next"], language),
+                _score(row, "csat", language, percent=True),
+                _score(row, "ces", language),
+                _score(row, "nps", language),
+            )
+            last_stage = stage
+        console.print(table)
+
+    @app.command("funnel")
+    def funnel_command(
+        steps: list[str] = typer.Argument(
+            ..., help="Touchpoints in order; 'order' means an order."
+        ),
+        window: str = typer.Option(
+            "14d", help="Time allowed from the first step: 30m, 12h, 14d, 2w."
+        ),
+        order: str = typer.Option("ordered", help="ordered, strict or unordered."),
+        by: str | None = typer.Option(
+            None, "--by", help="Break down by a column of the events or customers."
+        ),
+        start: str | None = FromOption,
+        end: str | None = ToOption,
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Funnel: customers at each step, conversion with intervals, time between steps, drop-off."""
+        from cxlens.journeys.funnel import funnel
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            result = funnel(ws, steps, window, order, by, start, end)
+        if as_json:
+            print_json(
+                {
+                    "steps": steps,
+                    "order": order,
+                    "window": window,
+                    "by": by,
+                    "rows": _records(result.table),
+                }
+            )
+            return
+        for group, part in result.table.groupby("group", sort=True):
+            title = text("funnel_title", language, order=order, window=window)
+            if by:
+                title += f" · {by} = {group}"
+            table = RichTable(title=title)
+            for key in (
+                "step",
+                "touchpoint",
+                "customers",
+                "from_start",
+                "interval",
+                "from_previous",
+                "drop_off",
+                "median_time",
+            ):
+                table.add_column(
+                    text(key, language), justify="left" if key == "touchpoint" else "right"
+                )
+            for row in part.to_dict(orient="records"):
+                table.add_row(
+                    str(row["step"]),
+                    row["touchpoint"],
+                    format_number(row["customers"], language, 0),
+                    _pct(row["from_start"], language),
+                    _ci(row["from_start_low"], row["from_start_high"], language)
+                    if row["step"] > 1
+                    else "",
+                    _pct(row["from_previous"], language),
+                    format_number(row["drop_off"], language, 0),
+                    _hours(row["median_hours"], language) if row["step"] > 1 else "",
+                )
+            console.print(table)
+
+    @app.command("paths")
+    def paths_command(
+        start_at: str | None = typer.Option(None, "--start", help="Paths from this touchpoint on."),
+        end_at: str | None = typer.Option(
+            None, "--end", help="Paths leading up to this touchpoint."
+        ),
+        steps: int = typer.Option(5, help="Touchpoints per path."),
+        session_gap: str = typer.Option("30m", help="A longer pause starts a new session."),
+        collapse: bool = typer.Option(
+            True, "--collapse/--no-collapse", help="Count repeats of a touchpoint in a row once."
+        ),
+        top: int = typer.Option(15, help="How many paths to show."),
+        start: str | None = FromOption,
+        end: str | None = ToOption,
+        as_json: bool = typer.Option(
+            False, "--json", help="Print paths and Sankey nodes and links as JSON."
+        ),
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Most common touchpoint sequences per session, and the transitions for a Sankey diagram."""
+        from cxlens.journeys.paths import paths
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            report = paths(ws, start_at, end_at, steps, session_gap, collapse, top, start, end)
+        if as_json:
+            print_json({"paths": _records(report.sequences), **report.sankey()})
+            return
+        table = RichTable(
+            title=text(
+                "paths_title", language, sessions=format_number(report.sessions, language, 0)
+            )
+        )
+        for key in ("path", "sessions", "share"):
+            table.add_column(text(key, language), justify="left" if key == "path" else "right")
+        for row in report.sequences.to_dict(orient="records"):
+            table.add_row(
+                row["sequence"],
+                format_number(row["sessions"], language, 0),
+                _pct(row["share"], language),
+            )
+        console.print(table)
+        links = RichTable(title=text("transitions_title", language))
+        for key in ("from", "to", "sessions"):
+            links.add_column(text(key, language), justify="right" if key == "sessions" else "left")
+        for row in report.links.head(10).to_dict(orient="records"):
+            links.add_row(row["source"], row["target"], format_number(row["sessions"], language, 0))
+        console.print(links)
+
+    @app.command("attribution")
+    def attribution_command(
+        model: str = typer.Option(
+            "all", help="first, last, linear, time-decay, position, markov or all."
+        ),
+        lookback: str | None = typer.Option(
+            None, help="How far back a touch counts (default 30d)."
+        ),
+        dimension: str = typer.Option(
+            "channel",
+            "--dimension",
+            help="Credit this column of the events (channel, campaign, touchpoint).",
+        ),
+        start: str | None = FromOption,
+        end: str | None = ToOption,
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Conversions and their value credited to channels by heuristic models and Markov removal effects."""
+        from cxlens.journeys.attribution import MODELS, attribute
+
+        with user_errors():
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            models = list(MODELS) if model == "all" else [m.strip() for m in model.split(",")]
+            result = attribute(ws, models, dimension, lookback, start, end)
+        frame = result.table
+        if as_json:
+            print_json(
+                {
+                    "conversions": result.conversions,
+                    "value": result.value,
+                    "touched_conversions": result.touched_conversions,
+                    "null_paths": result.null_paths,
+                    "conversion_probability": result.conversion_probability,
+                    "rows": _records(frame),
+                }
+            )
+            return
+        lookback_text = lookback or str(ws.config.section("journeys").get("lookback", "30d"))
+        title = text(
+            "attribution_title",
+            language,
+            dimension=dimension,
+            conversions=format_number(result.conversions, language, 0),
+            lookback=lookback_text,
+        )
+        wide = frame.pivot_table(
+            index="channel", columns="model", values="conversions", aggfunc="sum"
+        )
+        wide = wide[[m for m in MODELS if m in wide.columns]]
+        wide = wide.sort_values(wide.columns[-1], ascending=False)
+        table = RichTable(title=title)
+        table.add_column(dimension)
+        for m in wide.columns:
+            table.add_column(m, justify="right")
+        if "markov" in wide.columns:
+            table.add_column(text("removal_effect", language), justify="right")
+        effects = frame[frame["model"] == "markov"].set_index("channel")["removal_effect"]
+        for channel, row in wide.iterrows():
+            cells = [format_number(v, language, 0) for v in row]
+            if "markov" in wide.columns:
+                effect = effects.get(channel, float("nan"))
+                cells.append(_pct(effect, language))
+            table.add_row(str(channel), *cells)
+        console.print(table)
+        currency = ws.config.currency
+        if result.value:
+            values = frame.pivot_table(
+                index="channel", columns="model", values="value", aggfunc="sum"
+            )
+            values = values[[m for m in MODELS if m in values.columns]].reindex(wide.index)
+            vtable = RichTable(title=text("revenue", language))
+            vtable.add_column(dimension)
+            for m in values.columns:
+                vtable.add_column(m, justify="right")
+            for channel, row in values.iterrows():
+                vtable.add_row(str(channel), *(format_currency(v, currency, language) for v in row))
+            console.print(vtable)
+        console.print(
+            text("null_paths", language, paths=format_number(result.null_paths, language, 0))
+        )
+
+    @app.command("drivers")
+    def drivers_command(
+        target: str = typer.Option("nps", help="What to explain (nps: the relational NPS score)."),
+        by: str | None = typer.Option(
+            None, "--by", help="touchpoint (experiences and tickets) or attribute; default both."
+        ),
+        bootstrap: int = typer.Option(50, help="Bootstrap samples for the importance intervals."),
+        start: str | None = FromOption,
+        end: str | None = ToOption,
+        as_json: bool = JsonOption,
+        lang: str | None = LangOption,
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Key drivers of NPS: relative importance (Shapley R²), direction, significance, customers affected."""
+        from cxlens.errors import CxlensError
+        from cxlens.journeys.drivers import drivers
+
+        with user_errors():
+            if target != "nps":
+                raise CxlensError(f"--target can only be nps for now, got {target!r}.")
+            ws = open_ws(workspace)
+            language = check_language(lang, ws.config.language)
+            report = drivers(ws, by, start, end, bootstrap)
+        if as_json:
+            print_json(
+                {
+                    "method": report.method,
+                    "r2": report.r2,
+                    "respondents": report.respondents,
+                    "drivers": _records(report.table),
+                }
+            )
+            return
+        title = text(
+            "drivers_title",
+            language,
+            respondents=format_number(report.respondents, language, 0),
+            r2=format_number(report.r2, language, 3),
+        )
+        table = RichTable(title=title)
+        for key in (
+            "driver",
+            "importance",
+            "interval",
+            "direction",
+            "affected",
+            "poor_experience",
+            "nps_gap",
+        ):
+            table.add_column(text(key, language), justify="left" if key == "driver" else "right")
+        for row in report.table.to_dict(orient="records"):
+            mark = "" if row["significant"] else " (n.s.)"
+            gap = "–"
+            if not math.isnan(row["nps_gap"]):
+                gap = f"{format_number(row['nps_gap'], language, 0)} ({format_number(row['nps_gap_low'], language, 0)} … {format_number(row['nps_gap_high'], language, 0)})"
+            name = text(row["key"], language, touchpoint=row["touchpoint"])
+            table.add_row(
+                name + mark,
+                format_percent(row["importance"], language, 1),
+                _ci(row["importance_low"], row["importance_high"], language, scale=1),
+                row["sign"],
+                _pct(row["affected"], language),
+                _pct(row["poor"], language),
+                gap,
+            )
+        console.print(table)
+        console.print(
+            f"{text('method', language)}: {text('drivers_method', language)}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
+def _score(row: Any, key: str, lang: str, percent: bool = False) -> str:
+    value = row.get(key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    shown = format_percent(value, lang, 0) if percent else format_number(value, lang, 1)
+    return f"{shown} (n={int(row[f'{key}_n'])})"

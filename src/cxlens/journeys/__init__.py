@@ -1,0 +1,1 @@
+"""Journey analytics on the warehouse: journey map, funnels, paths, attribution and key drivers."""

@@ -1,0 +1,148 @@
+"""What journeys are made of: conversions, touchpoint events, durations, stages.
+
+A *conversion* is an order by default. A workspace can make it an event of a
+given touchpoint instead, in ``cxlens.toml``::
+
+    [journeys]
+    conversion = "checkout"   # a touchpoint name, or "order"
+    lookback = "30d"          # how far back a touch can lead to a conversion
+
+Order values are the conversion's value; event conversions count with value 0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from cxlens.customers.base import local_midnight_utc, parse_date
+from cxlens.errors import CxlensError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+    from cxlens.workspace import Workspace
+
+ORDER = "order"
+DEFAULT_LOOKBACK = "30d"
+#: journey stages in the order customers go through them
+STAGES = ("awareness", "consideration", "purchase", "service", "loyalty")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def parse_duration(text: str | int | float, option: str = "--window") -> timedelta:
+    """``30m``, ``12h``, ``14d``, ``2w`` (or seconds as a number) as a timedelta."""
+    if isinstance(text, int | float):
+        seconds = float(text)
+    else:
+        match = _DURATION.match(str(text).lower())
+        if not match:
+            raise CxlensError(f"{option} is a duration like 30m, 12h, 14d or 2w, got {text!r}.")
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds <= 0:
+        raise CxlensError(f"{option} must be longer than zero, got {text!r}.")
+    return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class JourneySettings:
+    conversion: str
+    lookback: timedelta
+
+    @classmethod
+    def from_workspace(cls, ws: Workspace, lookback: str | None = None) -> JourneySettings:
+        section = ws.config.section("journeys")
+        conversion = str(section.get("conversion", ORDER))
+        return cls(
+            conversion,
+            parse_duration(lookback or section.get("lookback", DEFAULT_LOOKBACK), "--lookback"),
+        )
+
+
+def require(ws: Workspace, table: str, what: str) -> ir.Table:
+    if not ws.warehouse.exists(table):
+        raise CxlensError(
+            f"{what} needs the {table} table; import it with `cxlens import {table} FILE`."
+        )
+    return ws.table(table)
+
+
+@dataclass(frozen=True)
+class Range:
+    """Local days ``start`` to ``end`` (both included) as UTC instants; None = open."""
+
+    start_utc: datetime | None
+    end_utc: datetime | None
+
+    @classmethod
+    def of(cls, ws: Workspace, start: object, end: object) -> Range:
+        tz = ws.config.timezone
+        s = parse_date(start, "--from")
+        e = parse_date(end, "--to")
+        if s and e and e < s:
+            raise CxlensError(f"--to ({e}) is before --from ({s}).")
+        return cls(
+            local_midnight_utc(s, tz) if s else None,
+            local_midnight_utc(e + timedelta(days=1), tz) if e else None,
+        )
+
+    def filter(self, t: ir.Table, column: str) -> ir.Table:
+        if self.start_utc is not None:
+            t = t.filter(t[column] >= self.start_utc)
+        if self.end_utc is not None:
+            t = t.filter(t[column] < self.end_utc)
+        return t
+
+
+def touch_events(ws: Workspace, dimension: str = "channel") -> ir.Table:
+    """Events with ``event_id, customer_id, ts, touchpoint`` and ``dim`` (the chosen column)."""
+    e = require(ws, "events", "Journey analytics")
+    if dimension not in e.columns:
+        raise CxlensError(
+            f"The events table has no column '{dimension}'; choose one of {', '.join(e.columns)}."
+        )
+    return e.select("event_id", "customer_id", "ts", "touchpoint", dim=e[dimension].cast("string"))
+
+
+def conversions(ws: Workspace, settings: JourneySettings) -> ir.Table:
+    """``conv_id, customer_id, conv_ts, value`` of every conversion."""
+    if settings.conversion == ORDER:
+        o = require(ws, "orders", "Conversions (orders)")
+        return o.select(
+            conv_id=o.order_id,
+            customer_id=o.customer_id,
+            conv_ts=o.ts,
+            value=o.amount.cast("float64"),
+        )
+    e = require(ws, "events", "Conversions (events)")
+    e = e.filter(e.touchpoint == settings.conversion)
+    return e.select(
+        conv_id=e.event_id,
+        customer_id=e.customer_id,
+        conv_ts=e.ts,
+        value=ibis.literal(0.0, "float64"),
+    )
+
+
+def seconds_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.FloatingValue:
+    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64")
+
+
+def stage_order(stages: list[str]) -> list[str]:
+    known = [s for s in STAGES if s in stages]
+    return known + sorted(s for s in stages if s not in STAGES)
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def as_json_safe(value: Any) -> Any:
+    if isinstance(value, float) and value != value:
+        return None
+    return value

@@ -1,0 +1,383 @@
+"""Key drivers of NPS: which experiences and attributes move the recommendation score most.
+
+Data: one row per customer who answered the NPS question in the period; the
+target is their latest 0-10 score. Candidate drivers, each a group of columns:
+
+* **touchpoint**: the customer's mean CSAT (1-5) and mean CES (1-7) at each
+  touchpoint surveyed (with an indicator for "not measured", so customers who
+  did not pass the touchpoint still count);
+* **tickets**: number of tickets, mean hours to resolution (log scale), whether a
+  ticket was reopened;
+* **attribute**: country, language, acquisition channel (as categories), years as
+  a customer, number of orders (log scale).
+
+Method: an ordinary least-squares regression of the score on all groups; the
+model's R² is split among the groups by its Shapley value (the LMG / dominance
+decomposition: each group's average gain in R² over all orders of entering the
+model; Lindeman, Merenda & Gold 1980, Grömping 2007), computed exactly from the
+covariance matrix. Importance is that share of R²; its 95% interval comes from a
+bootstrap of customers. Significance is the partial F test of dropping the group
+from the full model. Sign is the direction of the score's coefficient for numeric
+drivers. For experience drivers, *affected* is the share of respondents measured
+at the touchpoint (or with a ticket), *poor* the share with a poor experience
+(CSAT 1-3, CES 1-3, a reopened ticket, resolution over 48 hours) and
+*NPS gap* the NPS of those with a poor experience minus the NPS of the other
+measured ones, with its interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlens.errors import CxlensError
+from cxlens.journeys.base import Range, require, seconds_between
+from cxlens.stats import nps_difference_test
+
+if TYPE_CHECKING:
+    from cxlens.workspace import Workspace
+
+METHOD = (
+    "Shapley decomposition of the R² of a least-squares regression (LMG), "
+    "95% bootstrap intervals, partial F tests"
+)
+ATTRIBUTES = ("country", "language", "acquisition_channel")
+MAX_GROUPS = 14
+POOR_HOURS = 48.0
+
+
+@dataclass
+class Group:
+    key: str
+    """Message id of the driver's name (``driver_csat`` ...), filled with ``touchpoint``."""
+    kind: str
+    columns: list[str]
+    sign_column: str | None = None
+    poor: np.ndarray | None = None
+    measured: np.ndarray | None = None
+    touchpoint: str = ""
+
+    def name(self, lang: str = "en") -> str:
+        from cxlens.i18n import text
+
+        return (
+            text(self.key, lang, touchpoint=self.touchpoint)
+            if self.touchpoint
+            else text(self.key, lang)
+        )
+
+
+@dataclass(frozen=True)
+class DriverReport:
+    table: pd.DataFrame
+    """One row per driver; ``driver`` is the English name, ``key`` and ``touchpoint`` name it in any language."""
+    r2: float
+    respondents: int
+    method: str = METHOD
+
+
+def _respondents(ws: Workspace, rng: Range) -> pd.DataFrame:
+    r = rng.filter(require(ws, "responses", "Key drivers"), "ts")
+    nps = r.filter((r.kind == "nps") & r.score.notnull() & r.customer_id.notnull())
+    latest = nps.group_by("customer_id").aggregate(nps=nps.score.argmax(nps.ts))
+    return latest.execute()
+
+
+def _touchpoint_scores(ws: Workspace, rng: Range) -> pd.DataFrame:
+    r = rng.filter(ws.table("responses"), "ts")
+    r = r.filter(
+        r.kind.isin(["csat", "ces"])
+        & r.score.notnull()
+        & r.customer_id.notnull()
+        & r.touchpoint.notnull()
+    )
+    per = r.group_by(["customer_id", "kind", "touchpoint"]).aggregate(score=r.score.mean())
+    return per.execute()
+
+
+def _tickets(ws: Workspace, rng: Range) -> pd.DataFrame:
+    t = rng.filter(ws.table("tickets"), "opened_at")
+    hours = seconds_between(t.resolved_at, t.opened_at) / 3600.0
+    return (
+        t.group_by("customer_id")
+        .aggregate(
+            tickets=t.count(),
+            hours=hours.mean(),
+            reopened=t.reopened.fill_null(False).ifelse(1, 0).max(),
+        )
+        .execute()
+    )
+
+
+def _attributes(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame:
+    c = ws.table("customers")
+    cols = [a for a in ATTRIBUTES if a in c.columns]
+    frame = c.select("customer_id", "created_at", *cols).execute()
+    created = pd.to_datetime(frame.pop("created_at"), utc=True)
+    frame["tenure_years"] = (as_of - created).dt.days / 365.25
+    if ws.warehouse.exists("orders"):
+        o = ws.table("orders")
+        counts = o.group_by("customer_id").aggregate(orders=o.count()).execute()
+        frame = frame.merge(counts, on="customer_id", how="left")
+    frame["orders"] = frame.get("orders", pd.Series(0, index=frame.index)).fillna(0)
+    return frame
+
+
+def build_design(
+    ws: Workspace, by: str | None, start: object, end: object
+) -> tuple[np.ndarray, pd.DataFrame, list[Group]]:
+    rng = Range.of(ws, start, end)
+    resp = _respondents(ws, rng)
+    if len(resp) < 30:
+        raise CxlensError(
+            f"Key drivers need at least 30 customers with an NPS answer; there are {len(resp)}."
+        )
+    base = resp.set_index("customer_id")
+    y = base["nps"].to_numpy(float)
+    x = pd.DataFrame(index=base.index)
+    groups: list[Group] = []
+    if by in (None, "touchpoint"):
+        scores = _touchpoint_scores(ws, rng)
+        for (kind, tp), part in scores.groupby(["kind", "touchpoint"]):
+            values = part.set_index("customer_id")["score"].reindex(base.index)
+            measured = values.notna().to_numpy()
+            if measured.sum() < 20:
+                continue
+            col = f"{kind}:{tp}"
+            x[col] = values.fillna(values.mean())
+            x[col + ":missing"] = (~measured).astype(float)
+            poor = (values <= 3).to_numpy() & measured
+            groups.append(
+                Group(
+                    f"driver_{kind}",
+                    "touchpoint",
+                    [col, col + ":missing"],
+                    col,
+                    poor,
+                    measured,
+                    str(tp),
+                )
+            )
+        if ws.warehouse.exists("tickets"):
+            t = _tickets(ws, rng).set_index("customer_id").reindex(base.index)
+            had = t["tickets"].notna().to_numpy()
+            x["tickets"] = t["tickets"].fillna(0)
+            groups.append(Group("driver_tickets", "tickets", ["tickets"], "tickets", None, had))
+            hours = t["hours"]
+            resolved = hours.notna().to_numpy()
+            if resolved.sum() >= 20:
+                x["ttr"] = np.log1p(hours.fillna(hours.median()).clip(lower=0))
+                x["ttr:missing"] = (~resolved).astype(float)
+                groups.append(
+                    Group(
+                        "driver_ttr",
+                        "tickets",
+                        ["ttr", "ttr:missing"],
+                        "ttr",
+                        (hours > POOR_HOURS).to_numpy() & resolved,
+                        resolved,
+                    )
+                )
+            reopened = t["reopened"].fillna(0).to_numpy(float)
+            if reopened.sum() >= 5:
+                x["reopened"] = reopened
+                groups.append(
+                    Group("driver_reopened", "tickets", ["reopened"], "reopened", reopened > 0, had)
+                )
+    if by in (None, "attribute") and ws.warehouse.exists("customers"):
+        attrs = (
+            _attributes(ws, pd.Timestamp.now(tz="UTC")).set_index("customer_id").reindex(base.index)
+        )
+        for a in ATTRIBUTES:
+            if a not in attrs:
+                continue
+            values = attrs[a].fillna("(unknown)").astype(str)
+            levels = values.value_counts()
+            levels = levels[levels >= 10]
+            if len(levels) < 2:
+                continue
+            cols = []
+            for level in levels.index[1:]:  # the largest level is the reference
+                col = f"{a}={level}"
+                x[col] = (values == level).astype(float)
+                cols.append(col)
+            groups.append(Group(f"driver_{a}", "attribute", cols))
+        x["tenure"] = attrs["tenure_years"].fillna(attrs["tenure_years"].median())
+        groups.append(Group("driver_tenure", "attribute", ["tenure"], "tenure"))
+        x["orders"] = np.log1p(attrs["orders"].fillna(0))
+        groups.append(Group("driver_orders", "attribute", ["orders"], "orders"))
+    groups = _informative(x, [g for g in groups if x[g.columns].to_numpy().std(axis=0).max() > 0])
+    if not groups:
+        raise CxlensError(
+            "No driver varies among the NPS respondents; there is nothing to explain."
+        )
+    if len(groups) > MAX_GROUPS:
+        groups = groups[:MAX_GROUPS]
+    return y, x, groups
+
+
+def _informative(x: pd.DataFrame, groups: list[Group]) -> list[Group]:
+    """Drop groups that add nothing the earlier ones do not already say.
+
+    When every country speaks one language, language repeats country exactly; the
+    regression cannot tell them apart, so only the first is kept.
+    """
+    kept: list[Group] = []
+    rank = 1  # the intercept
+    for g in groups:
+        cols = [c for k in [*kept, g] for c in k.columns]
+        design = np.column_stack([np.ones(len(x)), x[cols].to_numpy(float)])
+        new_rank = int(np.linalg.matrix_rank(design))
+        if new_rank > rank:
+            kept.append(g)
+            rank = new_rank
+    return kept
+
+
+def _r2_all_subsets(cov: np.ndarray, var_y: float, spans: list[list[int]]) -> np.ndarray:
+    """R² of the regression on every subset of groups (bitmask index)."""
+    k = len(spans)
+    r2 = np.zeros(1 << k)
+    cxx, cxy = cov[1:, 1:], cov[1:, 0]
+    for mask in range(1, 1 << k):
+        idx = [c for g in range(k) if mask >> g & 1 for c in spans[g]]
+        sub = cxx[np.ix_(idx, idx)]
+        beta = np.linalg.lstsq(sub, cxy[idx], rcond=None)[0]
+        r2[mask] = float(cxy[idx] @ beta) / var_y
+    return r2
+
+
+def shapley_r2(y: np.ndarray, x: np.ndarray, spans: list[list[int]]) -> tuple[np.ndarray, float]:
+    """Each group's Shapley share of R² (values sum to the full model's R²), and R²."""
+    data = np.column_stack([y, x])
+    cov = np.cov(data, rowvar=False)
+    var_y = cov[0, 0]
+    if var_y <= 0:
+        raise CxlensError("Every respondent gave the same NPS score; there is nothing to explain.")
+    k = len(spans)
+    r2 = _r2_all_subsets(cov, var_y, spans)
+    fact = [1.0] * (k + 1)
+    for i in range(1, k + 1):
+        fact[i] = fact[i - 1] * i
+    values = np.zeros(k)
+    for g in range(k):
+        bit = 1 << g
+        for mask in range(1 << k):
+            if mask & bit:
+                continue
+            s = bin(mask).count("1")
+            weight = fact[s] * fact[k - s - 1] / fact[k]
+            values[g] += weight * (r2[mask | bit] - r2[mask])
+    return values, float(r2[(1 << k) - 1])
+
+
+def drivers(
+    ws: Workspace,
+    by: str | None = None,
+    start: object = None,
+    end: object = None,
+    bootstrap: int = 50,
+    seed: int = 0,
+) -> DriverReport:
+    if by not in (None, "touchpoint", "attribute"):
+        raise CxlensError(f"--by is touchpoint or attribute, got {by!r}.")
+    y, x, groups = build_design(ws, by, start, end)
+    columns = [c for g in groups for c in g.columns]
+    xm = x[columns].to_numpy(float)
+    spans, pos = [], 0
+    for g in groups:
+        spans.append(list(range(pos, pos + len(g.columns))))
+        pos += len(g.columns)
+    shares, r2 = shapley_r2(y, xm, spans)
+    rng = np.random.default_rng(seed)
+    boots = []
+    for _ in range(bootstrap):
+        pick = rng.integers(0, len(y), len(y))
+        try:
+            b, r2_b = shapley_r2(y[pick], xm[pick], spans)
+        except CxlensError:
+            continue
+        if r2_b > 0:
+            boots.append(100 * b / r2_b)  # each resample's own shares of its R²
+    if boots:
+        boot = np.array(boots)
+        low, high = np.percentile(boot, 2.5, axis=0), np.percentile(boot, 97.5, axis=0)
+    else:
+        low = high = np.full(len(groups), np.nan)
+    coef, p_values = _ols_tests(y, xm, spans)
+    rows = []
+    for i, g in enumerate(groups):
+        sign = ""
+        if g.sign_column is not None:
+            sign = "+" if coef[columns.index(g.sign_column)] > 0 else "−"
+        row = {
+            "driver": g.name(),
+            "key": g.key,
+            "touchpoint": g.touchpoint,
+            "kind": g.kind,
+            "importance": 100 * shares[i] / r2 if r2 > 0 else np.nan,
+            "importance_low": float(low[i]),
+            "importance_high": float(high[i]),
+            "r2_share": shares[i],
+            "sign": sign,
+            "p_value": p_values[i],
+            "significant": bool(p_values[i] < 0.05),
+            "affected": float(g.measured.mean()) if g.measured is not None else 1.0,
+            "poor": float(g.poor.mean()) if g.poor is not None else np.nan,
+            "nps_gap": np.nan,
+            "nps_gap_low": np.nan,
+            "nps_gap_high": np.nan,
+        }
+        if g.poor is not None and g.measured is not None:
+            row.update(_nps_gap(y, g.poor, g.measured & ~g.poor))
+        rows.append(row)
+    table = pd.DataFrame(rows).sort_values("importance", ascending=False).reset_index(drop=True)
+    return DriverReport(table, r2, len(y))
+
+
+def _nps_gap(y: np.ndarray, poor: np.ndarray, rest: np.ndarray) -> dict[str, float]:
+    """NPS of the poor-experience group minus NPS of the rest, with a 95% interval (z test)."""
+
+    def counts(mask: np.ndarray) -> tuple[float, float, float]:
+        return float((y[mask] >= 9).sum()), float((y[mask] <= 6).sum()), float(mask.sum())
+
+    a, b = counts(rest), counts(poor)
+    if not a[2] or not b[2]:
+        return {}
+    test = nps_difference_test(*a, *b)
+    half = np.nan
+    if np.isfinite(test.statistic) and test.statistic != 0:
+        half = 1.959964 * abs(test.difference / test.statistic)
+    return {
+        "nps_gap": test.difference,
+        "nps_gap_low": test.difference - half,
+        "nps_gap_high": test.difference + half,
+    }
+
+
+def _ols_tests(
+    y: np.ndarray, x: np.ndarray, spans: list[list[int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Full-model coefficients and the partial F test p-value of dropping each group."""
+    n = len(y)
+    design = np.column_stack([np.ones(n), x])
+    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
+    rss_full = float(((y - design @ beta) ** 2).sum())
+    df_full = n - np.linalg.matrix_rank(design)
+    p_values = []
+    for span in spans:
+        keep = [0] + [c + 1 for c in range(x.shape[1]) if c not in span]
+        reduced = design[:, keep]
+        b, *_ = np.linalg.lstsq(reduced, y, rcond=None)
+        rss = float(((y - reduced @ b) ** 2).sum())
+        q = len(span)
+        if df_full <= 0 or rss_full <= 0:
+            p_values.append(np.nan)
+            continue
+        f = ((rss - rss_full) / q) / (rss_full / df_full)
+        p_values.append(float(stats.f.sf(f, q, df_full)))
+    return beta[1:], np.array(p_values)

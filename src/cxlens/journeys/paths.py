@@ -1,0 +1,166 @@
+"""Paths: the most common sequences of touchpoints within sessions, ready for a Sankey diagram.
+
+A session is a customer's run of events with no gap longer than ``session_gap``
+(30 minutes by default) between two of them. With ``collapse`` (the default),
+repeats of the same touchpoint in a row count once. A path is:
+
+* by default, the first ``steps`` touchpoints of each session;
+* with ``start=TP``, the ``steps`` touchpoints from the session's first TP on;
+* with ``end=TP``, the ``steps`` touchpoints up to and including the session's
+  first TP.
+
+The result has the top sequences with their sessions and share, and nodes and
+weighted links for a Sankey diagram: node ``"2:cart"`` is the cart as the second
+step; a link to ``"(exit)"`` is a session ending there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ibis
+import pandas as pd
+
+from cxlens.errors import CxlensError
+from cxlens.journeys.base import Range, parse_duration, require, seconds_between
+
+if TYPE_CHECKING:
+    from cxlens.workspace import Workspace
+
+EXIT = "(exit)"
+ARROW = " → "
+
+
+@dataclass(frozen=True)
+class PathReport:
+    sequences: pd.DataFrame
+    """``sequence`` (touchpoints joined by →), ``steps``, ``sessions``, ``share``."""
+    nodes: pd.DataFrame
+    """``id, step, touchpoint, sessions``."""
+    links: pd.DataFrame
+    """``source, target, sessions`` (node ids)."""
+    sessions: int
+
+    def sankey(self) -> dict[str, object]:
+        return {
+            "sessions": self.sessions,
+            "nodes": self.nodes.to_dict(orient="records"),
+            "links": self.links.to_dict(orient="records"),
+        }
+
+
+def paths(
+    ws: Workspace,
+    start_at: str | None = None,
+    end_at: str | None = None,
+    steps: int = 5,
+    session_gap: str = "30m",
+    collapse: bool = True,
+    top: int = 20,
+    start: object = None,
+    end: object = None,
+) -> PathReport:
+    if start_at and end_at:
+        raise CxlensError("Give --start or --end, not both.")
+    if not 2 <= steps <= 20:
+        raise CxlensError(f"--steps must be between 2 and 20, got {steps}.")
+    gap = parse_duration(session_gap, "--session-gap").total_seconds()
+    e = require(ws, "events", "Paths")
+    e = (
+        Range.of(ws, start, end)
+        .filter(e, "ts")
+        .select("customer_id", "ts", "event_id", "touchpoint")
+    )
+    by_customer = ibis.window(group_by="customer_id", order_by=["ts", "event_id"])
+    e = e.mutate(_prev=e.ts.lag().over(by_customer))
+    new = (e._prev.isnull() | (seconds_between(e.ts, e._prev) > gap)).ifelse(1, 0)
+    e = e.mutate(_new=new)
+    e = e.mutate(
+        session=e._new.sum().over(
+            ibis.cumulative_window(group_by="customer_id", order_by=["ts", "event_id"])
+        )
+    )
+    in_session = ibis.window(group_by=["customer_id", "session"], order_by=["ts", "event_id"])
+    if collapse:
+        e = e.mutate(_last=e.touchpoint.lag().over(in_session))
+        e = e.filter(e._last.isnull() | (e._last != e.touchpoint))
+    e = e.mutate(idx=ibis.row_number().over(in_session) + 1)
+    whole = ibis.window(group_by=["customer_id", "session"])
+    if start_at or end_at:
+        anchor = start_at or end_at
+        e = e.mutate(
+            _at=(e.touchpoint == anchor).ifelse(e.idx, ibis.null("int64")).min().over(whole)
+        )
+        e = e.filter(e._at.notnull())
+        if start_at:
+            e = e.filter(e.idx >= e._at).mutate(pos=e.idx - e._at + 1)
+        else:
+            e = e.filter((e.idx <= e._at) & (e.idx > e._at - steps)).mutate(
+                pos=e.idx - (e._at - ibis.least(e._at, steps))
+            )
+    else:
+        e = e.mutate(pos=e.idx)
+    e = e.filter(e.pos <= steps)
+    e = e.mutate(_next=e.touchpoint.lead().over(
+        ibis.window(group_by=["customer_id", "session"], order_by="pos")
+    ))  # fmt: skip
+    per_session = e.group_by(["customer_id", "session"]).aggregate(
+        **{
+            f"s{k}": (e.pos == k).ifelse(e.touchpoint, ibis.null("string")).max()
+            for k in range(1, steps + 1)
+        }
+    )
+    seq = per_session.group_by([f"s{k}" for k in range(1, steps + 1)]).aggregate(
+        sessions=per_session.count()
+    )
+    seq_frame = seq.order_by(ibis.desc("sessions")).execute()
+    total = int(seq_frame["sessions"].sum()) if not seq_frame.empty else 0
+    if total == 0:
+        where = f" with {start_at or end_at}" if (start_at or end_at) else ""
+        raise CxlensError(f"No sessions{where} in the chosen period.")
+    cols = [f"s{k}" for k in range(1, steps + 1)]
+    seq_frame["sequence"] = [
+        ARROW.join(str(v) for v in row if isinstance(v, str))
+        for row in seq_frame[cols].itertuples(index=False)
+    ]
+    seq_frame["steps"] = seq_frame[cols].notna().sum(axis=1)
+    seq_frame["share"] = seq_frame["sessions"] / total
+    sequences = (
+        seq_frame[["sequence", "steps", "sessions", "share"]].head(top).reset_index(drop=True)
+    )
+    node_counts = e.group_by(["pos", "touchpoint"]).aggregate(sessions=e.count()).execute()
+    nodes = pd.DataFrame(
+        {
+            "id": [
+                f"{p}:{t}"
+                for p, t in zip(node_counts["pos"], node_counts["touchpoint"], strict=True)
+            ],
+            "step": node_counts["pos"].astype(int),
+            "touchpoint": node_counts["touchpoint"],
+            "sessions": node_counts["sessions"].astype(int),
+        }
+    ).sort_values(["step", "sessions"], ascending=[True, False])
+    link_counts = (
+        e.mutate(_target=e._next.fill_null(EXIT))
+        .group_by(["pos", "touchpoint", "_target"])
+        .aggregate(sessions=ibis._.count())
+        .execute()
+    )
+    links = pd.DataFrame(
+        {
+            "source": [
+                f"{p}:{t}"
+                for p, t in zip(link_counts["pos"], link_counts["touchpoint"], strict=True)
+            ],
+            "target": [
+                EXIT if nxt == EXIT else f"{p + 1}:{nxt}"
+                for p, nxt in zip(link_counts["pos"], link_counts["_target"], strict=True)
+            ],
+            "sessions": link_counts["sessions"].astype(int),
+        }
+    ).sort_values("sessions", ascending=False)
+    # the last step of a full-length path is cut, not an exit
+    last = links["source"].str.startswith(f"{steps}:") & (links["target"] == EXIT)
+    links = links[~last].reset_index(drop=True)
+    return PathReport(sequences, nodes.reset_index(drop=True), links, total)
