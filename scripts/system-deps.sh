@@ -8,6 +8,7 @@ command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)      # Spark
 command -v chromium >/dev/null 2>&1 || need+=(chromium)                   # PDF reports, browser tests
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)              # checking PDF pages in tests
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)  # collection store tests
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "cxlens.cli.metrics",
     "cxlens.cli.customers",
     "cxlens.cli.journeys",
+    "cxlens.cli.collect",
     "cxlens.cli.reports",
     "cxlens.cli.alerts",
     "cxlens.cli.text",

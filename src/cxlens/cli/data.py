@@ -305,15 +305,41 @@ def run_demo(
             console.print("  " + result.summary().replace(f" in {files[table]}", ""), markup=False)
         shutil.rmtree(tmp, ignore_errors=True)
     hint = "" if Path.cwd() == directory else f" --workspace {_short(directory)}"
+    password = _demo_collection(ws)
     console.print(f"\nDemo workspace ready in {directory}. Try:")
     for cmd in (
         f"cxlens tables{hint}",
         f"cxlens kpi nps csat ces --by country --period quarter --compare previous{hint}",
         f"cxlens kpi cac ctr conversion_rate --by channel{hint}",
         f"cxlens metrics explain nps --lang et{hint}",
+        f"cxlens rfm --lang de{hint}",
+        f"cxlens attribution{hint}",
+        f"cxlens survey invite nps-relational --customer C0000001 --lang et{hint}",
+        f"cxlens serve{hint}",
     ):
         console.print(f"  {cmd}", markup=False, soft_wrap=True)
+    if password:
+        console.print(
+            f"The web app's demo user is 'admin' with the password {password} (shown once).",
+            markup=False,
+        )
     return directory
+
+
+def _demo_collection(ws: object) -> str | None:
+    """Template surveys for the demo, and an admin user when there is none yet."""
+    import secrets
+
+    from cxlens.cli.collect import demo_surveys
+    from cxlens.collect.service import Collector
+
+    collector = Collector(ws.config)  # type: ignore[attr-defined]
+    demo_surveys(collector)
+    if collector.user("admin") is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    collector.add_user("admin", password, "admin")
+    return password
 
 
 def _short(path: Path) -> str:

@@ -1,0 +1,258 @@
+"""Commands for collecting feedback: survey, user, token, serve, sync, cases."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table as RichTable
+
+from cxlens.cli.common import WorkspaceOption, console, fail, open_ws, print_json, user_errors
+
+
+def _collector(workspace: Path | None) -> tuple[Any, Any]:
+    from cxlens.collect.service import Collector
+
+    ws = open_ws(workspace)
+    return ws, Collector(ws.config)
+
+
+def demo_surveys(collector: Any) -> list[str]:
+    """The three template surveys every demo workspace gets, with triggers."""
+    from cxlens.collect.surveys import template_survey
+
+    surveys = [
+        template_survey("nps", "nps-relational", name="Relational NPS", touchpoint="relationship",
+                        trigger={"every": "90d", "active": "365d"}),
+        template_survey("csat", "csat-delivery", name="Delivery CSAT", touchpoint="delivery",
+                        trigger={"after": "order", "delay": "2d"}, sampling=0.3),
+        template_survey("ces", "ces-support", name="Support CES", touchpoint="support",
+                        trigger={"after": "ticket_resolved", "delay": "1d"}),
+    ]  # fmt: skip
+    for survey in surveys:
+        collector.save_survey(survey, replace=True)
+    return [s.id for s in surveys]
+
+
+def register(app: typer.Typer) -> None:
+    survey_app = typer.Typer(help="Surveys: create, list, invite, dispatch.", no_args_is_help=True)
+    app.add_typer(survey_app, name="survey")
+    user_app = typer.Typer(help="Users of the web app.", no_args_is_help=True)
+    app.add_typer(user_app, name="user")
+    token_app = typer.Typer(help="API tokens for machines.", no_args_is_help=True)
+    app.add_typer(token_app, name="token")
+
+    @survey_app.command("create")
+    def survey_create(
+        file: Path | None = typer.Argument(None, help="A survey definition in YAML or TOML."),
+        template: str | None = typer.Option(None, help="Start from a template: nps, csat or ces."),
+        survey_id: str | None = typer.Option(None, "--id", help="Id for a template survey."),
+        touchpoint: str | None = typer.Option(None, help="Touchpoint for a template survey."),
+        replace: bool = typer.Option(False, "--replace", help="Replace a survey with the same id."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Create a survey from a YAML/TOML file or a template (NPS, CSAT, CES in six languages)."""
+        from cxlens.collect.surveys import load_survey_file, template_survey
+
+        with user_errors():
+            if (file is None) == (template is None):
+                fail("Give a survey FILE or --template nps|csat|ces.")
+            _, collector = _collector(workspace)
+            if file is not None:
+                survey = load_survey_file(file)
+            else:
+                assert template is not None
+                fields = {"touchpoint": touchpoint} if touchpoint else {}
+                survey = template_survey(template, survey_id, **fields)
+            collector.save_survey(survey, replace=replace)
+        console.print(
+            f"Survey '{survey.id}' ({survey.kind}) saved. Next: cxlens survey invite {survey.id}",
+            markup=False,
+        )
+
+    @survey_app.command("list")
+    def survey_list(
+        as_json: bool = typer.Option(False, "--json"), workspace: Path | None = WorkspaceOption
+    ) -> None:
+        """The surveys with their kind, touchpoint, trigger and sampling."""
+        with user_errors():
+            _, collector = _collector(workspace)
+            surveys = collector.surveys()
+        if as_json:
+            print_json([asdict(s) for s in surveys])
+            return
+        table = RichTable(title="Surveys")
+        for col in ("id", "kind", "touchpoint", "trigger", "sampling", "anonymous"):
+            table.add_column(col)
+        for s in surveys:
+            table.add_row(
+                s.id,
+                s.kind,
+                s.touchpoint or "–",
+                _trigger(s.trigger),
+                f"{s.sampling:g}",
+                "yes" if s.anonymous else "no",
+            )
+        console.print(table)
+
+    @survey_app.command("invite")
+    def survey_invite(
+        survey_id: str = typer.Argument(..., help="The survey's id."),
+        customer: str | None = typer.Option(
+            None, "--customer", help="The customer's id (none: an open link)."
+        ),
+        lang: str = typer.Option("en", "--lang", "-l", help="Language of the survey page."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Create a signed invitation link."""
+        with user_errors():
+            _, collector = _collector(workspace)
+            inv = collector.invite(survey_id, customer, lang)
+        assert inv is not None
+        typer.echo(inv.url(collector.public_url))
+
+    @survey_app.command("dispatch")
+    def survey_dispatch(
+        dry_run: bool = typer.Option(False, "--dry-run", help="Count who is due; invite nobody."),
+        as_json: bool = typer.Option(False, "--json"),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Evaluate the survey triggers: invite (and e-mail) customers who are due, within the fatigue rules."""
+        from cxlens.collect.triggers import dispatch
+
+        with user_errors():
+            ws, collector = _collector(workspace)
+            reports = dispatch(ws, collector, dry_run=dry_run)
+        if as_json:
+            print_json([asdict(r) for r in reports])
+            return
+        table = RichTable(title="Dispatch" + (" (dry run)" if dry_run else ""))
+        cols = (
+            "survey_id",
+            "due",
+            "no_consent",
+            "fatigued",
+            "not_sampled",
+            "already",
+            "invited",
+            "emailed",
+            "failed",
+        )
+        for col in cols:
+            table.add_column(
+                col.replace("_", " "), justify="left" if col == "survey_id" else "right"
+            )
+        for r in reports:
+            table.add_row(*(str(getattr(r, c)) for c in cols))
+        console.print(table)
+        if not reports:
+            console.print("No survey has a trigger; add one (see `cxlens survey create --help`).")
+
+    @user_app.command("add")
+    def user_add(
+        username: str = typer.Argument(...),
+        role: str = typer.Option("viewer", help="viewer, analyst or admin."),
+        lang: str = typer.Option("en", "--lang", "-l", help="Language of the pages."),
+        password_stdin: bool = typer.Option(
+            False, "--password-stdin", help="Read the password from standard input."
+        ),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Add a user (or change an existing one's password and role)."""
+        with user_errors():
+            _, collector = _collector(workspace)
+            if password_stdin:
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+            collector.add_user(username, password, role, lang)
+        console.print(f"User '{username}' ({role}) saved.", markup=False)
+
+    @token_app.command("add")
+    def token_add(
+        username: str = typer.Argument(..., help="The user the token acts as."),
+        name: str = typer.Option("api", help="What the token is for."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Create an API token (shown once; send it as Authorization: Bearer ...)."""
+        with user_errors():
+            _, collector = _collector(workspace)
+            token = collector.add_token(username, name)
+        typer.echo(token)
+
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+        port: int = typer.Option(8000, help="Port."),
+        schedule: bool = typer.Option(
+            True,
+            "--schedule/--no-schedule",
+            help="Dispatch and sync every [collection] schedule_minutes.",
+        ),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Run the web app: survey pages, the response API, cases and the signed-in pages."""
+        import uvicorn
+
+        from cxlens.web.app import create_app
+
+        with user_errors():
+            ws = open_ws(workspace)
+            application = create_app(ws.root, schedule=schedule)
+        console.print(
+            f"cxlens serves {ws.root} on http://{host}:{port} (Ctrl-C stops it)", markup=False
+        )
+        uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+
+    @app.command("sync")
+    def sync_command(workspace: Path | None = WorkspaceOption) -> None:
+        """Copy new responses, invitations, displays and cases from the collection store into the warehouse."""
+        from cxlens.collect.sync import sync
+
+        with user_errors():
+            ws, collector = _collector(workspace)
+            report = sync(ws, collector)
+        if not report.rows:
+            console.print("Nothing new to sync.")
+        for table, n in report.rows.items():
+            console.print(f"{table}: {n:,} rows merged", markup=False)
+
+    @app.command("cases")
+    def cases_command(
+        status: str | None = typer.Option(None, help="open, in progress or closed."),
+        as_json: bool = typer.Option(False, "--json"),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Follow-up cases opened by detractors and low CSAT/CES answers."""
+        with user_errors():
+            _, collector = _collector(workspace)
+            rows = collector.cases(status)
+        if as_json:
+            print_json(rows)
+            return
+        table = RichTable(title="Follow-up cases")
+        for col in ("id", "opened", "customer", "kind", "score", "status", "owner", "comment"):
+            table.add_column(col)
+        for c in rows:
+            table.add_row(
+                str(c["id"]),
+                str(c["opened_at"])[:16],
+                c["customer_id"] or "–",
+                c["kind"],
+                f"{c['score']:g}",
+                c["status"],
+                c["owner"] or "–",
+                (c["comment"] or "")[:60],
+            )
+        console.print(table)
+
+
+def _trigger(trigger: dict[str, Any] | None) -> str:
+    if not trigger:
+        return "–"
+    if "after" in trigger:
+        return f"{trigger['after']} + {trigger['delay'] / 3600:g} h"
+    return f"every {trigger['every'] / 86400:g} d"

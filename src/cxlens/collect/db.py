@@ -1,0 +1,208 @@
+"""The collection store: tables, connection and migrations.
+
+SQLite runs in WAL mode with ``synchronous = FULL`` (a response acknowledged to
+a customer survives a crash of the process and of the machine) and a busy
+timeout, so several processes (the web app, ``cxlens survey dispatch``,
+``cxlens sync``) can share it. Schema changes are Alembic migrations in
+``cxlens/collect/migrations``; :func:`connect` brings a store up to date.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+metadata = sa.MetaData()
+
+surveys = sa.Table(
+    "surveys",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+invitations = sa.Table(
+    "invitations",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("survey_id", sa.String(64), sa.ForeignKey("surveys.id"), nullable=False),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("trigger_key", sa.String(200)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("sent_at", sa.DateTime(timezone=True)),
+    sa.Column("displayed_at", sa.DateTime(timezone=True)),
+    sa.Column("answered_at", sa.DateTime(timezone=True)),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("survey_id", "trigger_key", name="uq_invitation_trigger"),
+)
+sa.Index("ix_invitations_customer", invitations.c.customer_id, invitations.c.created_at)
+sa.Index("ix_invitations_updated", invitations.c.updated_at)
+
+displays = sa.Table(
+    "displays",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("invitation_id", sa.String(40)),
+    sa.Column("survey_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("language", sa.String(8)),
+)
+
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.String(40), primary_key=True),
+    # one response per invitation, enforced by the database even for simultaneous posts
+    sa.Column("invitation_id", sa.String(40), unique=True),
+    sa.Column("survey_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("ip", sa.String(64)),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("submission_id", sa.String(40), sa.ForeignKey("submissions.id"), nullable=False),
+    sa.Column("question_id", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("survey_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("score", sa.Float),
+    sa.Column("comment", sa.Text),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("touchpoint", sa.String(64)),
+    sa.UniqueConstraint("submission_id", "question_id", name="uq_answer_question"),
+)
+
+cases = sa.Table(
+    "cases",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "submission_id", sa.String(40), sa.ForeignKey("submissions.id"), nullable=False, unique=True
+    ),
+    sa.Column("survey_id", sa.String(64), nullable=False),
+    sa.Column("customer_id", sa.String(128)),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("comment", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("owner", sa.String(64)),
+    sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True)),
+)
+
+case_notes = sa.Table(
+    "case_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.Integer, sa.ForeignKey("cases.id"), nullable=False),
+    sa.Column("author", sa.String(64), nullable=False),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("username", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(500), nullable=False),
+    sa.Column("topic", sa.String(100), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+)
+
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("mark", sa.String(64), nullable=False),
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def create_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate(engine: sa.Engine) -> None:
+    """Bring the store's schema up to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+@cache
+def _engine(url: str) -> sa.Engine:
+    engine = create_engine(url)
+    migrate(engine)
+    return engine
+
+
+def connect(url: str) -> sa.Engine:
+    """The engine of the store at ``url``, migrated (once per process and URL)."""
+    return _engine(url)

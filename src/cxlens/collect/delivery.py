@@ -1,0 +1,209 @@
+"""Delivery: invitation e-mails over SMTP and signed webhooks, each attempt logged.
+
+Settings in ``cxlens.toml``::
+
+    [smtp]
+    host = "smtp.example.com"
+    port = 587
+    starttls = true
+    username = "surveys@example.com"   # the password comes from $CXLENS_SMTP_PASSWORD
+    sender = "Example <surveys@example.com>"
+
+    [[webhooks]]
+    url = "https://hooks.example.com/cx"
+    events = ["case.opened", "response.created", "alert"]
+    secret_env = "CX_WEBHOOK_SECRET"     # else the workspace's secret key signs
+
+A webhook is a JSON POST with ``X-Cxlens-Event``, ``X-Cxlens-Delivery`` and
+``X-Cxlens-Signature: sha256=<hex HMAC-SHA256 of the body>``; it is tried up to
+four times with waits of 0.5, 1 and 2 seconds, and every delivery ends up in
+the ``deliveries`` table with its status and last error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import smtplib
+import time
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from cxlens.collect import db
+from cxlens.collect.security import new_id
+from cxlens.collect.service import now_utc
+from cxlens.errors import CxlensError
+
+if TYPE_CHECKING:
+    from cxlens.collect.service import Collector, Invitation
+    from cxlens.collect.surveys import Survey
+
+RETRY_WAITS = (0.5, 1.0, 2.0)
+
+SUBJECT = {
+    "en": "{company}: one quick question",
+    "et": "{company}: üks kiire küsimus",
+    "bg": "{company}: един кратък въпрос",
+    "de": "{company}: eine kurze Frage",
+    "hr": "{company}: jedno kratko pitanje",
+    "fi": "{company}: yksi nopea kysymys",
+}
+BODY = {
+    "en": "Hello,\n\n{question}\n\nAnswer here (it takes a minute): {url}\n\nThank you,\n{company}\n",
+    "et": "Tere!\n\n{question}\n\nVastake siin (see võtab minuti): {url}\n\nTäname!\n{company}\n",
+    "bg": "Здравейте,\n\n{question}\n\nОтговорете тук (отнема минута): {url}\n\nБлагодарим ви,\n{company}\n",
+    "de": "Guten Tag,\n\n{question}\n\nHier antworten (dauert eine Minute): {url}\n\nVielen Dank\n{company}\n",
+    "hr": "Poštovani,\n\n{question}\n\nOdgovorite ovdje (traje minutu): {url}\n\nHvala vam,\n{company}\n",
+    "fi": "Hei,\n\n{question}\n\nVastaa tästä (vie minuutin): {url}\n\nKiitos,\n{company}\n",
+}
+
+
+def _log(collector: Collector, channel: str, target: str, topic: str) -> int:
+    with collector.engine.begin() as conn:
+        result = conn.execute(
+            db.deliveries.insert().values(
+                channel=channel, target=target, topic=topic, status="pending", attempts=0,
+                created_at=now_utc(),
+            )
+        )  # fmt: skip
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def _finish(
+    collector: Collector, delivery_id: int, status: str, attempts: int, error: str | None
+) -> None:
+    with collector.engine.begin() as conn:
+        conn.execute(
+            db.deliveries.update()
+            .where(db.deliveries.c.id == delivery_id)
+            .values(status=status, attempts=attempts, last_error=error, finished_at=now_utc())
+        )
+
+
+def smtp_configured(collector: Collector) -> bool:
+    return bool(collector.config.section("smtp").get("host"))
+
+
+def invitation_email(
+    collector: Collector, survey: Survey, invitation: Invitation, to: str
+) -> EmailMessage:
+    lang = invitation.language
+    smtp = collector.config.section("smtp")
+    msg = EmailMessage()
+    msg["From"] = str(smtp.get("sender") or f"{collector.company} <surveys@localhost>")
+    msg["To"] = to
+    msg["Subject"] = SUBJECT.get(lang, SUBJECT["en"]).format(company=collector.company)
+    msg["Content-Language"] = lang
+    question = survey.questions[0].in_lang("text", lang, collector.company)
+    msg.set_content(
+        BODY.get(lang, BODY["en"]).format(
+            question=question, url=invitation.url(collector.public_url), company=collector.company
+        )
+    )
+    return msg
+
+
+def send_email(collector: Collector, msg: EmailMessage, topic: str) -> bool:
+    """Send over the configured SMTP server; False (and a logged error) when it fails."""
+    smtp = collector.config.section("smtp")
+    if not smtp.get("host"):
+        raise CxlensError("No [smtp] host in cxlens.toml; e-mails cannot be sent.")
+    delivery = _log(collector, "email", str(msg["To"]), topic)
+    try:
+        with smtplib.SMTP(str(smtp["host"]), int(smtp.get("port", 25)), timeout=20) as server:
+            if smtp.get("starttls"):
+                server.starttls()
+            user = smtp.get("username")
+            if user:
+                server.login(str(user), os.environ.get("CXLENS_SMTP_PASSWORD", ""))
+            server.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        _finish(collector, delivery, "failed", 1, str(exc)[:500])
+        return False
+    _finish(collector, delivery, "sent", 1, None)
+    return True
+
+
+def signature(secret: str, body: bytes) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def webhooks(collector: Collector) -> list[dict[str, Any]]:
+    hooks: Any = collector.config.values.get("webhooks", [])
+    if not isinstance(hooks, list):
+        raise CxlensError("cxlens.toml: webhooks are written as [[webhooks]] tables.")
+    for i, hook in enumerate(hooks, start=1):
+        url = str(hook.get("url", ""))
+        if not url.startswith(("http://", "https://")):
+            raise CxlensError(
+                f"cxlens.toml, webhook {i}: 'url' must start with http:// or https://."
+            )
+    return hooks
+
+
+def notify(
+    collector: Collector,
+    topic: str,
+    payload: dict[str, Any],
+    waits: tuple[float, ...] = RETRY_WAITS,
+) -> list[bool]:
+    """Send ``payload`` to every webhook that listens to ``topic``; one result per webhook."""
+    results = []
+    for hook in webhooks(collector):
+        events = hook.get("events")
+        if events and topic not in events:
+            continue
+        secret_env = hook.get("secret_env")
+        secret = os.environ.get(str(secret_env), "") if secret_env else collector.key
+        results.append(post_webhook(collector, str(hook["url"]), secret, topic, payload, waits))
+    return results
+
+
+def post_webhook(
+    collector: Collector, url: str, secret: str, topic: str, payload: dict[str, Any],
+    waits: tuple[float, ...] = RETRY_WAITS,
+) -> bool:  # fmt: skip
+    body = json.dumps({"event": topic, "data": payload}, default=str, ensure_ascii=False).encode()
+    delivery = _log(collector, "webhook", url, topic)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "cxlens",
+        "X-Cxlens-Event": topic,
+        "X-Cxlens-Delivery": new_id(),
+        "X-Cxlens-Signature": signature(secret, body),
+    }
+    error = None
+    attempts = 0
+    for wait in (*waits, None):
+        attempts += 1
+        try:
+            request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+            with urllib.request.urlopen(request, timeout=10) as response:
+                if 200 <= response.status < 300:
+                    _finish(collector, delivery, "sent", attempts, None)
+                    return True
+                error = f"HTTP {response.status}"
+        except urllib.error.HTTPError as exc:
+            error = f"HTTP {exc.code}"
+            if 400 <= exc.code < 500 and exc.code not in (408, 429):
+                break  # the receiver refuses it; trying again will not help
+        except (OSError, urllib.error.URLError) as exc:
+            error = str(exc)[:500]
+        if wait is not None:
+            time.sleep(wait)
+    _finish(collector, delivery, "failed", attempts, error)
+    return False
+
+
+def delivery_log(collector: Collector, limit: int = 50) -> list[dict[str, Any]]:
+    with collector.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(db.deliveries).order_by(db.deliveries.c.id.desc()).limit(limit)
+        )
+        return [dict(r._mapping) for r in rows]

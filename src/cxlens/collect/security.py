@@ -1,0 +1,120 @@
+"""Signing and secrets: invitation links, session cookies, CSRF tokens, passwords, API tokens.
+
+* Invitation tokens are ``<invitation id>.<expiry>.<signature>``: the id is 128
+  random bits, the signature an HMAC-SHA256 with the workspace's secret key over
+  the invitation id, survey, customer and expiry, so a link can be neither guessed
+  nor altered (another customer, a later expiry) without the key.
+* Session cookies carry ``<username>.<expiry>.<signature>``; CSRF tokens are an
+  HMAC of the session cookie, checked on every form post.
+* Passwords are hashed with Argon2id; API tokens are random and stored as SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def sign(key: str, *parts: str) -> str:
+    message = "\x1f".join(parts).encode()
+    return _b64(hmac.new(key.encode(), message, hashlib.sha256).digest())
+
+
+def new_id() -> str:
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class LinkToken:
+    invitation_id: str
+    expires: int
+    signature: str
+
+    @classmethod
+    def parse(cls, token: str) -> LinkToken | None:
+        parts = token.split(".")
+        if len(parts) != 3 or not parts[1].isdigit() or len(parts[0]) != 32:
+            return None
+        try:
+            int(parts[0], 16)
+        except ValueError:
+            return None
+        return cls(parts[0], int(parts[1]), parts[2])
+
+
+def link_token(
+    key: str, invitation_id: str, survey_id: str, customer_id: str | None, expires: int
+) -> str:
+    sig = sign(key, "invitation", invitation_id, survey_id, customer_id or "", str(expires))
+    return f"{invitation_id}.{expires}.{sig}"
+
+
+def check_link(key: str, token: LinkToken, survey_id: str, customer_id: str | None) -> bool:
+    expected = sign(
+        key, "invitation", token.invitation_id, survey_id, customer_id or "", str(token.expires)
+    )
+    return hmac.compare_digest(expected, token.signature)
+
+
+def session_cookie(key: str, username: str, hours: float = 12.0) -> str:
+    expires = int(time.time() + hours * 3600)
+    return f"{_b64(username.encode())}.{expires}.{sign(key, 'session', username, str(expires))}"
+
+
+def session_user(key: str, cookie: str | None) -> str | None:
+    if not cookie:
+        return None
+    parts = cookie.split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    try:
+        username = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if int(parts[1]) < time.time():
+        return None
+    if not hmac.compare_digest(sign(key, "session", username, parts[1]), parts[2]):
+        return None
+    return username
+
+
+def csrf_token(key: str, cookie: str) -> str:
+    return sign(key, "csrf", cookie)
+
+
+def check_csrf(key: str, cookie: str | None, token: str | None) -> bool:
+    return bool(cookie and token and hmac.compare_digest(csrf_token(key, cookie), token))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def new_api_token() -> tuple[str, str]:
+    """A token to hand out once and the hash to keep."""
+    token = "cxl_" + secrets.token_urlsafe(32)
+    return token, token_hash(token)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,211 @@
+"""Triggers: rules that create invitations from what customers did, and the fatigue rules.
+
+A survey's ``trigger`` is one of::
+
+    trigger: {after: ticket_resolved, delay: 1d}        # a ticket resolved a day ago
+    trigger: {after: order, delay: 3d}                  # three days after an order
+    trigger: {after: "event:store_visit", delay: 2h}    # after an event of a touchpoint
+    trigger: {every: 90d, active: 365d}                 # relational: every 90 days, to
+                                                        # customers who ordered within 365 days
+
+``within`` (default 7d) limits how old a due moment may be, so a new survey does
+not invite for every ticket of the past years. ``cxlens survey dispatch`` (and the
+server every few minutes) evaluates them. An invitation is made only when:
+
+* the customer consented (``customers.consent`` is true);
+* the customer got no invitation to any survey in the last ``fatigue_days`` days
+  (``[collection] fatigue_days``, 30 by default);
+* the customer is in the survey's sample (``sampling``; a stable hash of survey and
+  event decides, so the same event is always in or out);
+* the same event has not led to an invitation to this survey before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import pandas as pd
+import sqlalchemy as sa
+
+from cxlens.collect import db
+from cxlens.collect.service import now_utc
+from cxlens.errors import CxlensError
+from cxlens.journeys.base import parse_duration
+
+if TYPE_CHECKING:
+    from cxlens.collect.service import Collector
+    from cxlens.collect.surveys import Survey
+    from cxlens.workspace import Workspace
+
+AFTER = ("ticket_resolved", "order")
+
+
+def check_trigger(trigger: Any, source: str) -> dict[str, Any]:
+    where = f"{source}, trigger"
+    if not isinstance(trigger, dict):
+        raise CxlensError(
+            f"{where}: write it as {{after: ticket_resolved, delay: 1d}} or {{every: 90d}}."
+        )
+    unknown = set(trigger) - {"after", "delay", "every", "active", "within"}
+    if unknown:
+        raise CxlensError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}.")
+    if ("after" in trigger) == ("every" in trigger):
+        raise CxlensError(f"{where}: give either 'after' or 'every'.")
+    out: dict[str, Any] = {}
+    if "after" in trigger:
+        after = str(trigger["after"])
+        if after not in AFTER and not (after.startswith("event:") and len(after) > 6):
+            raise CxlensError(
+                f"{where}: 'after' is ticket_resolved, order or event:<touchpoint>, got {after!r}."
+            )
+        out["after"] = after
+        out["delay"] = parse_duration(trigger.get("delay", "1d"), f"{where}, delay").total_seconds()
+    else:
+        out["every"] = parse_duration(trigger["every"], f"{where}, every").total_seconds()
+        out["active"] = parse_duration(
+            trigger.get("active", "365d"), f"{where}, active"
+        ).total_seconds()
+    out["within"] = parse_duration(trigger.get("within", "7d"), f"{where}, within").total_seconds()
+    return out
+
+
+def candidates(ws: Workspace, survey: Survey, now: datetime) -> pd.DataFrame:
+    """``customer_id, key`` of everything due for ``survey`` at ``now``."""
+    trig = survey.trigger or {}
+    within = timedelta(seconds=trig.get("within", 7 * 86_400))
+    if "after" in trig:
+        delay = timedelta(seconds=trig["delay"])
+        latest, earliest = now - delay, now - delay - within
+        after = trig["after"]
+        if after == "ticket_resolved":
+            table, time_col, id_col, prefix = "tickets", "resolved_at", "ticket_id", "ticket"
+        elif after == "order":
+            table, time_col, id_col, prefix = "orders", "ts", "order_id", "order"
+        else:
+            table, time_col, id_col, prefix = "events", "ts", "event_id", "event"
+        if not ws.warehouse.exists(table):
+            return pd.DataFrame(columns=["customer_id", "key"])
+        t = ws.table(table)
+        t = t.filter(t[time_col].notnull() & (t[time_col] <= latest) & (t[time_col] > earliest))
+        if prefix == "event":
+            t = t.filter(t.touchpoint == after[len("event:") :])
+        frame = t.select("customer_id", key=ibis.literal(prefix + ":") + t[id_col]).execute()
+        return frame
+    every = trig["every"]
+    active = timedelta(seconds=trig["active"])
+    if not ws.warehouse.exists("orders"):
+        return pd.DataFrame(columns=["customer_id", "key"])
+    o = ws.table("orders")
+    o = o.filter((o.ts > now - active) & (o.ts <= now))
+    frame = o.select("customer_id").distinct().execute()
+    wave = int(now.timestamp() // every)
+    frame["key"] = [f"every:{wave}:{c}" for c in frame["customer_id"]]
+    return frame
+
+
+def in_sample(survey_id: str, key: str, rate: float) -> bool:
+    if rate >= 1:
+        return True
+    digest = hashlib.sha256(f"{survey_id}\x1f{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+
+
+@dataclass
+class DispatchReport:
+    survey_id: str
+    due: int = 0
+    no_consent: int = 0
+    fatigued: int = 0
+    not_sampled: int = 0
+    already: int = 0
+    invited: int = 0
+    emailed: int = 0
+    failed: int = 0
+    links: list[str] = field(default_factory=list)
+
+
+def dispatch(
+    ws: Workspace, collector: Collector, now: datetime | None = None, dry_run: bool = False
+) -> list[DispatchReport]:
+    """Evaluate every triggered survey and invite (and e-mail, with [smtp]) who is due."""
+    from cxlens.collect.delivery import invitation_email, send_email, smtp_configured
+
+    at = now or now_utc()
+    reports = []
+    people = _customers(ws)
+    with collector.engine.connect() as conn:
+        since = at - timedelta(days=collector.fatigue_days)
+        recent = {
+            r.customer_id
+            for r in conn.execute(
+                sa.select(db.invitations.c.customer_id)
+                .where(db.invitations.c.created_at > since)
+                .where(db.invitations.c.customer_id.is_not(None))
+                .distinct()
+            )
+        }
+    email = smtp_configured(collector)
+    for survey in collector.surveys():
+        if not survey.trigger:
+            continue
+        report = DispatchReport(survey.id)
+        due = candidates(ws, survey, at)
+        report.due = len(due)
+        for customer_id, key in zip(due["customer_id"], due["key"], strict=True):
+            person = people.get(customer_id)
+            if person is None or not person["consent"]:
+                report.no_consent += 1
+                continue
+            if customer_id in recent:
+                report.fatigued += 1
+                continue
+            if not in_sample(survey.id, key, survey.sampling):
+                report.not_sampled += 1
+                continue
+            if dry_run:
+                report.invited += 1
+                recent.add(customer_id)
+                continue
+            invitation = collector.invite(survey.id, customer_id, person["language"], key, at)
+            if invitation is None:
+                report.already += 1
+                continue
+            recent.add(customer_id)
+            report.invited += 1
+            if email and person["email"]:
+                msg = invitation_email(collector, survey, invitation, person["email"])
+                if send_email(collector, msg, f"invitation:{survey.id}"):
+                    report.emailed += 1
+                    with collector.engine.begin() as conn:
+                        conn.execute(
+                            db.invitations.update()
+                            .where(db.invitations.c.id == invitation.id)
+                            .values(sent_at=now_utc(), updated_at=now_utc())
+                        )
+                else:
+                    report.failed += 1
+            else:
+                report.links.append(invitation.url(collector.public_url))
+        reports.append(report)
+    return reports
+
+
+def _customers(ws: Workspace) -> dict[str, dict[str, Any]]:
+    if not ws.warehouse.exists("customers"):
+        return {}
+    c = ws.table("customers")
+    frame = c.select("customer_id", "consent", "language", "email").execute()
+    out = {}
+    for row in frame.itertuples(index=False):
+        out[row.customer_id] = {
+            "consent": bool(row.consent)
+            if row.consent is not None and row.consent == row.consent
+            else False,
+            "language": row.language if isinstance(row.language, str) else "en",
+            "email": row.email if isinstance(row.email, str) and "@" in row.email else None,
+        }
+    return out
