@@ -99,13 +99,13 @@ def invitation_email(
     msg["From"] = str(smtp.get("sender") or f"{collector.company} <surveys@localhost>")
     msg["To"] = to
     msg["Subject"] = SUBJECT.get(lang, SUBJECT["en"]).format(company=collector.company)
-    msg["Content-Language"] = lang
     question = survey.questions[0].in_lang("text", lang, collector.company)
     msg.set_content(
         BODY.get(lang, BODY["en"]).format(
             question=question, url=invitation.url(collector.public_url), company=collector.company
         )
     )
+    msg["Content-Language"] = lang  # after set_content, which replaces the Content-* headers
     return msg
 
 

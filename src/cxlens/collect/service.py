@@ -36,9 +36,10 @@ CASE_THRESHOLDS = {"nps": 6, "csat": 2, "ces": 3}
 class LinkError(CxlensError):
     """An invitation link that cannot be used: ``reason`` is invalid, expired or used."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, language: str | None = None):
         super().__init__(f"This survey link is {reason}.")
         self.reason = reason
+        self.language = language  # the invitation's, when the link is genuine
 
 
 class AnswerError(CxlensError):
@@ -187,9 +188,9 @@ class Collector:
         if expires is None or parsed.expires != int(expires.timestamp()):
             raise LinkError("invalid")
         if (now or now_utc()) > expires:
-            raise LinkError("expired")
+            raise LinkError("expired", inv["language"])
         if inv["answered_at"] is not None:
-            raise LinkError("used")
+            raise LinkError("used", inv["language"])
         return inv, self.survey(inv["survey_id"])
 
     def record_display(

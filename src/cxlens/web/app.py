@@ -192,7 +192,7 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
         try:
             inv, survey = collector.resolve(token)
         except LinkError as exc:
-            lang = pick_lang(request, "en")
+            lang = pick_lang(request, exc.language or "en")
             return _link_page(message, exc.reason, lang)
         lang = pick_lang(request, inv["language"])
         collector.record_display(survey, inv, lang)
@@ -457,7 +457,9 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
         rows = collector.cases(status if status in CASE_STATUSES else None)
         for row in rows:
             row["opened"] = _when(row["opened_at"])
-        return page("cases.html", user, request, cases=rows, statuses=CASE_STATUSES, status=status)
+        return page(
+            "cases.html", user, request, cases=rows, statuses=CASE_STATUSES, filter_status=status
+        )
 
     @app.get("/admin/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
     def case_page(

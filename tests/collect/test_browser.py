@@ -1,0 +1,92 @@
+"""A customer answers an invitation in a real browser (Playwright driving Debian's Chromium)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import cxlens
+from cxlens.collect.service import Collector
+from tests.collect.conftest import free_port, make_ws
+from tests.collect.test_reliability import start_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Chromium is not installed (make setup installs it)"
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = make_ws(tmp_path_factory.mktemp("browser") / "ws")
+    port = free_port()
+    proc = start_server(root, port)
+    yield root, f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize(
+    "viewport, name",
+    [({"width": 390, "height": 844}, "phone"), ({"width": 1280, "height": 800}, "desktop")],
+)
+def test_answer_in_estonian(server, browser, viewport, name):
+    root, base = server
+    c = Collector(cxlens.open(root).config)
+    inv = c.invite("nps", "C1", "et")
+    page = browser.new_page(viewport=viewport)
+    page.goto(f"{base}/s/{inv.token}")
+    assert page.locator("html").get_attribute("lang") == "et"
+    assert "Kui tõenäoliselt soovitaksite" in page.locator("legend").inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"survey-{name}.png"), full_page=True)
+    # keyboard: focus the scale, move to a score with the arrow keys, as a keyboard user would
+    page.get_by_label("0 – Üldse mitte tõenäoliselt").focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert page.locator('input[name="q_nps"]:checked').get_attribute("value") == "3"
+    page.get_by_label("Mis on teie hinnangu peamine põhjus?").fill("Tarne oli aeglane <b>väga</b>")
+    page.get_by_role("button", name="Saada").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Täname tagasiside eest!"
+    page.screenshot(path=str(SHOTS / f"thanks-{name}.png"))
+    case = c.cases()[0]
+    assert case["score"] == 3 and case["comment"] == "Tarne oli aeglane <b>väga</b>"
+    page.goto(f"{base}/s/{inv.token}")
+    assert page.locator("h1").inner_text() == "Olete juba vastanud. Aitäh!"
+    page.close()
+
+
+def test_language_switch_and_no_javascript(server, browser):
+    root, base = server
+    c = Collector(cxlens.open(root).config)
+    inv = c.invite("csat", "C2", "de")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base}/s/{inv.token}")
+    page.get_by_role("link", name="Suomi").click()
+    assert "Kuinka tyytyväinen olit meihin tällä kertaa?" in page.locator("legend").inner_text()
+    page.locator("label").filter(has_text="5").first.click()
+    page.get_by_role("button", name="Lähetä").click()
+    assert page.locator("h1").inner_text() == "Kiitos palautteestasi!"
+    context.close()

@@ -1,0 +1,92 @@
+"""The collection commands: survey create/list/invite/dispatch, user add, token add, sync, cases."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+import cxlens
+from cxlens.cli import app
+from cxlens.collect.service import Collector
+from tests.collect.conftest import make_ws
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_survey_commands(tmp_path):
+    root = str(make_ws(tmp_path / "ws"))
+    definition = tmp_path / "delivery.yaml"
+    definition.write_text(
+        "id: csat-courier\nkind: csat\ntouchpoint: delivery\nsampling: 0.5\n"
+        "question:\n  en: How was the courier?\n  et: Kuidas kuller teenindas?\n"
+        "trigger: {after: order, delay: 2d}\n"
+    )
+    assert "Survey 'csat-courier' (csat) saved" in run(
+        "survey", "create", str(definition), "-w", root
+    )
+    run(
+        "survey",
+        "create",
+        "--template",
+        "ces",
+        "--id",
+        "ces-chat",
+        "--touchpoint",
+        "support_chat",
+        "-w",
+        root,
+    )
+    surveys = json.loads(run("survey", "list", "--json", "-w", root))
+    courier = next(s for s in surveys if s["id"] == "csat-courier")
+    assert courier["questions"][0]["text"]["et"] == "Kuidas kuller teenindas?"
+    assert courier["questions"][0]["text"]["de"] == "Wie zufrieden waren Sie diesmal mit uns?"
+    assert "order + 48 h" in run("survey", "list", "-w", root)
+    link = run(
+        "survey", "invite", "csat-courier", "--customer", "C1", "--lang", "et", "-w", root
+    ).strip()
+    assert link.startswith("http://127.0.0.1:8000/s/")
+    bad = runner.invoke(app, ["survey", "create", "--template", "nps", "--id", "NPS!", "-w", root])
+    assert bad.exit_code == 1 and "'id' must be" in bad.output
+    definition.write_text("id: x\nkind: stars\n")
+    bad = runner.invoke(app, ["survey", "create", str(definition), "-w", root])
+    assert bad.exit_code == 1 and "'kind' must be one of" in bad.output
+    assert "dispatch" in run("survey", "dispatch", "--dry-run", "-w", root).lower()
+
+
+def test_users_tokens_sync_and_cases(tmp_path):
+    root = str(make_ws(tmp_path / "ws"))
+    assert "User 'ann' (analyst) saved" in run(
+        "user",
+        "add",
+        "ann",
+        "--role",
+        "analyst",
+        "--password-stdin",
+        "-w",
+        root,
+        input="a long password\n",
+    )
+    token = run("token", "add", "ann", "-w", root).strip()
+    c = Collector(cxlens.open(root).config)
+    assert token.startswith("cxl_") and c.user_for_token(token)["username"] == "ann"
+    bad = runner.invoke(
+        app, ["user", "add", "bob", "--password-stdin", "-w", root], input="short\n"
+    )
+    assert bad.exit_code == 1 and "at least 10" in bad.output
+    inv = c.invite("nps", "C1", "en")
+    row, survey = c.resolve(inv.token)
+    c.submit(survey, row, {"nps": 1}, "bad", "en")
+    cases = json.loads(run("cases", "--json", "-w", root))
+    assert len(cases) == 1 and cases[0]["status"] == "open"
+    out = run("sync", "-w", root)
+    assert "responses: 1 rows merged" in out
+    assert "Nothing new" in run("sync", "-w", root) or "responses" not in run("sync", "-w", root)
+    kpi = json.loads(run("kpi", "nps", "--json", "-w", root))
+    assert kpi[0]["n"] == 1 and kpi[0]["value"] == -100
