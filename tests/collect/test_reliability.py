@@ -23,7 +23,7 @@ from cxlens.collect.service import Collector
 from tests.collect.conftest import free_port, make_ws
 
 
-def start_server(root: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(root: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -33,6 +33,8 @@ def start_server(root: Path, port: int) -> subprocess.Popen[bytes]:
             "--port",
             str(port),
             "--no-schedule",
+            "--workers",
+            str(workers),
             "-w",
             str(root),
         ],

@@ -192,20 +192,50 @@ def register(app: typer.Typer) -> None:
             "--schedule/--no-schedule",
             help="Dispatch and sync every [collection] schedule_minutes.",
         ),
+        workers: int = typer.Option(1, help="Worker processes (one per core serves the most)."),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Run the web app: survey pages, the response API, cases and the signed-in pages."""
+        import os
+        import threading
+
         import uvicorn
 
-        from cxlens.web.app import create_app
+        from cxlens.collect.service import Collector
+        from cxlens.config import ENV_WORKSPACE
+        from cxlens.web.app import _scheduler, create_app
 
         with user_errors():
             ws = open_ws(workspace)
-            application = create_app(ws.root, schedule=schedule)
+            if workers < 1:
+                fail("--workers must be at least 1.")
+            application = create_app(ws.root, schedule=schedule) if workers == 1 else None
         console.print(
             f"cxlens serves {ws.root} on http://{host}:{port} (Ctrl-C stops it)", markup=False
         )
-        uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+        if application is not None:
+            uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+            return
+        os.environ[ENV_WORKSPACE] = str(ws.root)
+        os.environ["CXLENS_SCHEDULE"] = (
+            "0"  # the workers only serve; this process runs the schedule
+        )
+        minutes = float(ws.config.section("collection").get("schedule_minutes", 10))
+        if schedule and minutes > 0:
+            threading.Thread(
+                target=_scheduler,
+                args=(ws, Collector(ws.config), minutes, threading.Event()),
+                daemon=True,
+            ).start()
+        uvicorn.run(
+            "cxlens.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
 
     @app.command("sync")
     def sync_command(workspace: Path | None = WorkspaceOption) -> None:

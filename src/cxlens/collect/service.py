@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import math
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -80,6 +85,13 @@ class Submitted:
     survey: Survey
 
 
+#: one writer at a time per process: threads queue here instead of in SQLite's busy handler,
+#: whose growing sleeps would add hundreds of milliseconds under load
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+#: parsed surveys are kept this many seconds (other processes may change them)
+SURVEY_CACHE_SECONDS = 5.0
+
+
 class Collector:
     """The collection store of one workspace."""
 
@@ -91,6 +103,32 @@ class Collector:
         self.company = str(section.get("company") or config.get("workspace", "name"))
         self.public_url = str(section.get("public_url", "http://127.0.0.1:8000"))
         self.fatigue_days = float(section.get("fatigue_days", 30))
+        url = config.collection_url
+        self._write_lock = None
+        self._lock_file: Any = None
+        if url.startswith("sqlite:///"):
+            self._write_lock = _WRITE_LOCKS.setdefault(url, threading.Lock())
+            self._lock_path = url[len("sqlite:///") :] + ".write-lock"
+        self._surveys: dict[str, tuple[float, Survey]] = {}
+
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """A write transaction (serialised within the process on SQLite)."""
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock:
+            # and one writer at a time across processes (web workers, dispatch, sync): a
+            # blocking file lock wakes the next writer at once, where SQLite's own retry sleeps
+            if self._lock_file is None:
+                self._lock_file = open(self._lock_path, "a+b")  # noqa: SIM115 - kept open for the process
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            finally:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
 
     # -- surveys -------------------------------------------------------------------
 
@@ -101,7 +139,8 @@ class Collector:
             "definition": survey.to_json(),
             "active": True,
         }
-        with self.engine.begin() as conn:
+        self._surveys.pop(survey.id, None)
+        with self.writing() as conn:
             exists = conn.execute(
                 sa.select(db.surveys.c.id).where(db.surveys.c.id == survey.id)
             ).first()
@@ -124,13 +163,18 @@ class Collector:
         return [Survey.from_json(r.definition) for r in rows]
 
     def survey(self, survey_id: str) -> Survey:
+        cached = self._surveys.get(survey_id)
+        if cached is not None and time.monotonic() - cached[0] < SURVEY_CACHE_SECONDS:
+            return cached[1]
         with self.engine.connect() as conn:
             row = conn.execute(
                 sa.select(db.surveys.c.definition).where(db.surveys.c.id == survey_id)
             ).first()
         if row is None:
             raise CxlensError(f"There is no survey '{survey_id}'; `cxlens survey list` shows them.")
-        return Survey.from_json(row.definition)
+        survey = Survey.from_json(row.definition)
+        self._surveys[survey_id] = (time.monotonic(), survey)
+        return survey
 
     # -- invitations ---------------------------------------------------------------
 
@@ -150,7 +194,7 @@ class Collector:
         inv_id = new_id()
         customer = None if survey.anonymous else customer_id
         try:
-            with self.engine.begin() as conn:
+            with self.writing() as conn:
                 conn.execute(
                     db.invitations.insert().values(
                         id=inv_id,
@@ -197,7 +241,7 @@ class Collector:
         self, survey: Survey, invitation: dict[str, Any] | None, language: str
     ) -> None:
         at = now_utc()
-        with self.engine.begin() as conn:
+        with self.writing() as conn:
             conn.execute(
                 db.displays.insert().values(
                     invitation_id=invitation["id"] if invitation else None,
@@ -292,7 +336,7 @@ class Collector:
                 )
         case = self._case_for(rows)
         try:
-            with self.engine.begin() as conn:
+            with self.writing() as conn:
                 conn.execute(
                     db.submissions.insert().values(
                         id=sub_id,

@@ -31,6 +31,7 @@ from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import cxlens
@@ -165,7 +166,7 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
     def client_ip(request: Request) -> str:
         return request.client.host if request.client else "unknown"
 
-    def limited(request: Request) -> None:
+    async def limited(request: Request) -> None:
         if not limiter.allow(client_ip(request)):
             raise HTTPException(429, text("too_many", "en"))
 
@@ -251,22 +252,26 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
             429: {"description": "Too many requests"},
         },
     )
-    def submit_response(
+    async def submit_response(
         body: ResponseIn, request: Request, background: BackgroundTasks, _: None = Depends(limited)
     ) -> ResponseOut:
         """Submit one response (in-app widgets): with an invitation token, or a public survey's id."""
-        try:
+        if not body.token and not body.survey_id:
+            raise HTTPException(422, "Give the invitation 'token' or a public 'survey_id'.")
+        ip = client_ip(request)
+
+        def store() -> Any:
+            # all database work in one trip to the thread pool
             if body.token:
                 inv, survey = collector.resolve(body.token)
-            elif body.survey_id:
-                inv, survey = None, collector.survey(body.survey_id)
+            else:
+                inv, survey = None, collector.survey(str(body.survey_id))
                 if not survey.public:
                     raise LinkError("invalid")
-            else:
-                raise HTTPException(422, "Give the invitation 'token' or a public 'survey_id'.")
-            done = collector.submit(
-                survey, inv, dict(body.scores), body.comment, body.language, client_ip(request)
-            )
+            return collector.submit(survey, inv, dict(body.scores), body.comment, body.language, ip)
+
+        try:
+            done = await run_in_threadpool(store)
         except LinkError as exc:
             raise HTTPException(LINK_STATUS[exc.reason], str(exc)) from None
         except AnswerError as exc:
@@ -596,6 +601,16 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
         return message("500", text("something_wrong", "en"), "en", 500)
 
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the workspace in $CXLENS_WORKSPACE (used by uvicorn's worker processes)."""
+    import os
+
+    from cxlens.config import ENV_WORKSPACE
+
+    schedule = os.environ.get("CXLENS_SCHEDULE", "1") == "1"
+    return create_app(os.environ.get(ENV_WORKSPACE), schedule=schedule)
 
 
 def _survey_form(
