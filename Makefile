@@ -22,6 +22,7 @@ setup: system-deps $(VENV)/.installed
 demo: setup
 	$(BIN)/cxlens demo $(DEMO) --force
 	$(BIN)/cxlens tables --workspace $(DEMO)
+	$(BIN)/cxlens serve --workspace $(DEMO)
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -9,6 +9,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)                   # PDF 
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)              # checking PDF pages in tests
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)  # collection store tests
+command -v wrk >/dev/null 2>&1 || need+=(wrk)                             # load benchmark
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

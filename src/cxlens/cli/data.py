@@ -323,6 +323,12 @@ def run_demo(
             f"The web app's demo user is 'admin' with the password {password} (shown once).",
             markup=False,
         )
+    else:
+        console.print(
+            "The web app's user 'admin' exists already; a new password: "
+            f"cxlens user add admin --role admin{hint}",
+            markup=False,
+        )
     return directory
 
 
