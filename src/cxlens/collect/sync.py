@@ -114,7 +114,7 @@ def sync(ws: Workspace, collector: Collector) -> SyncReport:
                     "customer_id": invitations["customer_id"].fillna(ANONYMOUS),
                     "ts": _utc(invitations["created_at"]),
                     "touchpoint": "survey_invitation",
-                    "channel": "survey",
+                    "channel": None,  # not a marketing touch: attribution leaves it out
                     "campaign": invitations["survey_id"],
                 }
             )
@@ -127,7 +127,7 @@ def sync(ws: Workspace, collector: Collector) -> SyncReport:
                     "customer_id": displays["customer_id"].fillna(ANONYMOUS),
                     "ts": _utc(displays["ts"]),
                     "touchpoint": "survey_display",
-                    "channel": "survey",
+                    "channel": None,
                     "campaign": displays["survey_id"],
                 }
             )

@@ -1110,3 +1110,85 @@ MESSAGES.update(
         ),
     )
 )
+
+# the dashboard
+MESSAGES.update(
+    _rows(
+        ("overview", "Overview", "Ülevaade", "Обзор", "Überblick", "Pregled", "Yleiskuva"),
+        ("trends", "Trends", "Trendid", "Тенденции", "Trends", "Trendovi", "Trendit"),
+        (
+            "journeys",
+            "Journeys",
+            "Teekonnad",
+            "Пътувания",
+            "Customer Journeys",
+            "Putovanja",
+            "Polut",
+        ),
+        (
+            "feedback",
+            "Feedback",
+            "Tagasiside",
+            "Обратна връзка",
+            "Feedback",
+            "Povratne informacije",
+            "Palaute",
+        ),
+        (
+            "breakdown",
+            "Break down by",
+            "Jaota",
+            "Разбивка по",
+            "Aufschlüsseln nach",
+            "Raščlani po",
+            "Jaottelu",
+        ),
+        ("date_from", "From", "Alates", "От", "Von", "Od", "Alkaen"),
+        ("date_to", "To", "Kuni", "До", "Bis", "Do", "Asti"),
+        (
+            "show_data",
+            "Show the data",
+            "Näita andmeid",
+            "Покажи данните",
+            "Daten anzeigen",
+            "Prikaži podatke",
+            "Näytä tiedot",
+        ),
+        (
+            "latest_comments",
+            "Latest comments",
+            "Viimased kommentaarid",
+            "Последни коментари",
+            "Neueste Kommentare",
+            "Najnoviji komentari",
+            "Uusimmat kommentit",
+        ),
+        (
+            "no_data",
+            "No data for this view.",
+            "Selle vaate jaoks andmeid pole.",
+            "Няма данни за този изглед.",
+            "Keine Daten für diese Ansicht.",
+            "Nema podataka za ovaj prikaz.",
+            "Tälle näkymälle ei ole tietoja.",
+        ),
+        (
+            "recency_score",
+            "Recency score",
+            "Värskuse skoor",
+            "Оценка за давност",
+            "Aktualitätswert",
+            "Ocjena nedavnosti",
+            "Tuoreuspisteet",
+        ),
+        (
+            "frequency_score",
+            "Frequency score",
+            "Sageduse skoor",
+            "Оценка за честота",
+            "Häufigkeitswert",
+            "Ocjena učestalosti",
+            "Toistuvuuspisteet",
+        ),
+    )
+)

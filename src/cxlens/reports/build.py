@@ -82,7 +82,7 @@ def _fmt(row: Mapping[Any, Any], key: str, lang: str, currency: str) -> str:
     return format_value(row.get(key), row["unit"], lang, currency)
 
 
-def _tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
+def tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
     catalog = load_catalog()
     metric = catalog[row["metric"]]
     raw_change = row.get("change")
@@ -122,12 +122,12 @@ def _tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
     }
 
 
-def _chart(figure: Any) -> str:
+def chart_json(figure: Any) -> str:
     """Chart JSON safe to place inside a <script> element (data cannot close the element)."""
     return str(figure.to_json()).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def _trend_chart(frame: pd.DataFrame, lang: str) -> str:
+def trend_chart(frame: pd.DataFrame, lang: str) -> str:
     import plotly.graph_objects as go
 
     catalog = load_catalog()
@@ -161,10 +161,10 @@ def _trend_chart(frame: pd.DataFrame, lang: str) -> str:
     fig.update_layout(
         margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=320, legend={"orientation": "h"}
     )
-    return _chart(fig)
+    return chart_json(fig)
 
 
-def _bar_chart(frame: pd.DataFrame, dim: str) -> str:
+def bar_chart(frame: pd.DataFrame, dim: str) -> str:
     import plotly.graph_objects as go
 
     rows = frame.dropna(subset=["value"])
@@ -181,10 +181,12 @@ def _bar_chart(frame: pd.DataFrame, dim: str) -> str:
         )
     )
     fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=300)
-    return _chart(fig)
+    return chart_json(fig)
 
 
-def _table(frame: pd.DataFrame, dims: list[str], lang: str, currency: str) -> list[dict[str, str]]:
+def kpi_rows(
+    frame: pd.DataFrame, dims: list[str], lang: str, currency: str
+) -> list[dict[str, str]]:
     catalog = load_catalog()
     out = []
     for row in frame.to_dict(orient="records"):
@@ -233,7 +235,7 @@ def build_report(ws: Workspace, period: str | None = None, lang: str | None = No
     currency = ws.config.currency
     last_day = per.end - timedelta(days=1)
     kpis = ws.kpi(list(TILES), period=per.unit, compare="previous", start=per.start, end=last_day)
-    tiles = [_tile(r, language, currency) for r in kpis.to_dict(orient="records")]
+    tiles = [tile(r, language, currency) for r in kpis.to_dict(orient="records")]
     trend_start = next_start(per.end.replace(day=1), "month").replace(year=per.end.year - 1)
     trends = ws.kpi(["nps", "csat", "ces_agree"], period="month", start=trend_start, end=last_day)
     countries = ws.kpi("nps", by="country", start=per.start, end=last_day)
@@ -264,12 +266,12 @@ def build_report(ws: Workspace, period: str | None = None, lang: str | None = No
         period=per.label,
         generated=format_date(datetime.now(UTC).date(), language),
         tiles=tiles,
-        trend_chart=_trend_chart(trends, language),
-        trend_table=_table(trends, ["period"], language, currency),
-        country_chart=_bar_chart(countries, "country"),
-        country_table=_table(countries, ["country"], language, currency),
-        touchpoint_table=_table(touchpoints, ["touchpoint"], language, currency),
-        channel_table=_table(channels, ["channel"], language, currency),
+        trend_chart=trend_chart(trends, language),
+        trend_table=kpi_rows(trends, ["period"], language, currency),
+        country_chart=bar_chart(countries, "country"),
+        country_table=kpi_rows(countries, ["country"], language, currency),
+        touchpoint_table=kpi_rows(touchpoints, ["touchpoint"], language, currency),
+        channel_table=kpi_rows(channels, ["channel"], language, currency),
         detractors=_comments(ws, per, True),
         promoters=_comments(ws, per, False),
         plotly_js=plotly_js,

@@ -148,6 +148,7 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
         lang = context.setdefault("lang", "en")
         context.setdefault("title", "cxlens")
         context.setdefault("wide", False)
+        context.setdefault("charts", name.startswith("dashboard_"))
         context["t"] = lambda key, **kw: text(key, lang, **kw)
         context["languages"] = list(LANGUAGE_NAMES.items())
         html = env.get_template(name).render(**context)
@@ -315,7 +316,15 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
     def page(name: str, user: dict[str, Any], request: Request, **context: Any) -> HTMLResponse:
         lang = user["language"]
         cookie = request.cookies.get(SESSION, "")
-        nav = [("/admin", text("surveys", lang)), ("/admin/cases", text("cases", lang))]
+        nav = [
+            ("/dashboard", text("overview", lang)),
+            ("/dashboard/trends", text("trends", lang)),
+            ("/dashboard/customers", text("customers", lang)),
+            ("/dashboard/journeys", text("journeys", lang)),
+            ("/dashboard/feedback", text("feedback", lang)),
+            ("/admin", text("surveys", lang)),
+            ("/admin/cases", text("cases", lang)),
+        ]
         return render(
             name, lang=lang, user=user, nav=nav, current=request.url.path, wide=True,
             csrf=csrf_token(collector.key, cookie) if cookie else "", **context,
@@ -323,10 +332,14 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
-        return RedirectResponse("/admin", 303)
+        return RedirectResponse("/dashboard", 303)
+
+    from cxlens.web import dashboard
+
+    dashboard.register(app, ws, collector, page, need)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_page(request: Request, next: str = "/admin") -> HTMLResponse:
+    def login_page(request: Request, next: str = "/dashboard") -> HTMLResponse:
         pre = request.cookies.get(PRE) or secrets.token_urlsafe(16)
         response = render(
             "login.html",
@@ -356,11 +369,11 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
                 401,
                 lang="en",
                 csrf=csrf_token(collector.key, pre),
-                next=_safe_next(str(form.get("next") or "/admin")),
+                next=_safe_next(str(form.get("next") or "/dashboard")),
                 error=text("wrong_login", "en"),
                 title="cxlens",
             )
-        response = RedirectResponse(_safe_next(str(form.get("next") or "/admin")), 303)
+        response = RedirectResponse(_safe_next(str(form.get("next") or "/dashboard")), 303)
         response.set_cookie(
             SESSION, session_cookie(collector.key, user["username"]), httponly=True, samesite="lax",
             secure=request.url.scheme == "https", max_age=12 * 3600,
@@ -382,7 +395,7 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
         form = await request.form()
         form_csrf(request, form)
         collector.set_language(user["username"], str(form.get("lang") or "en"))
-        return RedirectResponse(_safe_next(str(form.get("next") or "/admin")), 303)
+        return RedirectResponse(_safe_next(str(form.get("next") or "/dashboard")), 303)
 
     # -- signed-in pages -----------------------------------------------------------------
 
@@ -646,7 +659,7 @@ def _link_page(message: Callable[..., HTMLResponse], reason: str, lang: str) -> 
 
 
 def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/admin"
+    return target if target.startswith("/") and not target.startswith("//") else "/dashboard"
 
 
 def _when(value: Any) -> str:
