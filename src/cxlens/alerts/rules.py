@@ -15,6 +15,13 @@ Rules live in ``cxlens.toml``::
     when = "below"
     threshold = 70
 
+    [[alerts]]
+    name = "Detractors waiting"
+    when = "open_cases"       # follow-up cases not closed
+    older_than = "48h"
+    threshold = 10            # fires when more than 10 wait longer than that
+    where = "nps"             # optional: only cases of these kinds (nps, csat, ces)
+
 A *drops* or *rises* rule fires only when the change against the previous period is
 statistically significant (the test that fits the metric, p < 0.05); a change that
 may be noise never fires. A *below* or *above* rule fires only when the whole 95%
@@ -37,7 +44,7 @@ from cxlens.metrics.periods import floor_date
 if TYPE_CHECKING:
     from cxlens.workspace import Workspace
 
-WHEN = ("drops", "rises", "below", "above")
+WHEN = ("drops", "rises", "below", "above", "open_cases")
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,7 @@ class Rule:
     period: str = "month"
     threshold: float | None = None
     where: str | None = None
+    older_than_hours: float = 48.0
 
 
 @dataclass
@@ -96,13 +104,28 @@ def load_rules(ws: Workspace) -> list[Rule]:
         where = f"[[alerts]] #{i}"
         name = str(entry.get("name") or f"alert {i}")
         metric, when = entry.get("metric"), entry.get("when")
-        if metric not in catalog:
+        if when == "open_cases":
+            metric = metric or "cases"
+        elif metric not in catalog:
             problems.append(f"{where}: metric {metric!r} is not in the catalog")
         if when not in WHEN:
             problems.append(f"{where}: when must be one of {', '.join(WHEN)}")
         threshold = entry.get("threshold")
-        if when in ("below", "above") and not isinstance(threshold, int | float):
+        if when in ("below", "above", "open_cases") and not isinstance(threshold, int | float):
             problems.append(f"{where}: '{when}' needs a numeric threshold")
+        older = 48.0
+        if when == "open_cases":
+            from cxlens.journeys.base import parse_duration
+
+            try:
+                older = (
+                    parse_duration(
+                        entry.get("older_than", "48h"), f"{where}, older_than"
+                    ).total_seconds()
+                    / 3600
+                )
+            except CxlensError as exc:
+                problems.append(str(exc))
         by = entry.get("by", [])
         by = [by] if isinstance(by, str) else list(by)
         rules.append(
@@ -114,6 +137,7 @@ def load_rules(ws: Workspace) -> list[Rule]:
                 period=str(entry.get("period", "month")),
                 threshold=float(threshold) if isinstance(threshold, int | float) else None,
                 where=entry.get("where"),
+                older_than_hours=older,
             )
         )
     if problems:
@@ -131,10 +155,15 @@ def last_full_period(ws: Workspace, period: str, today: date | None = None) -> t
     return previous, current - timedelta(days=1)
 
 
+def base_url(ws: Workspace) -> str:
+    """Where the web app is reached: ``[collection] public_url``."""
+    return str(ws.config.section("collection").get("public_url", "http://127.0.0.1:8000")).rstrip(
+        "/"
+    )
+
+
 def _link(ws: Workspace, rule: Rule, dims: dict[str, Any], start: date, end: date) -> str:
-    base = str(
-        ws.config.get("web", "base_url") if "web" in ws.config.values else "http://127.0.0.1:8000"
-    ).rstrip("/")
+    base = base_url(ws)
     query: dict[str, Any] = {
         "metric": rule.metric,
         "period": rule.period,
@@ -157,6 +186,9 @@ def check_alerts(
     """Evaluate every rule on the latest full period; return the alerts that fire."""
     fired: list[Alert] = []
     for rule in rules if rules is not None else load_rules(ws):
+        if rule.when == "open_cases":
+            fired += _case_alert(ws, rule)
+            continue
         start, end = last_full_period(ws, rule.period, today)
         frame = ws.kpi(
             rule.metric,
@@ -219,3 +251,39 @@ def check_alerts(
                 )
             )
     return fired
+
+
+def _case_alert(ws: Workspace, rule: Rule) -> list[Alert]:
+    """More than ``threshold`` follow-up cases still open after ``older_than``."""
+    import sqlalchemy as sa
+
+    from cxlens.collect import db
+    from cxlens.collect.service import Collector
+
+    collector = Collector(ws.config)
+    cutoff = datetime.now(UTC) - timedelta(hours=rule.older_than_hours)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(db.cases)
+        .where(db.cases.c.status != "closed")
+        .where(db.cases.c.opened_at < cutoff)
+    )
+    if rule.where:
+        kinds = [k.strip() for k in rule.where.split(",") if k.strip()]
+        query = query.where(db.cases.c.kind.in_(kinds))
+    with collector.engine.connect() as conn:
+        waiting = int(conn.execute(query).scalar_one())
+    assert rule.threshold is not None
+    if waiting <= rule.threshold:
+        return []
+    message = (
+        f"{rule.name}: {waiting} follow-up cases open for more than "
+        f"{rule.older_than_hours:g} h (threshold {rule.threshold:g})"
+    )
+    return [
+        Alert(
+            rule=rule, period=cutoff.date().isoformat(), dims={}, value=float(waiting), previous=None,
+            change=None, p_value=None, ci_low=None, ci_high=None, n=waiting,
+            link=f"{base_url(ws)}/admin/cases?status=open", message=message,
+        )
+    ]  # fmt: skip

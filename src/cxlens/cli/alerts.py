@@ -24,6 +24,9 @@ def register(app: typer.Typer) -> None:
             None, help="Evaluate as if today were this day (YYYY-MM-DD)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Print the fired alerts as JSON."),
+        send: bool = typer.Option(
+            False, "--send", help="Also send new alerts by e-mail ([alerting] emails) and webhook."
+        ),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Evaluate every [[alerts]] rule on the latest full period and list the alerts that fire."""
@@ -36,6 +39,18 @@ def register(app: typer.Typer) -> None:
             except ValueError:
                 raise CxlensError(f"--today {today!r}: use a date like 2026-04-05.") from None
             alerts = check_alerts(ws, today=day)
+            sent = None
+            if send and alerts:
+                from cxlens.alerts.deliver import deliver_alerts
+                from cxlens.collect.service import Collector
+
+                sent = deliver_alerts(Collector(ws.config), alerts)
+        if sent is not None:
+            console.print(
+                f"Sent {sent['sent']} new alert(s); {sent['skipped']} went out before; "
+                f"{sent['failed']} failed (see the delivery log).",
+                markup=False,
+            )
         if as_json:
             print_json([a.as_dict() for a in alerts])
             return

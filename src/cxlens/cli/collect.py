@@ -238,17 +238,27 @@ def register(app: typer.Typer) -> None:
         )
 
     @app.command("sync")
-    def sync_command(workspace: Path | None = WorkspaceOption) -> None:
+    def sync_command(
+        alerts: bool = typer.Option(
+            True, "--alerts/--no-alerts", help="Check and send the alert rules afterwards."
+        ),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
         """Copy new responses, invitations, displays and cases from the collection store into the warehouse."""
-        from cxlens.collect.sync import sync
+        from cxlens.collect.sync import sync, sync_and_alert
 
         with user_errors():
             ws, collector = _collector(workspace)
-            report = sync(ws, collector)
+            report = sync_and_alert(ws, collector) if alerts else sync(ws, collector)
         if not report.rows:
             console.print("Nothing new to sync.")
         for table, n in report.rows.items():
             console.print(f"{table}: {n:,} rows merged", markup=False)
+        if report.alerts:
+            console.print(
+                f"alerts: {report.alerts['sent']} sent, {report.alerts['failed']} failed",
+                markup=False,
+            )
 
     @app.command("cases")
     def cases_command(

@@ -32,6 +32,19 @@ FOLLOW_UP = "feedback follow-up"
 @dataclass
 class SyncReport:
     rows: dict[str, int] = field(default_factory=dict)
+    alerts: dict[str, int] = field(default_factory=dict)
+
+
+def sync_and_alert(ws: Workspace, collector: Collector) -> SyncReport:
+    """Sync, then check the alert rules on the new data and send what fires for the first time."""
+    from cxlens.alerts import check_alerts
+    from cxlens.alerts.deliver import deliver_alerts
+    from cxlens.alerts.rules import load_rules
+
+    report = sync(ws, collector)
+    if load_rules(ws):
+        report.alerts = deliver_alerts(collector, check_alerts(ws))
+    return report
 
 
 def _mark(conn: sa.Connection, name: str) -> str | None:

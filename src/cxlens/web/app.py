@@ -680,11 +680,11 @@ def _quietly(fn: Callable[..., Any], *args: Any) -> None:
 
 def _scheduler(ws: Any, collector: Collector, minutes: float, stop: threading.Event) -> None:
     """Dispatch invitations and sync to the warehouse every ``minutes``."""
-    from cxlens.collect.sync import sync
+    from cxlens.collect.sync import sync_and_alert
     from cxlens.collect.triggers import dispatch
 
     while not stop.wait(minutes * 60):
-        for job in (lambda: dispatch(ws, collector), lambda: sync(ws, collector)):
+        for job in (lambda: dispatch(ws, collector), lambda: sync_and_alert(ws, collector)):
             try:
                 job()
             except Exception:

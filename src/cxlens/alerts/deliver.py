@@ -1,0 +1,78 @@
+"""Sending fired alerts: e-mail to the addresses in ``[alerting]`` and the webhooks listening to "alert".
+
+    [alerting]
+    emails = ["cx-team@example.com"]
+
+Each alert is sent once: a delivery log entry per alert (rule, period and
+breakdown) keeps a later check from sending it again.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from cxlens.collect import db
+from cxlens.collect.delivery import notify, send_email, smtp_configured
+from cxlens.collect.service import now_utc
+
+if TYPE_CHECKING:
+    from cxlens.alerts.rules import Alert
+    from cxlens.collect.service import Collector
+
+
+def alert_key(alert: Alert) -> str:
+    dims = ",".join(f"{k}={v}" for k, v in sorted(alert.dims.items()))
+    return f"alert:{alert.rule.name}:{alert.period}:{dims}"[:100]
+
+
+def _sent_before(collector: Collector, key: str) -> bool:
+    with collector.engine.connect() as conn:
+        row = conn.execute(
+            sa.select(db.deliveries.c.id)
+            .where(db.deliveries.c.topic == key)
+            .where(db.deliveries.c.status == "sent")
+            .limit(1)
+        ).first()
+    return row is not None
+
+
+def deliver_alerts(collector: Collector, alerts: list[Alert]) -> dict[str, int]:
+    """Send each new alert by e-mail and webhook; counts of sent, skipped (sent before) and failed."""
+    counts = {"sent": 0, "skipped": 0, "failed": 0}
+    emails: Any = collector.config.section("alerting").get("emails", [])
+    for alert in alerts:
+        key = alert_key(alert)
+        if _sent_before(collector, key):
+            counts["skipped"] += 1
+            continue
+        ok = True
+        results = notify(collector, "alert", {**alert.as_dict(), "key": key})
+        ok &= all(results)
+        if emails and smtp_configured(collector):
+            for address in emails:
+                msg = EmailMessage()
+                msg["From"] = str(
+                    collector.config.section("smtp").get("sender") or "cxlens <alerts@localhost>"
+                )
+                msg["To"] = str(address)
+                msg["Subject"] = f"[cxlens] {alert.rule.name}"
+                msg.set_content(f"{alert.message}\n\n{alert.link}\n")
+                ok &= send_email(collector, msg, key)
+        if not results and not (emails and smtp_configured(collector)):
+            continue  # nowhere to send it
+        if ok:
+            # a marker entry, so the next check knows this alert went out
+            with collector.engine.begin() as conn:
+                conn.execute(
+                    db.deliveries.insert().values(
+                        channel="alert", target="-", topic=key, status="sent", attempts=1,
+                        created_at=now_utc(),
+                    )
+                )  # fmt: skip
+            counts["sent"] += 1
+        else:
+            counts["failed"] += 1
+    return counts
