@@ -272,11 +272,102 @@ def build_report(ws: Workspace, period: str | None = None, lang: str | None = No
         country_table=kpi_rows(countries, ["country"], language, currency),
         touchpoint_table=kpi_rows(touchpoints, ["touchpoint"], language, currency),
         channel_table=kpi_rows(channels, ["channel"], language, currency),
+        analytics=_analytics(ws, per, language, currency),
         detractors=_comments(ws, per, True),
         promoters=_comments(ws, per, False),
         plotly_js=plotly_js,
     )
     return str(html)
+
+
+def _analytics(ws: Workspace, per: Period, lang: str, currency: str) -> list[dict[str, Any]]:
+    """Segments, the journey map and the drivers of NPS for the period, each as a table.
+
+    A part the data cannot support (no orders, too few NPS answers) is left out.
+    """
+    from cxlens.i18n import format_currency, format_percent
+
+    last_day = per.end - timedelta(days=1)
+    blocks: list[dict[str, Any]] = []
+    try:
+        from cxlens.customers.rfm import rfm, segment_summary
+
+        result = rfm(ws, min(last_day, _last_order_day(ws)))
+        summary = segment_summary(ws, result)
+        rows = []
+        for r in summary.to_dict(orient="records"):
+            nps = (
+                "–"
+                if not r["nps_n"]
+                else (
+                    f"{format_number(r['nps'], lang, 0)} ({format_number(r['nps_low'], lang, 0)} … "
+                    f"{format_number(r['nps_high'], lang, 0)}), n={int(r['nps_n'])}"
+                )
+            )
+            rows.append([
+                result.segments.name(r["segment"], lang), format_number(r["customers"], lang, 0),
+                format_percent(100 * r["share"], lang, 1), format_currency(r["revenue"], currency, lang), nps,
+            ])  # fmt: skip
+        blocks.append({
+            "title": text("rfm_title", lang, date=result.as_of.isoformat()),
+            "headers": [text(k, lang) for k in ("segment", "customers", "share", "revenue", "nps_short")],
+            "rows": rows, "note": text("rfm_feedback_note", lang, date=result.as_of.isoformat()),
+        })  # fmt: skip
+    except CxlensError:
+        pass
+    try:
+        from cxlens.journeys.journey_map import SURVEY_ONLY, journey_map
+
+        m = journey_map(ws, per.start, last_day)
+        rows = []
+        for r in m.to_dict(orient="records"):
+            cx = []
+            for key, label in (("csat", "CSAT"), ("ces", "CES"), ("nps", "NPS")):
+                if not pd.isna(r[key]):
+                    shown = (
+                        format_percent(r[key], lang, 0)
+                        if key == "csat"
+                        else format_number(r[key], lang, 1)
+                    )
+                    cx.append(f"{label} {shown} (n={int(r[key + '_n'])})")
+            rows.append([
+                text("surveys_only", lang) if r["stage"] == SURVEY_ONLY else r["stage"], r["touchpoint"],
+                format_number(r["customers"], lang, 0) if r["customers"] else "–",
+                "–" if pd.isna(r["moved_on"]) else format_percent(100 * r["moved_on"], lang, 1),
+                " · ".join(cx) or "–",
+            ])  # fmt: skip
+        blocks.append({
+            "title": text("journey_map_title", lang),
+            "headers": [text(k, lang) for k in ("stage", "touchpoint", "customers", "moved_on")] + ["CX"],
+            "rows": rows, "note": "",
+        })  # fmt: skip
+    except CxlensError:
+        pass
+    try:
+        from cxlens.journeys.drivers import drivers
+
+        d = drivers(ws, start=per.end.replace(year=per.end.year - 1), end=last_day, bootstrap=30)
+        rows = []
+        for r in d.table.to_dict(orient="records"):
+            gap = "–" if pd.isna(r["nps_gap"]) else format_number(r["nps_gap"], lang, 0)
+            rows.append([
+                text(r["key"], lang, touchpoint=r["touchpoint"]) + ("" if r["significant"] else " (n.s.)"),
+                format_percent(r["importance"], lang, 1), r["sign"], format_percent(100 * r["affected"], lang, 0), gap,
+            ])  # fmt: skip
+        blocks.append({
+            "title": text("drivers_title", lang, respondents=format_number(d.respondents, lang, 0), r2=format_number(d.r2, lang, 3)),
+            "headers": [text(k, lang) for k in ("driver", "importance", "direction", "affected", "nps_gap")],
+            "rows": rows, "note": text("drivers_method", lang),
+        })  # fmt: skip
+    except CxlensError:
+        pass
+    return blocks
+
+
+def _last_order_day(ws: Workspace) -> date:
+    from cxlens.customers.base import order_range
+
+    return order_range(ws)[1]
 
 
 def find_chromium() -> str:
