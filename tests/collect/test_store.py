@@ -54,8 +54,8 @@ def test_links_are_signed_and_single_use(store_ws):
     inv_id, expires, sig = inv.token.split(".")
     for bad in (
         f"{inv_id}.{int(expires) + 3600}.{sig}",  # a later expiry
-        f"{inv_id[:-1]}0.{expires}.{sig}",  # another invitation
-        f"{inv_id}.{expires}.{sig[:-2]}AA",  # a forged signature
+        f"{inv_id[:-1]}{'1' if inv_id[-1] == '0' else '0'}.{expires}.{sig}",  # another invitation
+        f"{inv_id}.{expires}.{sig[:-2]}{'AB' if sig.endswith('AA') else 'AA'}",  # a forged signature
         "not-a-token",
     ):
         with pytest.raises(LinkError) as err:
