@@ -31,7 +31,7 @@ def generate(root: Path, customers: int) -> int:
     cxlens.init(root)
     rng = np.random.default_rng(42)
     first = rng.random(customers) * DAYS * 0.9
-    life = rng.exponential(300, customers)
+    life = rng.exponential(1.0 / rng.gamma(0.8, 1 / 240, customers))  # dropout rates vary too
     rate = rng.gamma(0.8, 1 / 40, customers)  # purchases per day while active
     span = np.minimum(first + life, DAYS) - first
     counts = 1 + rng.poisson(rate * span)
