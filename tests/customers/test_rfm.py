@@ -212,3 +212,12 @@ def test_demo_rfm_is_consistent(demo_root):
     orders = ws.table("orders").execute()
     assert frame["monetary"].sum() == pytest.approx(orders["amount"].sum())
     assert isinstance(segment_summary(ws, result), pd.DataFrame)
+
+
+def test_segment_is_a_dimension_of_every_metric(rfm_ws):
+    frame = rfm_ws.kpi("nps", by="segment").set_index("segment")
+    # A (a champion) gave two promoter answers; E (loyal) a detractor; D (lost) a detractor in 2024
+    assert frame.loc["champions", "value"] == 100 and frame.loc["champions", "n"] == 2
+    assert frame.loc["loyal_customers", "value"] == -100 and frame.loc["lost", "n"] == 1
+    only = rfm_ws.kpi("nps", where="segment = 'champions'")
+    assert only["n"].iloc[0] == 2

@@ -200,6 +200,11 @@ def _is_date_column(table: str, column: str) -> bool:
 # -- building the queries -----------------------------------------------------------------
 
 
+#: a dimension every table with customer_id has: the customer's RFM segment
+SEGMENT = "segment"
+NO_ORDERS = "(no orders)"
+
+
 def _with_columns(
     ws: Workspace, t: ir.Table, table: str, needed: set[str], metric: Metric
 ) -> ir.Table:
@@ -214,6 +219,14 @@ def _with_columns(
             right = cust.select(_cid=cust.customer_id, **{c: cust[c] for c in extra})
             t = t.left_join(right, t.customer_id == right._cid).drop("_cid")
             missing = [c for c in missing if c not in extra]
+    if SEGMENT in missing and "customer_id" in t.columns and ws.warehouse.exists("orders"):
+        # the customer's RFM segment as of the last order day (customers without orders apart)
+        from cxlens.customers.rfm import rfm
+
+        seg = rfm(ws).table.select(_sid="customer_id", _segment="segment")
+        t = t.left_join(seg, t.customer_id == seg._sid).drop("_sid")
+        t = t.mutate(**{SEGMENT: t._segment.fill_null(NO_ORDERS)}).drop("_segment")
+        missing = [c for c in missing if c != SEGMENT]
     if missing:
         raise UnknownColumn(
             missing[0],
