@@ -62,3 +62,32 @@ def test_waiting_cases_alert_by_email_and_webhook_once(tmp_path, smtp, receiver)
     with c.engine.connect() as conn:
         logged = conn.execute(sa.select(sa.func.count()).select_from(db.deliveries)).scalar_one()
     assert logged == 3  # the e-mail, the webhook and the marker
+
+
+def test_a_new_case_is_announced_by_email_and_webhook(tmp_path, smtp, receiver):  # noqa: F811
+    from fastapi.testclient import TestClient
+
+    from cxlens.web.app import create_app
+
+    inbox, port = smtp
+    extra = (
+        f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+        '\n[alerting]\nemails = ["cx@example.com"]\n'
+        f'\n[[webhooks]]\nurl = "{receiver}"\nevents = ["case.opened"]\n'
+    )
+    root = make_ws(tmp_path / "ws", extra=extra)
+    c = Collector(cxlens.open(root).config)
+    Receiver.fail_first = 0
+    Receiver.calls = []
+    token = c.invite("nps", "C1", "et").token
+    client = TestClient(create_app(root, schedule=False))
+    r = client.post(
+        "/api/v1/responses", json={"token": token, "scores": {"nps": 1}, "comment": "halb"}
+    )
+    assert r.status_code == 201
+    case_id = r.json()["case_id"]
+    mail = message_from_bytes(inbox.messages[-1], policy=policy.default)
+    assert mail["Subject"] == f"[cxlens] Follow-up case {case_id}: NPS 1"
+    assert f"/admin/cases/{case_id}" in mail.get_content() and "halb" in mail.get_content()
+    headers, body = Receiver.calls[-1]
+    assert headers["X-Cxlens-Event"] == "case.opened" and json.loads(body)["data"]["id"] == case_id

@@ -286,3 +286,40 @@ def test_export_csv(site):
         lines[0].startswith("submission_id,survey_id,question_id")
         and '"a, ""quoted"" text"' in lines[1]
     )
+
+
+def test_admins_manage_users(site):
+    client, c = site
+    login(client, "analyst")
+    assert client.get("/admin/users").status_code == 403
+    client.cookies.clear()
+    login(client, "admin")
+    page = client.get("/admin/users")
+    assert page.status_code == 200 and "viewer" in page.text
+    r = client.post(
+        "/admin/users",
+        data={
+            "username": "eva",
+            "role": "analyst",
+            "language": "fi",
+            "password": "another long one",
+            "csrf": csrf_of(page.text),
+        },
+    )
+    assert r.status_code == 200 and c.authenticate("eva", "another long one")["language"] == "fi"
+    r = client.post(
+        "/admin/users",
+        data={
+            "username": "x",
+            "role": "boss",
+            "password": "another long one",
+            "csrf": csrf_of(page.text),
+        },
+    )
+    assert r.status_code == 422 and "role is one of" in r.text
+    assert (
+        client.post(
+            "/admin/users", data={"username": "y", "role": "admin", "password": "another long one"}
+        ).status_code
+        == 403
+    )

@@ -207,3 +207,29 @@ def delivery_log(collector: Collector, limit: int = 50) -> list[dict[str, Any]]:
             sa.select(db.deliveries).order_by(db.deliveries.c.id.desc()).limit(limit)
         )
         return [dict(r._mapping) for r in rows]
+
+
+def announce_case(collector: Collector, case_id: int) -> None:
+    """Tell the team about a new follow-up case: webhooks on "case.opened", e-mail to [alerting] emails."""
+    case, _ = collector.case(case_id)
+    payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in case.items()}
+    notify(collector, "case.opened", payload)
+    emails: Any = collector.config.section("alerting").get("emails", [])
+    if not emails or not smtp_configured(collector):
+        return
+    smtp = collector.config.section("smtp")
+    link = f"{collector.public_url.rstrip('/')}/admin/cases/{case_id}"
+    for address in emails:
+        msg = EmailMessage()
+        msg["From"] = str(smtp.get("sender") or "cxlens <alerts@localhost>")
+        msg["To"] = str(address)
+        msg["Subject"] = (
+            f"[cxlens] Follow-up case {case_id}: {case['kind'].upper()} {case['score']:g}"
+        )
+        msg.set_content(
+            f"Customer: {case['customer_id'] or '(anonymous)'}\n"
+            f"Survey: {case['survey_id']}\n"
+            f"Score: {case['kind'].upper()} {case['score']:g}\n"
+            f"Comment: {case['comment'] or ''}\n\n{link}\n"
+        )
+        send_email(collector, msg, f"case:{case_id}")

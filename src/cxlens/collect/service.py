@@ -486,6 +486,15 @@ class Collector:
                     db.users.insert().values(username=username, created_at=now_utc(), **row)
                 )
 
+    def users(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(db.users.c.username, db.users.c.role, db.users.c.language).order_by(
+                    db.users.c.username
+                )
+            )
+            return [dict(r._mapping) for r in rows]
+
     def user(self, username: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(db.users).where(db.users.c.username == username)).first()

@@ -1192,3 +1192,19 @@ MESSAGES.update(
         ),
     )
 )
+
+MESSAGES.update(
+    _rows(
+        ("users", "Users", "Kasutajad", "Потребители", "Benutzer", "Korisnici", "Käyttäjät"),
+        ("role", "Role", "Roll", "Роля", "Rolle", "Uloga", "Rooli"),
+        (
+            "add_user",
+            "Add or change a user",
+            "Lisa või muuda kasutajat",
+            "Добави или промени потребител",
+            "Benutzer hinzufügen oder ändern",
+            "Dodaj ili promijeni korisnika",
+            "Lisää tai muuta käyttäjä",
+        ),
+    )
+)

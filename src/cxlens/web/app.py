@@ -178,10 +178,9 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
     def notify_case(background: BackgroundTasks, case_id: int | None) -> None:
         if case_id is None:
             return
-        from cxlens.collect.delivery import notify
+        from cxlens.collect.delivery import announce_case
 
-        case, _ = collector.case(case_id)
-        background.add_task(_quietly, notify, collector, "case.opened", _case_json(case))
+        background.add_task(_quietly, announce_case, collector, case_id)
 
     # -- public ----------------------------------------------------------------------
 
@@ -325,6 +324,8 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
             ("/admin", text("surveys", lang)),
             ("/admin/cases", text("cases", lang)),
         ]
+        if user["role"] == "admin":
+            nav.append(("/admin/users", text("users", lang)))
         return render(
             name, lang=lang, user=user, nav=nav, current=request.url.path, wide=True,
             csrf=csrf_token(collector.key, cookie) if cookie else "", **context,
@@ -467,6 +468,34 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
             message=None,
             link=inv.url(str(request.base_url)),
         )
+
+    @app.get("/admin/users", response_class=HTMLResponse, include_in_schema=False)
+    def users_page(request: Request, user: dict[str, Any] = Depends(need("admin"))) -> HTMLResponse:
+        return page("users.html", user, request, users=collector.users(), roles=ROLES, message=None)
+
+    @app.post("/admin/users", response_class=HTMLResponse, include_in_schema=False)
+    async def users_add(
+        request: Request, user: dict[str, Any] = Depends(need("admin"))
+    ) -> HTMLResponse:
+        form = await request.form()
+        form_csrf(request, form)
+        name = str(form.get("username") or "").strip()
+        status = 200
+        try:
+            collector.add_user(
+                name,
+                str(form.get("password") or ""),
+                str(form.get("role") or ""),
+                str(form.get("language") or "en"),
+            )
+            note = f"✓ {name}"
+        except CxlensError as exc:
+            note, status = str(exc), 422
+        response = page(
+            "users.html", user, request, users=collector.users(), roles=ROLES, message=note
+        )
+        response.status_code = status
+        return response
 
     @app.get("/admin/cases", response_class=HTMLResponse, include_in_schema=False)
     def cases_page(

@@ -1,0 +1,73 @@
+"""Dashboard pages on a large demo workspace: first load (computed) and repeat load (cached).
+
+    python bench/bench_dashboard.py              # 1,000,000 demo customers (about 15M events)
+    python bench/bench_dashboard.py --scale 0.1  # 100,000 customers
+
+Each page is requested through the app (in process, signed in) twice; the first
+request computes from the warehouse, the second is served from the result cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import tempfile
+import time
+from pathlib import Path
+
+PAGES = [
+    "/dashboard",
+    "/dashboard/trends?metric=nps&by=country",
+    "/dashboard/customers",
+    "/dashboard/journeys",
+    "/dashboard/feedback",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--scale", type=float, default=1.0, help="1 = 1,000,000 customers")
+    args = parser.parse_args()
+    from fastapi.testclient import TestClient
+
+    import cxlens
+    from cxlens.cli.data import run_demo
+    from cxlens.collect.service import Collector
+    from cxlens.web.app import create_app
+
+    customers = int(1_000_000 * args.scale)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "ws"
+        t0 = time.perf_counter()
+        run_demo(
+            root, customers=customers, seed=1, start="2024-10-01", end="2026-09-30", force=True
+        )
+        built = time.perf_counter() - t0
+        ws = cxlens.open(root)
+        rows = {info.name: info.rows for info in ws.tables()}
+        Collector(ws.config).add_user("bench", "benchmark password", "viewer")
+        client = TestClient(create_app(root, schedule=False))
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        client.post(
+            "/login", data={"username": "bench", "password": "benchmark password", "csrf": csrf}
+        )
+        print(
+            f"\n{customers:,} customers built in {built:.0f} s; rows: "
+            + ", ".join(f"{k} {v:,}" for k, v in rows.items())
+        )
+        print(f"\n{'page':<42}{'first s':>9}{'cached s':>10}{'status':>8}")
+        for path in PAGES:
+            t0 = time.perf_counter()
+            status = client.get(path).status_code
+            first = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            client.get(path)
+            again = time.perf_counter() - t0
+            print(f"{path:<42}{first:>9.2f}{again:>10.3f}{status:>8}")
+
+
+if __name__ == "__main__":
+    main()
