@@ -107,7 +107,15 @@ class InvitationOut(BaseModel):
     expires_at: str
 
 
-def create_app(root: str | Path | None = None, schedule: bool | None = None) -> FastAPI:
+def create_app(
+    root: str | Path | None = None, schedule: bool | None = None, warm: bool | None = None
+) -> FastAPI:
+    """The app for the workspace at ``root``.
+
+    ``schedule``: dispatch and sync every ``[collection] schedule_minutes`` (default: when
+    that is above 0). ``warm``: compute the dashboard's heavy pages in the background
+    ahead of the first visitor (default: as ``schedule``).
+    """
     ws = cxlens.open(root)
     collector = Collector(ws.config)
     section = ws.config.section("collection")
@@ -125,12 +133,18 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
         stop = threading.Event()
         worker = None
         if run_schedule:
+            # its own workspace object: the requests' engine connection is not shared
             worker = threading.Thread(
-                target=_scheduler, args=(ws, collector, minutes, stop), daemon=True
+                target=_scheduler,
+                args=(cxlens.open(ws.root), collector, minutes, stop),
+                daemon=True,
             )
             worker.start()
         yield
         stop.set()
+        dashboard_stop = getattr(app.state, "dashboard_stop", None)
+        if dashboard_stop is not None:
+            dashboard_stop.set()
         if worker is not None:
             worker.join(timeout=5)
 
@@ -337,7 +351,7 @@ def create_app(root: str | Path | None = None, schedule: bool | None = None) -> 
 
     from cxlens.web import dashboard
 
-    dashboard.register(app, ws, collector, page, need)
+    dashboard.register(app, ws, collector, page, need, warm=run_schedule if warm is None else warm)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_page(request: Request, next: str = "/dashboard") -> HTMLResponse:

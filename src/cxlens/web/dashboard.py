@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from importlib import resources
 from typing import Any, cast
 
@@ -51,13 +52,19 @@ class ResultCache:
         self.size = size
         self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
         self.lock = threading.Lock()
+        #: one computation at a time: the workspace's engine connection is shared
+        self.computing = threading.RLock()  # re-entrant: one result may need another
 
     def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         with self.lock:
             if key in self.items:
                 self.items.move_to_end(key)
                 return self.items[key]
-        value = compute()
+        with self.computing:
+            with self.lock:
+                if key in self.items:  # computed while this request waited
+                    return self.items[key]
+            value = compute()
         with self.lock:
             self.items[key] = value
             while len(self.items) > self.size:
@@ -76,14 +83,35 @@ def _nan(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
+def warm_up(ws: Any, cache: ResultCache, stop: threading.Event, every: float = 30.0) -> None:
+    """Compute the heavy pages' data ahead of the first visitor, again whenever the warehouse changes."""
+    seen = None
+    while not stop.is_set():
+        try:
+            version = ws.warehouse.version()
+            if version != seen:
+                steps = tuple(DEFAULT_FUNNEL)
+                cache.get(("customers", (), version), lambda: _customer_data(ws))
+                cache.get(("journeys", steps, version), partial(_journey_data, ws, steps))
+                seen = version
+        except Exception:  # a visitor's request computes it then (and shows the error)
+            seen = None
+        stop.wait(every)
+
+
 def register(
     app: FastAPI,
     ws: Any,
     collector: Any,
     page: Callable[..., HTMLResponse],
     need: Callable[..., Any],
+    warm: bool = True,
 ) -> None:
     cache = ResultCache()
+    if warm:
+        stop = threading.Event()
+        app.state.dashboard_stop = stop
+        threading.Thread(target=warm_up, args=(ws, cache, stop), daemon=True).start()
     catalog = load_catalog()
     currency = ws.config.currency
 
