@@ -197,3 +197,14 @@ def test_sync_is_incremental_and_idempotent(store_ws):
     assert rate["value"].iloc[0] == pytest.approx(100.0)
     t = ws.table("tickets").execute()
     assert t["category"].tolist() == ["feedback follow-up"]
+
+
+def test_migrations_build_exactly_the_schema_the_code_uses(store_ws):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    c = collector_of(store_ws)
+    with c.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    assert diff == [] and version == "0001"
