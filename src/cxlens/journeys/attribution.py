@@ -252,49 +252,55 @@ def attribute(
     if unknown:
         raise CxlensError(f"Unknown model(s) {', '.join(unknown)}; use {', '.join(MODELS)} or all.")
     settings = JourneySettings.from_workspace(ws, lookback)
-    paths = build_paths(ws, settings, dimension, start, end)
-    c, t = paths.conversions, paths.touches
-    touched = t.select(_conv=t.conv_id, _v=t.value).distinct()
-    stats = c.aggregate(n=c.count(), value=c.value.sum()).execute().iloc[0]
-    total, total_value = int(stats["n"]), float(stats["value"] or 0.0)
-    if total == 0:
-        raise CxlensError("There are no conversions in the chosen period.")
-    tstats = touched.aggregate(n=touched.count(), value=touched._v.sum()).execute().iloc[0]
-    n_touched, v_touched = int(tstats["n"]), float(tstats["value"] or 0.0)
-    n_null = int(paths.nulls.select("customer_id").distinct().count().execute())
-    frames = []
-    heuristics = [m for m in models if m in HEURISTIC]
-    if heuristics and n_touched:
-        h = heuristic_credits(paths)
-        frames.append(h[h["model"].isin(heuristics)])
-    probability = None
-    if "markov" in models and n_touched:
-        result = markov_removal_effects(transition_counts(paths))
-        probability = result.conversion_probability
-        effects = result.removal_effects
-        share = effects / effects.sum() if effects.sum() > 0 else effects * 0
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": "markov",
-                    "channel": effects.index,
-                    "conversions": (share * n_touched).to_numpy(),
-                    "value": (share * v_touched).to_numpy(),
-                    "removal_effect": effects.to_numpy(),
-                }
-            )
-        )
-    if total > n_touched:
-        for model in models:
+    built = build_paths(ws, settings, dimension, start, end)
+    # several queries below read the paths: compute the join once
+    with (
+        ws.warehouse.materialized(built.touches) as touches,
+        ws.warehouse.materialized(built.nulls) as nulls,
+    ):
+        paths = Paths(touches, built.conversions, nulls)
+        c, t = paths.conversions, paths.touches
+        touched = t.select(_conv=t.conv_id, _v=t.value).distinct()
+        stats = c.aggregate(n=c.count(), value=c.value.sum()).execute().iloc[0]
+        total, total_value = int(stats["n"]), float(stats["value"] or 0.0)
+        if total == 0:
+            raise CxlensError("There are no conversions in the chosen period.")
+        tstats = touched.aggregate(n=touched.count(), value=touched._v.sum()).execute().iloc[0]
+        n_touched, v_touched = int(tstats["n"]), float(tstats["value"] or 0.0)
+        n_null = int(paths.nulls.select("customer_id").distinct().count().execute())
+        frames = []
+        heuristics = [m for m in models if m in HEURISTIC]
+        if heuristics and n_touched:
+            h = heuristic_credits(paths)
+            frames.append(h[h["model"].isin(heuristics)])
+        probability = None
+        if "markov" in models and n_touched:
+            result = markov_removal_effects(transition_counts(paths))
+            probability = result.conversion_probability
+            effects = result.removal_effects
+            share = effects / effects.sum() if effects.sum() > 0 else effects * 0
             frames.append(
                 pd.DataFrame(
-                    [{"model": model, "channel": NO_TOUCH, "conversions": float(total - n_touched),
-                      "value": total_value - v_touched}]
+                    {
+                        "model": "markov",
+                        "channel": effects.index,
+                        "conversions": (share * n_touched).to_numpy(),
+                        "value": (share * v_touched).to_numpy(),
+                        "removal_effect": effects.to_numpy(),
+                    }
                 )
-            )  # fmt: skip
-    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if "removal_effect" not in table:
-        table["removal_effect"] = np.nan
+            )
+        if total > n_touched:
+            for model in models:
+                frames.append(
+                    pd.DataFrame(
+                        [{"model": model, "channel": NO_TOUCH, "conversions": float(total - n_touched),
+                          "value": total_value - v_touched}]
+                    )
+                )  # fmt: skip
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if "removal_effect" not in table:
+            table["removal_effect"] = np.nan
     order = {m: i for i, m in enumerate(MODELS)}
     table = table.assign(_m=table["model"].map(order)).sort_values(
         ["_m", "conversions"], ascending=[True, False]

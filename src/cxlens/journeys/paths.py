@@ -105,62 +105,65 @@ def paths(
     e = e.mutate(_next=e.touchpoint.lead().over(
         ibis.window(group_by=["customer_id", "session"], order_by="pos")
     ))  # fmt: skip
-    per_session = e.group_by(["customer_id", "session"]).aggregate(
-        **{
-            f"s{k}": (e.pos == k).ifelse(e.touchpoint, ibis.null("string")).max()
-            for k in range(1, steps + 1)
-        }
-    )
-    seq = per_session.group_by([f"s{k}" for k in range(1, steps + 1)]).aggregate(
-        sessions=per_session.count()
-    )
-    seq_frame = seq.order_by(ibis.desc("sessions")).execute()
-    total = int(seq_frame["sessions"].sum()) if not seq_frame.empty else 0
-    if total == 0:
-        where = f" with {start_at or end_at}" if (start_at or end_at) else ""
-        raise CxlensError(f"No sessions{where} in the chosen period.")
-    cols = [f"s{k}" for k in range(1, steps + 1)]
-    seq_frame["sequence"] = [
-        ARROW.join(str(v) for v in row if isinstance(v, str))
-        for row in seq_frame[cols].itertuples(index=False)
-    ]
-    seq_frame["steps"] = seq_frame[cols].notna().sum(axis=1)
-    seq_frame["share"] = seq_frame["sessions"] / total
-    sequences = (
-        seq_frame[["sequence", "steps", "sessions", "share"]].head(top).reset_index(drop=True)
-    )
-    node_counts = e.group_by(["pos", "touchpoint"]).aggregate(sessions=e.count()).execute()
-    nodes = pd.DataFrame(
-        {
-            "id": [
-                f"{p}:{t}"
-                for p, t in zip(node_counts["pos"], node_counts["touchpoint"], strict=True)
-            ],
-            "step": node_counts["pos"].astype(int),
-            "touchpoint": node_counts["touchpoint"],
-            "sessions": node_counts["sessions"].astype(int),
-        }
-    ).sort_values(["step", "sessions"], ascending=[True, False])
-    link_counts = (
-        e.mutate(_target=e._next.fill_null(EXIT))
-        .group_by(["pos", "touchpoint", "_target"])
-        .aggregate(sessions=ibis._.count())
-        .execute()
-    )
-    links = pd.DataFrame(
-        {
-            "source": [
-                f"{p}:{t}"
-                for p, t in zip(link_counts["pos"], link_counts["touchpoint"], strict=True)
-            ],
-            "target": [
-                EXIT if nxt == EXIT else f"{p + 1}:{nxt}"
-                for p, nxt in zip(link_counts["pos"], link_counts["_target"], strict=True)
-            ],
-            "sessions": link_counts["sessions"].astype(int),
-        }
-    ).sort_values("sessions", ascending=False)
-    # the last step of a full-length path is cut, not an exit
-    last = links["source"].str.startswith(f"{steps}:") & (links["target"] == EXIT)
-    links = links[~last].reset_index(drop=True)
-    return PathReport(sequences, nodes.reset_index(drop=True), links, total)
+    # sequences, nodes and links all read these steps: compute the windows once
+    steps_table = e.select("customer_id", "session", "pos", "touchpoint", "_next")
+    with ws.warehouse.materialized(steps_table) as e:
+        per_session = e.group_by(["customer_id", "session"]).aggregate(
+            **{
+                f"s{k}": (e.pos == k).ifelse(e.touchpoint, ibis.null("string")).max()
+                for k in range(1, steps + 1)
+            }
+        )
+        seq = per_session.group_by([f"s{k}" for k in range(1, steps + 1)]).aggregate(
+            sessions=per_session.count()
+        )
+        seq_frame = seq.order_by(ibis.desc("sessions")).execute()
+        total = int(seq_frame["sessions"].sum()) if not seq_frame.empty else 0
+        if total == 0:
+            where = f" with {start_at or end_at}" if (start_at or end_at) else ""
+            raise CxlensError(f"No sessions{where} in the chosen period.")
+        cols = [f"s{k}" for k in range(1, steps + 1)]
+        seq_frame["sequence"] = [
+            ARROW.join(str(v) for v in row if isinstance(v, str))
+            for row in seq_frame[cols].itertuples(index=False)
+        ]
+        seq_frame["steps"] = seq_frame[cols].notna().sum(axis=1)
+        seq_frame["share"] = seq_frame["sessions"] / total
+        sequences = (
+            seq_frame[["sequence", "steps", "sessions", "share"]].head(top).reset_index(drop=True)
+        )
+        node_counts = e.group_by(["pos", "touchpoint"]).aggregate(sessions=e.count()).execute()
+        nodes = pd.DataFrame(
+            {
+                "id": [
+                    f"{p}:{t}"
+                    for p, t in zip(node_counts["pos"], node_counts["touchpoint"], strict=True)
+                ],
+                "step": node_counts["pos"].astype(int),
+                "touchpoint": node_counts["touchpoint"],
+                "sessions": node_counts["sessions"].astype(int),
+            }
+        ).sort_values(["step", "sessions"], ascending=[True, False])
+        link_counts = (
+            e.mutate(_target=e._next.fill_null(EXIT))
+            .group_by(["pos", "touchpoint", "_target"])
+            .aggregate(sessions=ibis._.count())
+            .execute()
+        )
+        links = pd.DataFrame(
+            {
+                "source": [
+                    f"{p}:{t}"
+                    for p, t in zip(link_counts["pos"], link_counts["touchpoint"], strict=True)
+                ],
+                "target": [
+                    EXIT if nxt == EXIT else f"{p + 1}:{nxt}"
+                    for p, nxt in zip(link_counts["pos"], link_counts["_target"], strict=True)
+                ],
+                "sessions": link_counts["sessions"].astype(int),
+            }
+        ).sort_values("sessions", ascending=False)
+        # the last step of a full-length path is cut, not an exit
+        last = links["source"].str.startswith(f"{steps}:") & (links["target"] == EXIT)
+        links = links[~last].reset_index(drop=True)
+        return PathReport(sequences, nodes.reset_index(drop=True), links, total)

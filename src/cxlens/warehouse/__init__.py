@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -148,6 +149,28 @@ class Warehouse:
     @property
     def engine_name(self) -> str:
         return str(self.backend.name)
+
+    @contextmanager
+    def materialized(self, expr: ir.Table) -> Iterator[ir.Table]:
+        """``expr`` computed once and kept while the block runs, for several queries to read.
+
+        On DuckDB it is a table in the in-memory database, dropped afterwards; other
+        engines use Ibis' cache (a cached DataFrame on Spark).
+        """
+        if self.engine_name != "duckdb":
+            cached = expr.cache()
+            try:
+                yield cached
+            finally:
+                cached.release()
+            return
+        name = f"_cx_{secrets.token_hex(6)}"
+        table = self.backend.create_table(name, expr)
+        try:
+            yield table
+        finally:
+            # Ibis 12's drop_table emits SQL DuckDB 1.5 rejects; the name is ours, so quoting is safe
+            self.backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
 
     @property
     def exact_quantiles(self) -> bool:
