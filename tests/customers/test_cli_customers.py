@@ -117,3 +117,8 @@ def test_python_api(demo_root):
     assert len(ws.rfm()) == len(ws.clv())
     assert ws.segments()["customers"].sum() == len(ws.rfm())
     assert ws.cohorts(period="quarter").iloc[0, 0] == 1.0
+
+
+def test_kpi_by_segment_names_segments_in_the_language(rfm_root):
+    out = run("kpi", "nps", "--by", "segment", "--lang", "de", "-w", str(rfm_root))
+    assert "Champions" in out and "Treue Kunden" in out and "loyal_customers" not in out

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table as RichTable
 
 from cxlens.cli.common import LangOption, WorkspaceOption, console, open_ws, print_json, user_errors
+from cxlens.errors import CxlensError
 from cxlens.i18n import check_language, format_number, format_value, text
 from cxlens.metrics.catalog import Metric, load_catalog
 
@@ -145,11 +146,31 @@ def register(app: typer.Typer) -> None:
         if as_csv:
             typer.echo(frame.to_csv(index=False), nl=False)
             return
-        _print_kpis(frame, by, compare is not None, language, ws.config.currency)
+        labels = None
+        if "segment" in by:
+            from cxlens.customers.segments import segment_map
+
+            try:
+                names = segment_map(ws.config.section("rfm"))
+                labels = {
+                    "segment": lambda key: (
+                        names.name(key, language) if key != "(no orders)" else key
+                    )
+                }
+            except CxlensError:
+                labels = None
+        _print_kpis(frame, by, compare is not None, language, ws.config.currency, labels)
 
 
-def _print_kpis(frame: Any, by: list[str], compared: bool, lang: str, currency: str) -> None:
-    """One table per metric, titled with its name in ``lang``."""
+def _print_kpis(
+    frame: Any,
+    by: list[str],
+    compared: bool,
+    lang: str,
+    currency: str,
+    labels: dict[str, Any] | None = None,
+) -> None:
+    """One table per metric, titled with its name in ``lang``; ``labels`` name dimension values."""
     catalog = load_catalog()
     headers = [text(d, lang) if d in DIMENSION_WORDS else d for d in by]
     small = False
@@ -177,7 +198,14 @@ def _print_kpis(frame: Any, by: list[str], compared: bool, lang: str, currency: 
                 else f"{format_value(low, row['unit'], lang, currency)} … "
                 f"{format_value(high, row['unit'], lang, currency)}"
             )
-            cells = [_cell(row.get(d)) for d in by] + [
+            cells = [
+                (
+                    labels[d](row.get(d))
+                    if labels and d in labels and row.get(d)
+                    else _cell(row.get(d))
+                )
+                for d in by
+            ] + [
                 str(row["period"]),
                 value,
                 interval,
@@ -201,7 +229,7 @@ def _print_kpis(frame: Any, by: list[str], compared: bool, lang: str, currency: 
         console.print(f"* {text('small_sample', lang)} (n < 30)", markup=False)
 
 
-DIMENSION_WORDS = ("country", "language", "channel", "campaign", "touchpoint", "stage")
+DIMENSION_WORDS = ("country", "language", "channel", "campaign", "touchpoint", "stage", "segment")
 
 
 def _cell(value: Any) -> str:
