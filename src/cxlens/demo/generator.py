@@ -38,6 +38,8 @@ LANGUAGE_OF = {"GB": "en", "EE": "et", "BG": "bg", "DE": "de", "HR": "hr", "FI":
 COUNTRY_SHARE = np.array([0.15, 0.08, 0.12, 0.35, 0.12, 0.18])
 #: how much more (or less) each country recommends, on the 0-10 scale
 COUNTRY_NPS_SHIFT = np.array([0.1, 0.3, -0.9, 0.0, -0.2, 0.8])
+#: latent NPS points per unit of log(1 + orders): satisfaction and value go together
+LOYALTY_NPS = 0.6
 CHANNELS = np.array(["search", "social", "display", "email", "affiliate", "direct", "video"])
 ACQUISITION_SHARE = np.array([0.25, 0.18, 0.10, 0.08, 0.10, 0.20, 0.09])
 #: channel of the first touch of journeys that convert, and of those that do not
@@ -471,8 +473,12 @@ def _responses(
         & (n_time >= quarter_start)
         & (n_time < quarter_start + 90)
     )
+    # loyal customers recommend more: log orders, centred so the overall level stays put
+    loyalty = np.log1p(per_customer[n_cust].astype(float))
+    loyalty -= loyalty.mean() if loyalty.size else 0.0
     latent = (
         8.6
+        + LOYALTY_NPS * loyalty
         + COUNTRY_NPS_SHIFT[country[n_cust]]
         + 0.6 * delivery[n_cust]
         + 0.7 * mood[n_cust]
