@@ -152,3 +152,26 @@ def test_not_analysed_yet(tmp_path):
     runner.invoke(app, ["demo", str(root), "--customers", "50"])
     result = runner.invoke(app, ["text", "themes", "-w", str(root)])
     assert result.exit_code == 1 and "cxlens text analyse" in result.output
+
+
+def test_discovered_themes_separate_topics():
+    from cxlens.text.themes import discover
+
+    rng = __import__("numpy").random.default_rng(4)
+    delivery = ["courier", "parcel", "late", "delivery", "arrived", "driver", "tracking", "box"]
+    price = ["price", "expensive", "discount", "cheap", "money", "offer", "coupon", "cost"]
+    texts, truth = [], []
+    for i in range(300):
+        pool = delivery if i % 2 else price
+        texts.append(" ".join(rng.choice(pool, 5)))
+        truth.append(i % 2)
+    texts.append("🙂")  # nothing to cluster on
+    names, top = discover(texts, "en", k=2)
+    assert names[-1] == "" and len(top) == 2
+    by_name: dict[str, list[int]] = {}
+    for name, t in zip(names[:-1], truth, strict=True):
+        by_name.setdefault(name, []).append(t)
+    purity = sum(max(v.count(0), v.count(1)) for v in by_name.values()) / len(truth)
+    assert purity > 0.95
+    labels = " ".join(top)
+    assert any(w in labels for w in delivery) and any(w in labels for w in price)

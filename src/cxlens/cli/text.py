@@ -98,6 +98,11 @@ def register(app: typer.Typer) -> None:
         period: str | None = typer.Option(
             None, help="2026-Q3, 2026-05 or 2026 (default: all comments)."
         ),
+        discover: int = typer.Option(
+            0,
+            "--discover",
+            help="Find this many themes in the comments themselves (k-means) instead of the keyword map.",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
@@ -118,7 +123,11 @@ def register(app: typer.Typer) -> None:
                 tz = ZoneInfo(ws.config.timezone)
                 start = datetime(per.start.year, per.start.month, per.start.day, tzinfo=tz)
                 end = datetime(per.end.year, per.end.month, per.end.day, tzinfo=tz)
-            report = theme_report(themes_frame(ws, start, end), lang)
+            if discover and not 2 <= discover <= 50:
+                from cxlens.errors import CxlensError
+
+                raise CxlensError(f"--discover is a number of themes from 2 to 50, got {discover}.")
+            report = theme_report(themes_frame(ws, start, end, discover, lang), lang)
         if as_json:
             print_json(report.to_dict(orient="records"))
             return

@@ -114,8 +114,14 @@ def stored_quality(ws: Workspace) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def themes_frame(ws: Workspace, start: Any = None, end: Any = None) -> pd.DataFrame:
-    """Comments with all their themes (a list per comment), for theme reports."""
+def themes_frame(
+    ws: Workspace, start: Any = None, end: Any = None, discover_k: int = 0, lang: str | None = None
+) -> pd.DataFrame:
+    """Comments with all their themes (a list per comment), for theme reports.
+
+    With ``discover_k``, the themes are ``discover_k`` clusters found in the comments
+    (of ``lang``, or of every language together) instead of the keyword map.
+    """
     frame = comments(ws)
     if "comment_language" not in frame:
         raise CxlensError("Comments are not analysed yet; run `cxlens text analyse` first.")
@@ -123,6 +129,14 @@ def themes_frame(ws: Workspace, start: Any = None, end: Any = None) -> pd.DataFr
         frame = frame[frame["ts"] >= start]
     if end is not None:
         frame = frame[frame["ts"] < end]
+    if discover_k:
+        from cxlens.text.themes import discover
+
+        if lang:
+            frame = frame[frame["comment_language"] == lang]
+        names, _ = discover(frame["comment"].astype(str).tolist(), lang, discover_k)
+        found = [[n] if n else [] for n in names]
+        return frame.assign(themes=pd.Series(found, index=frame.index, dtype=object))
     themes = ThemeSet.from_config(ws.config.section("text"))
     found = assign(frame["comment"].tolist(), frame["comment_language"].tolist(), themes)
     return frame.assign(themes=pd.Series(found, index=frame.index, dtype=object))

@@ -393,3 +393,34 @@ def _half_width(p1: int, d1: int, n1: int, p2: int, d2: int, n2: int) -> float:
         pp, dd = p / n, d / n
         v += (pp + dd - (pp - dd) ** 2) / n
     return 100 * 1.959964 * math.sqrt(v)
+
+
+def discover(
+    texts: Sequence[str], lang: str | None, k: int = 8, seed: int = 0
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Themes found in the comments themselves: k-means on TF-IDF word vectors.
+
+    Words are the normalised comment words without stopwords (of ``lang``, or of all
+    six languages when comments of several languages are clustered together). Each
+    cluster is named by its three most telling words (c-TF-IDF). Returns one name
+    per text (``""`` for texts without a usable word) and each name's top words.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    stop = STOPWORDS[lang] if lang in STOPWORDS else frozenset().union(*STOPWORDS.values())
+    docs = [" ".join(w for w in words(normalise(t)) if w not in stop and len(w) > 2) for t in texts]
+    usable = [i for i, d in enumerate(docs) if d]
+    names = [""] * len(texts)
+    if len(usable) < k:
+        return names, {}
+    vectors = TfidfVectorizer(min_df=2, sublinear_tf=True).fit_transform([docs[i] for i in usable])
+    labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit_predict(vectors)
+    members: dict[str, list[str]] = {}
+    for i, label in zip(usable, labels, strict=True):
+        members.setdefault(str(label), []).append(docs[i])
+    top = c_tf_idf(members, lang, top=8)
+    title = {c: " / ".join(top.get(c, [])[:3]) or f"cluster {c}" for c in members}
+    for i, label in zip(usable, labels, strict=True):
+        names[i] = title[str(label)]
+    return names, {title[c]: top.get(c, []) for c in members}
