@@ -175,3 +175,102 @@ def test_discovered_themes_separate_topics():
     assert purity > 0.95
     labels = " ".join(top)
     assert any(w in labels for w in delivery) and any(w in labels for w in price)
+
+
+def test_a_local_transformer_model_can_score_comments(tmp_path, monkeypatch):
+    """The adapter reads the model's labels and scores; transformers itself is stood in for."""
+    import sys
+    import types
+
+    from cxlens.errors import CxlensError
+    from cxlens.text.transformer import TransformerSentiment, label_polarity
+
+    assert [label_polarity(n, i, 5) for i, n in enumerate(["1 star", "2 stars", "3 stars", "4 stars", "5 stars"])] == [
+        "negative", "negative", "neutral", "positive", "positive",
+    ]  # fmt: skip
+    assert (
+        label_polarity("LABEL_1", 1, 3) == "neutral"
+        and label_polarity("Positive", 0, 0) == "positive"
+    )
+    with pytest.raises(CxlensError, match="does not say"):
+        label_polarity("LABEL_4", 4, 7)
+
+    class FakePipe:
+        model = types.SimpleNamespace(
+            config=types.SimpleNamespace(id2label={0: "NEG", 1: "NEU", 2: "POS"})
+        )
+
+        def __call__(self, texts):
+            out = []
+            for t in texts:
+                p = 0.8 if "good" in t else 0.1
+                out.append(
+                    [
+                        {"label": "POS", "score": p},
+                        {"label": "NEG", "score": 0.9 - p},
+                        {"label": "NEU", "score": 0.1},
+                    ]
+                )
+            return out
+
+    calls = {}
+
+    def pipeline(task, **kwargs):
+        calls.update(kwargs, task=task)
+        return FakePipe()
+
+    monkeypatch.setitem(sys.modules, "transformers", types.SimpleNamespace(pipeline=pipeline))
+    (tmp_path / "model").mkdir()
+    model = TransformerSentiment(tmp_path / "model")
+    labels, scores = model.predict(["really good", "bad", None, "  "])
+    assert labels == ["positive", "negative", None, None]
+    assert scores[0] == pytest.approx(0.7) and scores[1] == pytest.approx(-0.7)
+    assert (
+        calls["model_kwargs"] == {"local_files_only": True}
+        and calls["task"] == "text-classification"
+    )
+    with pytest.raises(CxlensError, match="no model folder"):
+        TransformerSentiment(tmp_path / "missing")
+
+
+def test_analyse_uses_the_configured_local_model(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    import cxlens
+    from cxlens.text.pipeline import analyse
+
+    class Pipe:
+        model = types.SimpleNamespace(
+            config=types.SimpleNamespace(id2label={0: "negative", 1: "positive"})
+        )
+
+        def __call__(self, texts):
+            return [
+                [
+                    {"label": "positive", "score": 0.9 if "great" in t else 0.2},
+                    {"label": "negative", "score": 0.1 if "great" in t else 0.8},
+                ]
+                for t in texts
+            ]
+
+    monkeypatch.setitem(
+        sys.modules, "transformers", types.SimpleNamespace(pipeline=lambda task, **kw: Pipe())
+    )
+    root = tmp_path / "ws"
+    cxlens.init(root)
+    (root / "model").mkdir()
+    toml = root / "cxlens.toml"
+    toml.write_text(toml.read_text() + '\n[text]\nsentiment_model = "model"\n')
+    rows = ["response_id,ts,kind,score,comment"] + [
+        f"R{i},2025-01-0{1 + i % 9},nps,{10 if i % 2 else 2},{'great service' if i % 2 else 'slow and rude staff'}"
+        for i in range(40)
+    ]
+    (root / "responses.csv").write_text("\n".join(rows) + "\n")
+    ws = cxlens.open(root)
+    ws.import_file("responses", root / "responses.csv")
+    result = analyse(ws)
+    assert result["model"] == "model" and result["accuracy"]["en"]["accuracy"] == 1.0
+    r = cxlens.open(root).table("responses").execute().set_index("response_id")
+    assert r.loc["R1", "sentiment"] == "positive" and r.loc["R0", "sentiment"] == "negative"
+    assert not (root / "models" / "sentiment.joblib").exists()

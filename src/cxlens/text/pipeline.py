@@ -67,9 +67,16 @@ def analyse(
     labels = [label_from_score(k, s) for k, s in zip(frame["kind"], frame["score"], strict=True)]
     labelled = [i for i, lab in enumerate(labels) if lab]
     say("sentiment", 0.0)
-    model = SentimentModel().fit(
-        [frame["comment"].iloc[i] for i in labelled], [str(labels[i]) for i in labelled]
-    )
+    local_model = ws.config.section("text").get("sentiment_model")
+    model: Any
+    if local_model:
+        from cxlens.text.transformer import TransformerSentiment
+
+        model = TransformerSentiment(str(ws.config.resolve(str(local_model))))
+    else:
+        model = SentimentModel().fit(
+            [frame["comment"].iloc[i] for i in labelled], [str(labels[i]) for i in labelled]
+        )
     predicted, scores = model.predict(frame["comment"].tolist())
     frame["sentiment"] = predicted
     frame["sentiment_score"] = np.round(scores, 4)
@@ -79,7 +86,20 @@ def analyse(
         "folds": folds,
         "accuracy": {},
     }
-    if len(labelled) >= folds * 10:
+    if local_model:
+        # a model that did not learn from these comments: check it against all of them
+        checked = pd.DataFrame(
+            {
+                "lang": [str(frame["comment_language"].iloc[i] or "?") for i in labelled],
+                "ok": [predicted[i] == labels[i] for i in labelled],
+            }
+        )
+        quality["model"] = str(local_model)
+        quality["accuracy"] = {
+            str(lang): {"comments": len(g), "accuracy": float(g["ok"].mean())}
+            for lang, g in checked.groupby("lang")
+        }
+    elif len(labelled) >= folds * 10:
         sample = (
             labelled
             if len(labelled) <= CV_SAMPLE
@@ -104,7 +124,9 @@ def analyse(
         "responses",
         frame[["response_id", "comment_language", "sentiment", "sentiment_score", "theme"]],
     )
-    model.save(ws.root / MODEL_FILE)
+    if not local_model:
+        model.save(ws.root / MODEL_FILE)
+    (ws.root / QUALITY_FILE).parent.mkdir(parents=True, exist_ok=True)
     (ws.root / QUALITY_FILE).write_text(json.dumps(quality, indent=2), encoding="utf-8")
     return {"comments": len(frame), **quality}
 
