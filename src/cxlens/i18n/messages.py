@@ -1208,3 +1208,37 @@ MESSAGES.update(
         ),
     )
 )
+
+MESSAGES.update(
+    _rows(
+        ("sentiment", "Sentiment", "Meelestatus", "Нагласа", "Stimmung", "Sentiment", "Sävy"),
+        ("theme", "Theme", "Teema", "Тема", "Thema", "Tema", "Teema"),
+        (
+            "sentiment_negative",
+            "negative",
+            "negatiivne",
+            "негативна",
+            "negativ",
+            "negativan",
+            "kielteinen",
+        ),
+        (
+            "sentiment_neutral",
+            "neutral",
+            "neutraalne",
+            "неутрална",
+            "neutral",
+            "neutralan",
+            "neutraali",
+        ),
+        (
+            "sentiment_positive",
+            "positive",
+            "positiivne",
+            "позитивна",
+            "positiv",
+            "pozitivan",
+            "myönteinen",
+        ),
+    )
+)

@@ -242,9 +242,11 @@ def register(
 
         def latest() -> list[dict[str, Any]]:
             t = ws.table("responses")
+            # sentiment and theme are there once `cxlens text analyse` has run
+            extra = [c for c in ("comment_language", "sentiment", "theme") if c in t.columns]
             rows = (
                 t.filter(t.comment.notnull()).order_by(t.ts.desc()).limit(50)
-                .select("ts", "kind", "score", "language", "touchpoint", "comment").execute()
+                .select("ts", "kind", "score", "language", "touchpoint", "comment", *extra).execute()
             )  # fmt: skip
             return rows.to_dict(orient="records")
 
@@ -255,7 +257,10 @@ def register(
                 {
                     "when": format_date(stamp.tz_convert(ws.config.timezone).date() if stamp.tzinfo else stamp.date(), lang),
                     "kind": c["kind"], "score": "" if _nan(c["score"]) else format_number(c["score"], lang, 0),
-                    "language": c["language"] or "", "touchpoint": c["touchpoint"] or "", "comment": c["comment"],
+                    "language": c.get("comment_language") or c["language"] or "",
+                    "touchpoint": c["touchpoint"] or "", "comment": c["comment"],
+                    "sentiment": text(f"sentiment_{c['sentiment']}", lang) if isinstance(c.get("sentiment"), str) else "",
+                    "theme": c.get("theme") if isinstance(c.get("theme"), str) else "",
                 }
             )  # fmt: skip
         cases = collector.cases(limit=50)
