@@ -9,13 +9,12 @@ breakdown) keeps a later check from sending it again.
 
 from __future__ import annotations
 
-from email.message import EmailMessage
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from cxlens.collect import db
-from cxlens.collect.delivery import notify, send_email, smtp_configured
+from cxlens.collect.delivery import email_team, notify, team_emails
 from cxlens.collect.service import now_utc
 
 if TYPE_CHECKING:
@@ -42,7 +41,7 @@ def _sent_before(collector: Collector, key: str) -> bool:
 def deliver_alerts(collector: Collector, alerts: list[Alert]) -> dict[str, int]:
     """Send each new alert by e-mail and webhook; counts of sent, skipped (sent before) and failed."""
     counts = {"sent": 0, "skipped": 0, "failed": 0}
-    emails: Any = collector.config.section("alerting").get("emails", [])
+    emails = team_emails(collector)
     for alert in alerts:
         key = alert_key(alert)
         if _sent_before(collector, key):
@@ -51,17 +50,10 @@ def deliver_alerts(collector: Collector, alerts: list[Alert]) -> dict[str, int]:
         ok = True
         results = notify(collector, "alert", {**alert.as_dict(), "key": key})
         ok &= all(results)
-        if emails and smtp_configured(collector):
-            for address in emails:
-                msg = EmailMessage()
-                msg["From"] = str(
-                    collector.config.section("smtp").get("sender") or "cxlens <alerts@localhost>"
-                )
-                msg["To"] = str(address)
-                msg["Subject"] = f"[cxlens] {alert.rule.name}"
-                msg.set_content(f"{alert.message}\n\n{alert.link}\n")
-                ok &= send_email(collector, msg, key)
-        if not results and not (emails and smtp_configured(collector)):
+        ok &= email_team(
+            collector, f"[cxlens] {alert.rule.name}", f"{alert.message}\n\n{alert.link}\n", key
+        )
+        if not results and not emails:
             continue  # nowhere to send it
         if ok:
             # a marker entry, so the next check knows this alert went out

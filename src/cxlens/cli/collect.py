@@ -203,7 +203,7 @@ def register(app: typer.Typer) -> None:
 
         from cxlens.collect.service import Collector
         from cxlens.config import ENV_WORKSPACE
-        from cxlens.web.app import _scheduler, create_app
+        from cxlens.web.app import create_app, scheduled_jobs
 
         with user_errors():
             ws = open_ws(workspace)
@@ -223,7 +223,7 @@ def register(app: typer.Typer) -> None:
         minutes = float(ws.config.section("collection").get("schedule_minutes", 10))
         if schedule and minutes > 0:
             threading.Thread(
-                target=_scheduler,
+                target=scheduled_jobs,
                 args=(ws, Collector(ws.config), minutes, threading.Event()),
                 daemon=True,
             ).start()

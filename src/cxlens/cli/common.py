@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +34,17 @@ LangOption = typer.Option(
     help="Output language: en, et, bg, de, hr or fi (default: the workspace's).",
     show_default=False,
 )
+
+
+JsonOption = typer.Option(False, "--json", help="Print as JSON.")
+
+
+def records(frame: Any) -> list[dict[str, Any]]:
+    """A data frame's rows for JSON output, NaN as null."""
+    return [
+        {str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in frame.to_dict(orient="records")
+    ]
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

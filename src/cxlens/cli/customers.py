@@ -13,12 +13,14 @@ import typer
 from rich.table import Table as RichTable
 
 from cxlens.cli.common import (
+    JsonOption,
     LangOption,
     WorkspaceOption,
     console,
     fail,
     open_ws,
     print_json,
+    records,
     user_errors,
 )
 from cxlens.i18n import check_language, format_currency, format_number, format_percent, text
@@ -26,7 +28,6 @@ from cxlens.i18n import check_language, format_currency, format_number, format_p
 AsOfOption = typer.Option(
     None, "--as-of", help="Analyse as of the end of this day (default: the last order's day)."
 )
-JsonOption = typer.Option(False, "--json", help="Print as JSON.")
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
@@ -41,18 +42,6 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(path, index=False)
     else:
         fail(f"Cannot write '{path}': use a .csv, .parquet or .jsonl file name.")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for row in frame.to_dict(orient="records"):
-        out.append(
-            {
-                str(k): (None if isinstance(v, float) and math.isnan(v) else v)
-                for k, v in row.items()
-            }
-        )
-    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -92,7 +81,7 @@ def register(app: typer.Typer) -> None:
                 "cutoffs": result.cutoffs,
                 "segments": [
                     {**row, "name": names.name(row["segment"], language)}
-                    for row in _records(summary)
+                    for row in records(summary)
                 ],
             }
             if moves is not None:
@@ -166,7 +155,8 @@ def register(app: typer.Typer) -> None:
             ws = open_ws(workspace)
             language = check_language(lang, ws.config.language)
             frame = audience(ws, segment, as_of)
-            key = segment_map(ws.config.section("rfm")).key_of(segment)
+            names = segment_map(ws.config.section("rfm"))
+            key = names.key_of(segment)
         if hashed:
             frame["email"] = frame["email"].map(
                 lambda e: (
@@ -178,7 +168,7 @@ def register(app: typer.Typer) -> None:
         if out.suffix.lower() != ".csv":
             fail("Audiences are written as CSV; give a file name ending in .csv.")
         write_frame(frame, out)
-        name = segment_map(ws.config.section("rfm")).name(key, language)
+        name = names.name(key, language)
         emails = int(frame["email"].notna().sum())
         console.print(
             text(
@@ -254,7 +244,7 @@ def register(app: typer.Typer) -> None:
             language = check_language(lang, ws.config.language)
             frame = lifecycle(ws, period, as_of)
         if as_json:
-            print_json(_records(frame))
+            print_json(records(frame))
             return
         table = RichTable(title=text("lifecycle_title", language, period=text(period, language)))
         keys = [
@@ -308,9 +298,9 @@ def register(app: typer.Typer) -> None:
                     ws, period, start=period_start(first_end, period), end=last_end
                 )
         if as_json:
-            data: dict[str, Any] = {"likely_churned": _records(modelled), "threshold": threshold}
+            data: dict[str, Any] = {"likely_churned": records(modelled), "threshold": threshold}
             if contracts is not None:
-                data["contracts"] = _records(contracts)
+                data["contracts"] = records(contracts)
             print_json(data)
             return
         if contracts is not None:
@@ -380,11 +370,11 @@ def register(app: typer.Typer) -> None:
                 "horizon_months": months,
                 "yearly_discount": discount,
                 "totals": result.totals(),
-                "parameters": _records(params),
-                "deciles": _records(result.distribution()),
+                "parameters": records(params),
+                "deciles": records(result.distribution()),
             }
             if result.holdout is not None:
-                data["holdout"] = _records(result.holdout)
+                data["holdout"] = records(result.holdout)
             print_json(data)
             return
         currency = ws.config.currency

@@ -6,23 +6,23 @@ import math
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import typer
 from rich.table import Table as RichTable
 
-from cxlens.cli.common import LangOption, WorkspaceOption, console, open_ws, print_json, user_errors
+from cxlens.cli.common import (
+    JsonOption,
+    LangOption,
+    WorkspaceOption,
+    console,
+    open_ws,
+    print_json,
+    records,
+    user_errors,
+)
 from cxlens.i18n import check_language, format_currency, format_number, format_percent, text
 
 FromOption = typer.Option(None, "--from", help="First day (default: all data).")
 ToOption = typer.Option(None, "--to", help="Last day (default: all data).")
-JsonOption = typer.Option(False, "--json", help="Print as JSON.")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [
-        {str(k): (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        for row in frame.to_dict(orient="records")
-    ]
 
 
 def _pct(value: float, lang: str) -> str:
@@ -68,7 +68,7 @@ def register(app: typer.Typer) -> None:
             language = check_language(lang, ws.config.language)
             frame = journey_map(ws, start, end)
         if as_json:
-            print_json(_records(frame))
+            print_json(records(frame))
             return
         table = RichTable(title=text("journey_map_title", language))
         for key in (
@@ -131,7 +131,7 @@ def register(app: typer.Typer) -> None:
                     "order": order,
                     "window": window,
                     "by": by,
-                    "rows": _records(result.table),
+                    "rows": records(result.table),
                 }
             )
             return
@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
             language = check_language(lang, ws.config.language)
             report = paths(ws, start_at, end_at, steps, session_gap, collapse, top, start, end)
         if as_json:
-            print_json({"paths": _records(report.sequences), **report.sankey()})
+            print_json({"paths": records(report.sequences), **report.sankey()})
             return
         table = RichTable(
             title=text(
@@ -255,7 +255,7 @@ def register(app: typer.Typer) -> None:
                     "touched_conversions": result.touched_conversions,
                     "null_paths": result.null_paths,
                     "conversion_probability": result.conversion_probability,
-                    "rows": _records(frame),
+                    "rows": records(frame),
                 }
             )
             return
@@ -332,7 +332,7 @@ def register(app: typer.Typer) -> None:
                     "method": report.method,
                     "r2": report.r2,
                     "respondents": report.respondents,
-                    "drivers": _records(report.table),
+                    "drivers": records(report.table),
                 }
             )
             return

@@ -37,7 +37,7 @@ import sqlalchemy as sa
 
 from cxlens.collect import db
 from cxlens.collect.security import new_id
-from cxlens.collect.service import now_utc
+from cxlens.collect.service import case_json, now_utc
 from cxlens.errors import CxlensError
 
 if TYPE_CHECKING:
@@ -209,27 +209,38 @@ def delivery_log(collector: Collector, limit: int = 50) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in rows]
 
 
+def team_emails(collector: Collector) -> list[str]:
+    """The addresses of ``[alerting] emails``, when there is also an SMTP server to send through."""
+    emails: Any = collector.config.section("alerting").get("emails", [])
+    return [str(e) for e in emails] if emails and smtp_configured(collector) else []
+
+
+def email_team(collector: Collector, subject: str, body: str, topic: str) -> bool:
+    """Send a plain message to every team address; True when all went out."""
+    sender = str(collector.config.section("smtp").get("sender") or "cxlens <alerts@localhost>")
+    ok = True
+    for address in team_emails(collector):
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = address
+        msg["Subject"] = subject
+        msg.set_content(body)
+        ok &= send_email(collector, msg, topic)
+    return ok
+
+
 def announce_case(collector: Collector, case_id: int) -> None:
     """Tell the team about a new follow-up case: webhooks on "case.opened", e-mail to [alerting] emails."""
     case, _ = collector.case(case_id)
-    payload = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in case.items()}
-    notify(collector, "case.opened", payload)
-    emails: Any = collector.config.section("alerting").get("emails", [])
-    if not emails or not smtp_configured(collector):
-        return
-    smtp = collector.config.section("smtp")
+    notify(collector, "case.opened", case_json(case))
     link = f"{collector.public_url.rstrip('/')}/admin/cases/{case_id}"
-    for address in emails:
-        msg = EmailMessage()
-        msg["From"] = str(smtp.get("sender") or "cxlens <alerts@localhost>")
-        msg["To"] = str(address)
-        msg["Subject"] = (
-            f"[cxlens] Follow-up case {case_id}: {case['kind'].upper()} {case['score']:g}"
-        )
-        msg.set_content(
-            f"Customer: {case['customer_id'] or '(anonymous)'}\n"
-            f"Survey: {case['survey_id']}\n"
-            f"Score: {case['kind'].upper()} {case['score']:g}\n"
-            f"Comment: {case['comment'] or ''}\n\n{link}\n"
-        )
-        send_email(collector, msg, f"case:{case_id}")
+    score = f"{case['kind'].upper()} {case['score']:g}"
+    email_team(
+        collector,
+        f"[cxlens] Follow-up case {case_id}: {score}",
+        f"Customer: {case['customer_id'] or '(anonymous)'}\n"
+        f"Survey: {case['survey_id']}\n"
+        f"Score: {score}\n"
+        f"Comment: {case['comment'] or ''}\n\n{link}\n",
+        f"case:{case_id}",
+    )

@@ -65,6 +65,11 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def case_json(case: dict[str, Any]) -> dict[str, Any]:
+    """A case row with its timestamps as ISO text, for JSON."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in case.items()}
+
+
 @dataclass(frozen=True)
 class Invitation:
     id: str

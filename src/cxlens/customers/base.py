@@ -8,7 +8,7 @@ local calendar days: an order belongs to the local day it was placed on, and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -17,6 +17,7 @@ import pandas as pd
 
 from cxlens.errors import CxlensError
 from cxlens.metrics import periods as P
+from cxlens.metrics.periods import local_midnight_utc
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -61,11 +62,6 @@ def parse_date(value: object, name: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         raise CxlensError(f"{name} must be a date like 2026-06-30, got {value!r}.") from None
-
-
-def local_midnight_utc(d: date, tz: str) -> datetime:
-    """The UTC instant at which local day ``d`` begins in ``tz``."""
-    return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def order_range(ws: Workspace) -> tuple[date, date]:

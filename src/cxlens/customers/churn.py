@@ -22,6 +22,7 @@ from cxlens.customers.base import order_range, parse_date
 from cxlens.customers.cohorts import PERIODS
 from cxlens.customers.summary import purchase_summary
 from cxlens.errors import CxlensError
+from cxlens.metrics.periods import floor_date
 from cxlens.stats import wilson_interval
 
 if TYPE_CHECKING:
@@ -41,11 +42,8 @@ def contractual(
     return ws.kpi(["churn_rate", "retention_rate"], period=period, start=start, end=end)
 
 
-def period_start(day: date, period: str) -> date:
-    """First day of the month, quarter or year that holds ``day``."""
-    step = PERIODS[period]
-    month = (day.month - 1) // step * step
-    return date(day.year, month + 1, 1)
+#: first day of the month, quarter or year that holds a day
+period_start = floor_date
 
 
 def period_ends(first: date, last: date, period: str, count: int) -> list[date]:

@@ -116,6 +116,11 @@ def floor_date(d: date, period: str) -> date:
     return date(d.year, 1, 1)
 
 
+def local_midnight_utc(d: date, tz: str) -> datetime:
+    """The UTC instant at which local day ``d`` begins in ``tz``."""
+    return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Window:
     """A local date range [start, end) and its UTC instants."""
@@ -125,8 +130,7 @@ class Window:
     tz: str
 
     def utc(self, d: date) -> datetime:
-        local = datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(self.tz))
-        return local.astimezone(UTC)
+        return local_midnight_utc(d, self.tz)
 
     @property
     def start_utc(self) -> datetime:

@@ -285,7 +285,7 @@ def _analytics(ws: Workspace, per: Period, lang: str, currency: str) -> list[dic
 
     A part the data cannot support (no orders, too few NPS answers) is left out.
     """
-    from cxlens.i18n import format_currency, format_percent
+    from cxlens.reports.tables import driver_rows, journey_map_rows, segment_rows
 
     last_day = per.end - timedelta(days=1)
     blocks: list[dict[str, Any]] = []
@@ -294,20 +294,7 @@ def _analytics(ws: Workspace, per: Period, lang: str, currency: str) -> list[dic
 
         result = rfm(ws, min(last_day, _last_order_day(ws)))
         summary = segment_summary(ws, result)
-        rows = []
-        for r in summary.to_dict(orient="records"):
-            nps = (
-                "–"
-                if not r["nps_n"]
-                else (
-                    f"{format_number(r['nps'], lang, 0)} ({format_number(r['nps_low'], lang, 0)} … "
-                    f"{format_number(r['nps_high'], lang, 0)}), n={int(r['nps_n'])}"
-                )
-            )
-            rows.append([
-                result.segments.name(r["segment"], lang), format_number(r["customers"], lang, 0),
-                format_percent(100 * r["share"], lang, 1), format_currency(r["revenue"], currency, lang), nps,
-            ])  # fmt: skip
+        rows = [row[:5] for row in segment_rows(summary, result.segments, lang, currency)]
         blocks.append({
             "title": text("rfm_title", lang, date=result.as_of.isoformat()),
             "headers": [text(k, lang) for k in ("segment", "customers", "share", "revenue", "nps_short")],
@@ -316,26 +303,11 @@ def _analytics(ws: Workspace, per: Period, lang: str, currency: str) -> list[dic
     except CxlensError:
         pass
     try:
-        from cxlens.journeys.journey_map import SURVEY_ONLY, journey_map
+        from cxlens.journeys.journey_map import journey_map
 
         m = journey_map(ws, per.start, last_day)
-        rows = []
-        for r in m.to_dict(orient="records"):
-            cx = []
-            for key, label in (("csat", "CSAT"), ("ces", "CES"), ("nps", "NPS")):
-                if not pd.isna(r[key]):
-                    shown = (
-                        format_percent(r[key], lang, 0)
-                        if key == "csat"
-                        else format_number(r[key], lang, 1)
-                    )
-                    cx.append(f"{label} {shown} (n={int(r[key + '_n'])})")
-            rows.append([
-                text("surveys_only", lang) if r["stage"] == SURVEY_ONLY else r["stage"], r["touchpoint"],
-                format_number(r["customers"], lang, 0) if r["customers"] else "–",
-                "–" if pd.isna(r["moved_on"]) else format_percent(100 * r["moved_on"], lang, 1),
-                " · ".join(cx) or "–",
-            ])  # fmt: skip
+        # the report leaves out the time to the next stage
+        rows = [row[:4] + row[5:] for row in journey_map_rows(m, lang)]
         blocks.append({
             "title": text("journey_map_title", lang),
             "headers": [text(k, lang) for k in ("stage", "touchpoint", "customers", "moved_on")] + ["CX"],
@@ -347,13 +319,7 @@ def _analytics(ws: Workspace, per: Period, lang: str, currency: str) -> list[dic
         from cxlens.journeys.drivers import drivers
 
         d = drivers(ws, start=per.end.replace(year=per.end.year - 1), end=last_day, bootstrap=30)
-        rows = []
-        for r in d.table.to_dict(orient="records"):
-            gap = "–" if pd.isna(r["nps_gap"]) else format_number(r["nps_gap"], lang, 0)
-            rows.append([
-                text(r["key"], lang, touchpoint=r["touchpoint"]) + ("" if r["significant"] else " (n.s.)"),
-                format_percent(r["importance"], lang, 1), r["sign"], format_percent(100 * r["affected"], lang, 0), gap,
-            ])  # fmt: skip
+        rows = driver_rows(d.table, lang, mark_not_significant=True)
         blocks.append({
             "title": text("drivers_title", lang, respondents=format_number(d.respondents, lang, 0), r2=format_number(d.r2, lang, 3)),
             "headers": [text(k, lang) for k in ("driver", "importance", "direction", "affected", "nps_gap")],

@@ -37,7 +37,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import cxlens
 from cxlens.collect import db
 from cxlens.collect.security import check_csrf, csrf_token, session_cookie, session_user
-from cxlens.collect.service import CASE_STATUSES, ROLES, AnswerError, Collector, LinkError
+from cxlens.collect.service import (
+    CASE_STATUSES,
+    ROLES,
+    AnswerError,
+    Collector,
+    LinkError,
+    case_json,
+)
 from cxlens.collect.surveys import LANGUAGES, Survey
 from cxlens.errors import CxlensError
 from cxlens.i18n import text
@@ -135,7 +142,7 @@ def create_app(
         if run_schedule:
             # its own workspace object: the requests' engine connection is not shared
             worker = threading.Thread(
-                target=_scheduler,
+                target=scheduled_jobs,
                 args=(cxlens.open(ws.root), collector, minutes, stop),
                 daemon=True,
             )
@@ -604,7 +611,7 @@ def create_app(
         status: str | None = None, user: dict[str, Any] = Depends(need("viewer", html=False))
     ) -> list[dict[str, Any]]:
         """Follow-up cases, newest first."""
-        return [_case_json(c) for c in collector.cases(status)]
+        return [case_json(c) for c in collector.cases(status)]
 
     @app.get("/api/v1/responses.csv", tags=["export"], response_class=Response)
     def api_export(user: dict[str, Any] = Depends(need("analyst", html=False))) -> Response:
@@ -709,10 +716,6 @@ def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else "–"
 
 
-def _case_json(case: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in case.items()}
-
-
 def _quietly(fn: Callable[..., Any], *args: Any) -> None:
     """Run a notification after the answer is stored; a failure is logged, never raised."""
     try:
@@ -721,7 +724,7 @@ def _quietly(fn: Callable[..., Any], *args: Any) -> None:
         log.exception("notification failed")
 
 
-def _scheduler(ws: Any, collector: Collector, minutes: float, stop: threading.Event) -> None:
+def scheduled_jobs(ws: Any, collector: Collector, minutes: float, stop: threading.Event) -> None:
     """Dispatch invitations and sync to the warehouse every ``minutes``."""
     from cxlens.collect.sync import sync_and_alert
     from cxlens.collect.triggers import dispatch

@@ -28,6 +28,7 @@ from cxlens.i18n import format_currency, format_date, format_number, format_perc
 from cxlens.i18n.messages import MESSAGES
 from cxlens.metrics.catalog import load_catalog
 from cxlens.reports.build import TILES, chart_json, tile, trend_chart
+from cxlens.reports.tables import driver_rows, journey_map_rows, segment_rows
 
 PERIODS = ("month", "quarter", "year")
 DIMENSIONS = (
@@ -365,15 +366,7 @@ def _customer_view(data: dict[str, Any], lang: str, currency: str) -> dict[str, 
         )
     )
     seg = data["segments"]
-    segment_rows = [
-        [
-            names.name(r["segment"], lang), format_number(r["customers"], lang, 0), format_percent(100 * r["share"], lang, 1),
-            format_currency(r["revenue"], currency, lang),
-            "–" if not r["nps_n"] else f"{format_number(r['nps'], lang, 0)} ({format_number(r['nps_low'], lang, 0)} … {format_number(r['nps_high'], lang, 0)}), n={int(r['nps_n'])}",
-            "–" if not r["csat_n"] else f"{format_percent(r['csat'], lang, 0)}, n={int(r['csat_n'])}",
-        ]
-        for r in seg.to_dict(orient="records")
-    ]  # fmt: skip
+    rows_by_segment = segment_rows(seg, names, lang, currency)
     cohorts = data["cohorts"].matrix()
     cohort_fig = go.Figure(
         go.Heatmap(
@@ -408,7 +401,7 @@ def _customer_view(data: dict[str, Any], lang: str, currency: str) -> dict[str, 
             text(k, lang)
             for k in ("segment", "customers", "share", "revenue", "nps_short", "csat_short")
         ],
-        "segment_rows": segment_rows,
+        "segment_rows": rows_by_segment,
         "cohort_figure": chart_json(_layout(cohort_fig, 420)),
         "cohort_headers": [text("cohort", lang), *(f"+{c}" for c in cohorts.columns)],
         "cohort_rows": cohort_rows,
@@ -443,28 +436,8 @@ def _journey_view(
 ) -> dict[str, Any]:
     import plotly.graph_objects as go
 
-    from cxlens.journeys.journey_map import SURVEY_ONLY
-
     m = data["map"]
-    map_rows = []
-    for r in m.to_dict(orient="records"):
-        score = []
-        for key, label, pct in (
-            ("csat", "CSAT", True),
-            ("ces", "CES", False),
-            ("nps", "NPS", False),
-        ):
-            if not _nan(r[key]):
-                score.append(
-                    f"{label} {format_percent(r[key], lang, 0) if pct else format_number(r[key], lang, 1)} (n={int(r[key + '_n'])})"
-                )
-        map_rows.append([
-            text("surveys_only", lang) if r["stage"] == SURVEY_ONLY else r["stage"], r["touchpoint"],
-            format_number(r["customers"], lang, 0) if r["customers"] else "–",
-            "–" if _nan(r["moved_on"]) else format_percent(100 * r["moved_on"], lang, 1),
-            "–" if _nan(r["median_hours_to_next"]) else f"{format_number(r['median_hours_to_next'], lang, 1)} h",
-            " · ".join(score) or "–",
-        ])  # fmt: skip
+    map_rows = journey_map_rows(m, lang)
     view: dict[str, Any] = {
         "map_headers": [
             text(k, lang) for k in ("stage", "touchpoint", "customers", "moved_on", "to_next_stage")
@@ -540,6 +513,6 @@ def _journey_view(
         drivers_title=text("drivers_title", lang, respondents=format_number(d.respondents, lang, 0), r2=format_number(d.r2, lang, 3)),
         drivers_figure=chart_json(_layout(fig, 420)),
         drivers_headers=[text(k, lang) for k in ("driver", "importance", "direction", "affected", "nps_gap")],
-        drivers_rows=[[n, format_percent(r["importance"], lang, 1), r["sign"], format_percent(100 * r["affected"], lang, 0), "–" if _nan(r["nps_gap"]) else format_number(r["nps_gap"], lang, 0)] for n, r in zip(names, d.table.to_dict(orient="records"), strict=True)],
+        drivers_rows=driver_rows(d.table, lang, mark_not_significant=False),
     )  # fmt: skip
     return view
