@@ -19,6 +19,10 @@ def sentiment_of(kind: str, score: float) -> str:
     return "negative" if score <= 3 else "neutral" if score == 4 else "positive"
 
 
+def _pick(pool: tuple[str, ...], draw: int) -> str:
+    return pool[int(draw) % len(pool)]
+
+
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -36,26 +40,26 @@ def compose(
         lang, sentiment, theme = languages[i], sentiments[i], themes[i]
         u = draws[i]
         if u[0] < 0.06:
-            out.append(SHORT[lang][sentiment][picks[i, 0] % 3])
+            out.append(_pick(SHORT[lang][sentiment], picks[i, 0]))
             continue
         phrases = THEME_PHRASES[lang]
-        body = phrases[theme][sentiment][picks[i, 1] % 3]
+        body = _pick(phrases[theme][sentiment], picks[i, 1])
         if u[1] < 0.35:
             other = THEMES[second_theme[i]]
             if other != theme:
                 if sentiment == "neutral" or u[2] < 0.2:
                     flip = "positive" if u[3] < 0.5 else "negative"
-                    body += JOINERS[lang]["contrast"] + phrases[other][flip][picks[i, 2] % 3]
+                    body += JOINERS[lang]["contrast"] + _pick(phrases[other][flip], picks[i, 2])
                 else:
-                    body += JOINERS[lang]["same"] + phrases[other][sentiment][picks[i, 2] % 3]
+                    body += JOINERS[lang]["same"] + _pick(phrases[other][sentiment], picks[i, 2])
         if u[4] < 0.003:
             body = f"<b>{body}</b>"
         text = _capitalise(body) + "."
         if u[5] < 0.7:
-            opener = OPENERS[lang][sentiment][picks[i, 3] % 4]
+            opener = _pick(OPENERS[lang][sentiment], picks[i, 3])
             start = _capitalise(body) if opener.endswith(("!", ".")) else body
             text = f"{opener} {start}."
-        closer = CLOSERS[lang][sentiment][picks[i, 4] % 4]
+        closer = _pick(CLOSERS[lang][sentiment], picks[i, 4])
         if closer:
             text = f"{text} {closer}"
         if lang != "en" and u[6] < 0.01:
