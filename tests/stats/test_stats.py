@@ -34,6 +34,17 @@ def test_nps_adjusted_wald_below_100_answers():
     assert i.high == pytest.approx(100 * (p - d + half), abs=1e-4)
 
 
+def test_nps_interval_keeps_a_width_when_all_answers_fall_in_one_group():
+    # 675 detractors of 675: plain Wald has variance 0; adjusted: p = .75/678, d = 675.75/678
+    i = nps_interval(0, 675, 675)
+    p, d, n = 0.75 / 678, 675.75 / 678, 678
+    half = 1.959964 * math.sqrt((p + d - (p - d) ** 2) / n)
+    assert i.value == -100.0 and i.low == -100.0
+    assert i.high == pytest.approx(100 * (p - d + half), abs=1e-4)
+    assert i.high == pytest.approx(-98.94, abs=0.01)
+    assert nps_interval(0, 0, 400).low < 0 < nps_interval(0, 0, 400).high
+
+
 def test_nps_bounds_and_empty():
     assert nps_interval(5, 0, 5).high == 100.0
     assert math.isnan(nps_interval(0, 0, 0).value)

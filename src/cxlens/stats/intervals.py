@@ -35,13 +35,16 @@ def _z(confidence: float) -> float:
 def nps_interval(
     promoters: float, detractors: float, n: float, confidence: float = 0.95
 ) -> Interval:
-    """NPS in points (−100…100) with a Wald interval; adjusted Wald below 100 answers.
+    """NPS in points (−100…100) with a Wald interval; adjusted Wald below 100 answers
+    or when every answer falls in one group.
 
     Each answer scores +1 (promoter, 9–10), 0 (passive) or −1 (detractor, 0–6), so
     NPS = p − d with variance [p + d − (p − d)²] / n. For small samples, Rocks (2016,
     "Interval estimation for the Net Promoter Score", The American Statistician 70(4))
     adds 3/4 of a promoter and of a detractor and 3 answers in all before applying
     the same formula; that keeps coverage near 95% where the plain Wald falls short.
+    It is used at any sample size when all answers are promoters, all passives or all
+    detractors, where the plain Wald interval has no width at all.
 
     >>> i = nps_interval(250, 75, 1000)
     >>> round(i.value, 1), round(i.low, 1), round(i.high, 1)
@@ -51,7 +54,7 @@ def nps_interval(
         return Interval.undefined()
     p, d = promoters / n, detractors / n
     value = 100 * (p - d)
-    if n < SMALL_NPS_SAMPLE:
+    if n < SMALL_NPS_SAMPLE or max(promoters, detractors, n - promoters - detractors) == n:
         n_adj = n + 3
         p, d = (promoters + 0.75) / n_adj, (detractors + 0.75) / n_adj
         centre, var = p - d, (p + d - (p - d) ** 2) / n_adj
