@@ -25,6 +25,7 @@ PAGES = [
     "/dashboard/customers",
     "/dashboard/journeys",
     "/dashboard/feedback",
+    "/dashboard/alerts",
 ]
 
 
@@ -69,6 +70,47 @@ def test_pages_need_sign_in_and_every_role_sees_dashboards(demo):
             assert r.status_code == 200, (role, path)
         admin_page = client.get("/admin").text
         assert ("Create link" in admin_page or "Loo link" in admin_page) == (role == "admin")
+
+
+def test_alert_rules_are_shown_to_all_and_edited_by_analysts(demo, monkeypatch):
+    from datetime import date
+
+    from cxlens.web import alerts_page
+
+    monkeypatch.setattr(alerts_page, "today", lambda: date(2026, 11, 25))  # the demo's data
+    toml = demo / "cxlens.toml"
+    before = toml.read_text()
+    client = TestClient(create_app(demo, schedule=False))
+    login(client, "viewer")
+    page = client.get("/dashboard/alerts")
+    assert page.status_code == 200 and 'action="/dashboard/alerts"' not in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    rule = {"csrf": csrf, "name": "NPS under 90", "metric": "nps", "when": "below",
+            "threshold": "90", "by": "country", "period": "quarter"}  # fmt: skip
+    assert client.post("/dashboard/alerts", data=rule).status_code == 403
+    assert toml.read_text() == before
+    client.cookies.clear()
+    login(client, "analyst")
+    page = client.get("/dashboard/alerts")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert client.post("/dashboard/alerts", data={**rule, "csrf": "forged"}).status_code == 403
+    bad = client.post("/dashboard/alerts", data={**rule, "csrf": csrf, "threshold": ""})
+    assert bad.status_code == 422 and "needs a numeric threshold" in bad.text
+    assert toml.read_text() == before
+    added = client.post("/dashboard/alerts", data={**rule, "csrf": csrf})
+    assert added.status_code == 200 and "✓ NPS under 90" in added.text
+    assert 'name = "NPS under 90"' in toml.read_text()
+    # in 2026-Q3, the latest full quarter then, every country's NPS interval lies under 90
+    firing = added.text.split("<h2>", 2)[1]
+    assert firing.count("/dashboard/trends?metric=nps") >= 3 and "country = DE" in firing
+    removed = client.post("/dashboard/alerts/remove", data={"csrf": csrf, "name": "NPS under 90"})
+    assert removed.status_code == 200 and toml.read_text() == before
+    assert (
+        client.post(
+            "/dashboard/alerts/remove", data={"csrf": csrf, "name": "NPS under 90"}
+        ).status_code
+        == 404
+    )
 
 
 def test_trend_filters_stay_in_the_url_and_cache_follows_imports(demo):

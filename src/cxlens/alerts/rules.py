@@ -37,6 +37,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from cxlens.config import CONFIG_FILE
 from cxlens.errors import CxlensError
 from cxlens.metrics.catalog import load_catalog
 from cxlens.metrics.periods import floor_date
@@ -93,26 +94,55 @@ class Alert:
         }
 
 
+#: periods a rule compares (the latest full one against the one before)
+RULE_PERIODS = ("day", "week", "month", "quarter", "year")
+
+
+def configured_rules(ws: Workspace) -> list[dict[str, Any]]:
+    """The raw ``[[alerts]]`` entries of ``cxlens.toml`` as the file says now.
+
+    Read from the file each time, so a rule added on the dashboard or by another
+    process counts at the next check without a restart.
+    """
+    import tomllib
+
+    path = ws.root / CONFIG_FILE
+    try:
+        raw: Any = tomllib.loads(path.read_text(encoding="utf-8")).get("alerts", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise CxlensError(f"{path}: not valid TOML: {exc}") from None
+    return [raw] if isinstance(raw, dict) else list(raw)
+
+
 def load_rules(ws: Workspace) -> list[Rule]:
     """The ``[[alerts]]`` of the workspace's settings, checked (every problem at once)."""
-    raw: Any = ws.config.values.get("alerts", [])
-    if isinstance(raw, dict):
-        raw = [raw]
+    return parse_rules(configured_rules(ws), str(ws.root / CONFIG_FILE))
+
+
+def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
+    """Rules from raw entries; every problem of every entry is reported at once.
+
+    ``source`` names where they come from in the message (a file; for a single
+    new rule, a phrase such as "The rule", and the entries are not numbered).
+    """
     catalog = load_catalog()
     rules, problems = [], []
     for i, entry in enumerate(raw, start=1):
-        where = f"[[alerts]] #{i}"
+        where = f"[[alerts]] #{i}: " if len(raw) > 1 or source.endswith(".toml") else ""
         name = str(entry.get("name") or f"alert {i}")
         metric, when = entry.get("metric"), entry.get("when")
         if when == "open_cases":
             metric = metric or "cases"
         elif metric not in catalog:
-            problems.append(f"{where}: metric {metric!r} is not in the catalog")
+            problems.append(f"{where}metric {metric!r} is not in the catalog")
         if when not in WHEN:
-            problems.append(f"{where}: when must be one of {', '.join(WHEN)}")
+            problems.append(f"{where}when must be one of {', '.join(WHEN)}")
         threshold = entry.get("threshold")
         if when in ("below", "above", "open_cases") and not isinstance(threshold, int | float):
-            problems.append(f"{where}: '{when}' needs a numeric threshold")
+            problems.append(f"{where}'{when}' needs a numeric threshold")
+        period = str(entry.get("period", "month"))
+        if period not in RULE_PERIODS:
+            problems.append(f"{where}period must be one of {', '.join(RULE_PERIODS)}")
         older = 48.0
         if when == "open_cases":
             from cxlens.journeys.base import parse_duration
@@ -120,7 +150,7 @@ def load_rules(ws: Workspace) -> list[Rule]:
             try:
                 older = (
                     parse_duration(
-                        entry.get("older_than", "48h"), f"{where}, older_than"
+                        entry.get("older_than", "48h"), f"{where}older_than"
                     ).total_seconds()
                     / 3600
                 )
@@ -134,16 +164,15 @@ def load_rules(ws: Workspace) -> list[Rule]:
                 metric=str(metric),
                 when=str(when),
                 by=tuple(by),
-                period=str(entry.get("period", "month")),
+                period=period,
                 threshold=float(threshold) if isinstance(threshold, int | float) else None,
                 where=entry.get("where"),
                 older_than_hours=older,
             )
         )
     if problems:
-        raise CxlensError(
-            f"{ws.root / 'cxlens.toml'}: alert rules have problems:\n  " + "\n  ".join(problems)
-        )
+        head = f"{source}: alert rules have problems" if where else f"{source} has problems"
+        raise CxlensError(f"{head}:\n  " + "\n  ".join(problems))
     return rules
 
 

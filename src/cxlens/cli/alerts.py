@@ -1,9 +1,10 @@
-"""The alerts command: check the KPI alert rules of cxlens.toml."""
+"""The alerts commands: list, add, remove and check the KPI alert rules of cxlens.toml."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -60,3 +61,85 @@ def register(app: typer.Typer) -> None:
         for a in alerts:
             console.print(f"ALERT {a.message}", markup=False, soft_wrap=True)
             console.print(f"  {a.link}", markup=False, soft_wrap=True)
+
+    @alerts_app.command("list")
+    def list_rules(
+        as_json: bool = typer.Option(False, "--json", help="Print the rules as JSON."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """List the alert rules of cxlens.toml."""
+        from rich.table import Table as RichTable
+
+        from cxlens.alerts import load_rules
+
+        with user_errors():
+            rules = load_rules(open_ws(workspace))
+        if as_json:
+            print_json([_rule_record(r) for r in rules])
+            return
+        if not rules:
+            console.print("No alert rules yet; add one with `cxlens alerts add`.", markup=False)
+            return
+        table = RichTable(title="Alert rules")
+        columns = ("name", "metric", "when", "threshold", "by", "period", "older_than", "where")
+        for col in columns:
+            table.add_column(col.replace("_", " "))
+        for r in rules:
+            rec = _rule_record(r)
+            rec["by"] = ", ".join(rec["by"])
+            table.add_row(*(str(rec[c] or "") for c in columns))
+        console.print(table)
+
+    @alerts_app.command("add")
+    def add(
+        name: str = typer.Option(..., help="A name of your own, unique among the rules."),
+        when: str = typer.Option(..., help="drops | rises | below | above | open_cases."),
+        metric: str | None = typer.Option(None, help="A metric id (not for open_cases)."),
+        by: str | None = typer.Option(None, help="Dimensions, comma-separated (country,channel)."),
+        period: str = typer.Option("month", help="day | week | month | quarter | year."),
+        threshold: float | None = typer.Option(
+            None, help="For below/above: the line; for open_cases: how many cases may wait."
+        ),
+        older_than: str = typer.Option("48h", help="For open_cases: how long a case may wait."),
+        where: str | None = typer.Option(
+            None,
+            help="A filter for the metric, or for open_cases the answer kinds (nps, csat, ces).",
+        ),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Add an alert rule to cxlens.toml (checked, and tried once on the data, first)."""
+        from cxlens.alerts.edit import add_rule
+
+        with user_errors():
+            rule = add_rule(
+                open_ws(workspace),
+                {"name": name, "when": when, "metric": metric, "by": by, "period": period,
+                 "threshold": threshold, "older_than": older_than, "where": where},
+            )  # fmt: skip
+        console.print(f"Added the rule {rule.name!r} to cxlens.toml.", markup=False)
+
+    @alerts_app.command("remove")
+    def remove(
+        name: str = typer.Argument(..., help="The rule's name."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Remove an alert rule from cxlens.toml."""
+        from cxlens.alerts.edit import remove_rule
+
+        with user_errors():
+            remove_rule(open_ws(workspace), name)
+        console.print(f"Removed the rule {name!r}.", markup=False)
+
+
+def _rule_record(rule: Any) -> dict[str, Any]:
+    cases = rule.when == "open_cases"
+    return {
+        "name": rule.name,
+        "metric": None if cases else rule.metric,
+        "when": rule.when,
+        "threshold": None if rule.threshold is None else f"{rule.threshold:g}",
+        "by": list(rule.by),
+        "period": None if cases else rule.period,
+        "older_than": f"{rule.older_than_hours:g}h" if cases else None,
+        "where": rule.where,
+    }

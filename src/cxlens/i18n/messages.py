@@ -269,22 +269,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "hr": "Intervali su intervali pouzdanosti od 95 %; promjena je označena s ▲/▼ samo ako je statistički značajna (p < 0,05) u odnosu na prethodno razdoblje. n je broj odgovora, zahtjeva, narudžbi ili prikaza iza svakog pokazatelja.",
         "fi": "Välit ovat 95 %:n luottamusvälejä; muutos on merkitty ▲/▼ vain, jos se on tilastollisesti merkitsevä (p < 0,05) edelliseen jaksoon verrattuna. n on kunkin luvun taustalla olevien vastausten, tukipyyntöjen, tilausten tai näyttöjen määrä.",
     },
-    "score": {
-        "en": "Score",
-        "et": "Hinne",
-        "bg": "Оценка",
-        "de": "Wert",
-        "hr": "Ocjena",
-        "fi": "Arvosana",
-    },
-    "comment": {
-        "en": "Comment",
-        "et": "Kommentaar",
-        "bg": "Коментар",
-        "de": "Kommentar",
-        "hr": "Komentar",
-        "fi": "Kommentti",
-    },
     "date": {
         "en": "Date",
         "et": "Kuupäev",
@@ -292,14 +276,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Datum",
         "hr": "Datum",
         "fi": "Päivämäärä",
-    },
-    "no_data": {
-        "en": "No data for this period.",
-        "et": "Selle perioodi kohta andmed puuduvad.",
-        "bg": "Няма данни за този период.",
-        "de": "Keine Daten für diesen Zeitraum.",
-        "hr": "Nema podataka za ovo razdoblje.",
-        "fi": "Tältä jaksolta ei ole tietoja.",
     },
     "country": {
         "en": "Country",
@@ -355,7 +331,12 @@ MESSAGES: dict[str, dict[str, str]] = {
 def _rows(*rows: tuple[str, str, str, str, str, str, str]) -> dict[str, dict[str, str]]:
     """Messages written as (key, en, et, bg, de, hr, fi) rows."""
     langs = ("en", "et", "bg", "de", "hr", "fi")
-    return {key: dict(zip(langs, texts, strict=True)) for key, *texts in rows}
+    out: dict[str, dict[str, str]] = {}
+    for key, *texts in rows:
+        if key in out or key in MESSAGES:
+            raise ValueError(f"The UI text {key!r} is defined twice.")
+        out[key] = dict(zip(langs, texts, strict=True))
+    return out
 
 
 # customer analytics: RFM, cohorts, lifecycle, churn, CLV
@@ -1212,6 +1193,99 @@ MESSAGES.update(
 MESSAGES.update(
     _rows(
         ("sentiment", "Sentiment", "Meelestatus", "Нагласа", "Stimmung", "Sentiment", "Sävy"),
+        ("alerts", "Alerts", "Hoiatused", "Сигнали", "Warnungen", "Upozorenja", "Hälytykset"),
+        (
+            "alert_rules",
+            "Alert rules",
+            "Hoiatuste reeglid",
+            "Правила за сигнали",
+            "Warnregeln",
+            "Pravila upozorenja",
+            "Hälytyssäännöt",
+        ),
+        (
+            "alert_help",
+            "A rule fires on the latest full period only when the data really shows it: a change that is statistically significant, or a 95% interval wholly beyond the threshold.",
+            "Reegel rakendub viimase täis perioodi kohta ainult siis, kui andmed seda tõesti näitavad: muutus on statistiliselt oluline või kogu 95% usaldusvahemik jääb piirist üle.",
+            "Правилото се задейства за последния пълен период само когато данните наистина го показват: статистически значима промяна или 95% интервал изцяло отвъд прага.",
+            "Eine Regel schlägt für den letzten vollständigen Zeitraum nur an, wenn die Daten es wirklich zeigen: eine statistisch signifikante Veränderung oder ein 95-%-Intervall ganz jenseits der Schwelle.",
+            "Pravilo se aktivira za posljednje puno razdoblje samo kad podaci to doista pokazuju: statistički značajna promjena ili 95 % interval u cijelosti iza praga.",
+            "Sääntö laukeaa viimeisimmältä täydeltä jaksolta vain, kun tiedot todella osoittavat sen: tilastollisesti merkitsevä muutos tai 95 %:n luottamusväli kokonaan kynnyksen takana.",
+        ),
+        (
+            "firing_now",
+            "Firing now",
+            "Praegu aktiivsed",
+            "Активни сега",
+            "Aktuell ausgelöst",
+            "Trenutačno aktivna",
+            "Laukeaa nyt",
+        ),
+        (
+            "no_alert_fires",
+            "No alert fires now.",
+            "Praegu ei rakendu ükski hoiatus.",
+            "В момента няма активен сигнал.",
+            "Derzeit schlägt keine Warnung an.",
+            "Trenutačno nije aktivno nijedno upozorenje.",
+            "Mikään hälytys ei laukea nyt.",
+        ),
+        (
+            "no_alert_rules",
+            "No alert rules yet.",
+            "Hoiatuste reegleid veel pole.",
+            "Все още няма правила за сигнали.",
+            "Noch keine Warnregeln.",
+            "Još nema pravila upozorenja.",
+            "Hälytyssääntöjä ei ole vielä.",
+        ),
+        (
+            "add_rule",
+            "Add a rule",
+            "Lisa reegel",
+            "Добави правило",
+            "Regel hinzufügen",
+            "Dodaj pravilo",
+            "Lisää sääntö",
+        ),
+        ("remove", "Remove", "Eemalda", "Премахни", "Entfernen", "Ukloni", "Poista"),
+        ("rule", "Rule", "Reegel", "Правило", "Regel", "Pravilo", "Sääntö"),
+        ("when", "When", "Millal", "Кога", "Wann", "Kada", "Milloin"),
+        ("threshold", "Threshold", "Piir", "Праг", "Schwelle", "Prag", "Kynnys"),
+        (
+            "by_dimensions",
+            "By (comma-separated)",
+            "Lõikes (komadega eraldatud)",
+            "По (разделени със запетая)",
+            "Nach (durch Kommas getrennt)",
+            "Po (odvojeno zarezima)",
+            "Jaoteltuna (pilkuin eroteltuna)",
+        ),
+        ("by", "By", "Lõikes", "По", "Nach", "Po", "Jaoteltuna"),
+        (
+            "older_than",
+            "Waiting longer than",
+            "Ootab kauem kui",
+            "Чака повече от",
+            "Wartet länger als",
+            "Čeka dulje od",
+            "Odottanut yli",
+        ),
+        ("filter", "Filter", "Filter", "Филтър", "Filter", "Filtar", "Suodatin"),
+        ("when_drops", "drops", "langeb", "спада", "sinkt", "pada", "laskee"),
+        ("when_rises", "rises", "tõuseb", "расте", "steigt", "raste", "nousee"),
+        ("when_below", "below", "alla", "под", "unter", "ispod", "alle"),
+        ("when_above", "above", "üle", "над", "über", "iznad", "yli"),
+        (
+            "when_open_cases",
+            "open follow-up cases",
+            "avatud järeltegevuse juhtumid",
+            "отворени случаи за последващ контакт",
+            "offene Nachfassfälle",
+            "otvoreni slučajevi za praćenje",
+            "avoimet seurantatapaukset",
+        ),
+        ("show", "Show", "Näita", "Покажи", "Anzeigen", "Prikaži", "Näytä"),
         ("theme", "Theme", "Teema", "Тема", "Thema", "Tema", "Teema"),
         (
             "sentiment_negative",

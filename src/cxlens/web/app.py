@@ -342,6 +342,7 @@ def create_app(
             ("/dashboard/customers", text("customers", lang)),
             ("/dashboard/journeys", text("journeys", lang)),
             ("/dashboard/feedback", text("feedback", lang)),
+            ("/dashboard/alerts", text("alerts", lang)),
             ("/admin", text("surveys", lang)),
             ("/admin/cases", text("cases", lang)),
         ]
@@ -356,9 +357,12 @@ def create_app(
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard", 303)
 
-    from cxlens.web import dashboard
+    from cxlens.web import alerts_page, dashboard
 
-    dashboard.register(app, ws, collector, page, need, warm=run_schedule if warm is None else warm)
+    cached = dashboard.register(
+        app, ws, collector, page, need, warm=run_schedule if warm is None else warm
+    )
+    alerts_page.register(app, ws, page, need, form_csrf, cached, ROLES)
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_page(request: Request, next: str = "/dashboard") -> HTMLResponse:

@@ -107,7 +107,8 @@ def register(
     page: Callable[..., HTMLResponse],
     need: Callable[..., Any],
     warm: bool = True,
-) -> None:
+) -> Callable[[str, tuple[Any, ...], Callable[[], Any]], Any]:
+    """Add the dashboard's pages; return the function that caches results per warehouse version."""
     cache = ResultCache()
     if warm:
         stop = threading.Event()
@@ -281,6 +282,8 @@ def register(
             "metric.html", user, request, metric_id=m.id, metric_name=m.name(lang), definition=m.definition(lang),
             formula=m.formula, unit=m.unit, better=m.better,
         )  # fmt: skip
+
+    return cached
 
 
 def _trend(

@@ -1,0 +1,183 @@
+"""Adding and removing alert rules in ``cxlens.toml``, keeping the rest of the file as written.
+
+The dashboard and ``cxlens alerts add`` / ``remove`` go through here. An edit holds
+the workspace's settings lock (one editor at a time across processes), checks the
+whole resulting list of rules with the same checks as ``cxlens alerts check``,
+tries a new rule once on the data (so an unknown dimension or a filter that does
+not parse is refused before it is saved), and then replaces the file atomically:
+other sections, comments and the order of keys stay as they were, and a failed
+edit leaves the file untouched.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from cxlens.alerts.rules import (
+    WHEN,
+    Rule,
+    check_alerts,
+    configured_rules,
+    last_full_period,
+    parse_rules,
+)
+from cxlens.config import CONFIG_FILE
+from cxlens.errors import CxlensError
+from cxlens.metrics.engine import ALL
+
+if TYPE_CHECKING:
+    from cxlens.workspace import Workspace
+
+LOCK_FILE = ".cxlens.toml.lock"
+#: the keys a rule may have, in the order they are written
+KEYS = ("name", "metric", "when", "by", "period", "threshold", "older_than", "where")
+
+
+def rule_entry(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``[[alerts]]`` entry from loose values (a web form, command options).
+
+    Empty values are left out, ``by`` may be a comma-separated text, ``threshold``
+    a number as text. Only the keys that matter for the rule's kind are kept.
+    """
+    name = str(values.get("name") or "").strip()
+    if not name:
+        raise CxlensError("An alert rule needs a name.")
+    if len(name) > 200:
+        raise CxlensError("An alert rule's name can have at most 200 characters.")
+    when = str(values.get("when") or "").strip()
+    if when not in WHEN:
+        raise CxlensError(f"when must be one of {', '.join(WHEN)}, not {when!r}.")
+    entry: dict[str, Any] = {"name": name}
+    if when != "open_cases":
+        entry["metric"] = str(values.get("metric") or "").strip()
+    entry["when"] = when
+    if when != "open_cases":
+        by = values.get("by") or []
+        dims = [d.strip() for d in by.split(",")] if isinstance(by, str) else [str(d) for d in by]
+        if dims := [d for d in dims if d]:
+            entry["by"] = dims
+        entry["period"] = str(values.get("period") or "month")
+    threshold = values.get("threshold")
+    if threshold not in (None, ""):
+        try:
+            number = float(str(threshold).replace(",", "."))
+        except ValueError:
+            raise CxlensError(f"threshold must be a number, not {threshold!r}.") from None
+        entry["threshold"] = int(number) if number.is_integer() else number
+    if when == "open_cases":
+        entry["older_than"] = str(values.get("older_than") or "48h").strip()
+    where = str(values.get("where") or "").strip()
+    if where:
+        entry["where"] = where
+    return {k: entry[k] for k in KEYS if k in entry}
+
+
+@contextmanager
+def _settings_lock(ws: Workspace) -> Iterator[None]:
+    fd = os.open(ws.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _replace(path: Any, text: str) -> None:
+    """Write ``text`` to a new file next to ``path`` and rename it over ``path``."""
+    mode = os.stat(path).st_mode & 0o777
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".cxlens.toml.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text.rstrip("\n") + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _try(ws: Workspace, rule: Rule) -> None:
+    """Evaluate ``rule`` once; a dimension the metric's tables do not have is an error here."""
+    if rule.when == "open_cases":
+        check_alerts(ws, rules=[rule])
+        return
+    start, end = last_full_period(ws, rule.period)
+    frame = ws.kpi(
+        rule.metric, by=list(rule.by), period=rule.period, start=start, end=end,
+        where=rule.where, compare="previous",
+    )  # fmt: skip
+    missing = [d for d in rule.by if d in frame and frame[d].eq(ALL).all()]
+    if missing:
+        raise CxlensError(
+            f"{rule.metric} cannot be broken down by {', '.join(missing)}: no such column."
+        )
+
+
+def add_rule(ws: Workspace, values: Mapping[str, Any], try_on_data: bool = True) -> Rule:
+    """Append a rule to ``cxlens.toml`` after checking it; return it."""
+    import tomlkit
+
+    entry = rule_entry(values)
+    path = ws.root / CONFIG_FILE
+    with _settings_lock(ws):
+        existing = configured_rules(ws)
+        names = [str(e.get("name") or f"alert {i}") for i, e in enumerate(existing, start=1)]
+        if entry["name"] in names:
+            raise CxlensError(f"There is a rule named {entry['name']!r} already.")
+        rule = parse_rules([entry], "The rule")[0]
+        if try_on_data:
+            try:
+                _try(ws, rule)
+            except CxlensError as exc:
+                raise CxlensError(f"The rule cannot be evaluated: {exc}") from None
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        table = tomlkit.table()
+        for key, value in entry.items():
+            table[key] = value
+        table.trivia.indent = "\n"  # a blank line before each [[alerts]]
+        if "alerts" in doc and isinstance(doc["alerts"], tomlkit.items.AoT):
+            doc["alerts"].append(table)
+        elif "alerts" in doc:  # a single [alerts] table: make it a list of two
+            first = doc["alerts"]
+            del doc["alerts"]
+            doc.append("alerts", tomlkit.aot())
+            doc["alerts"].append(first)
+            doc["alerts"].append(table)
+        else:
+            doc.append("alerts", tomlkit.aot())
+            doc["alerts"].append(table)
+        _replace(path, tomlkit.dumps(doc))
+    return rule
+
+
+def remove_rule(ws: Workspace, name: str) -> None:
+    """Remove the rule called ``name`` from ``cxlens.toml``."""
+    import tomlkit
+
+    path = ws.root / CONFIG_FILE
+    with _settings_lock(ws):
+        doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+        rules = doc.get("alerts")
+        if isinstance(rules, tomlkit.items.AoT):
+            index = next(
+                (i for i, t in enumerate(rules) if str(t.get("name") or f"alert {i + 1}") == name),
+                None,
+            )
+            if index is None:
+                raise CxlensError(f"There is no alert rule named {name!r}.")
+            del rules[index]
+            if not len(rules):
+                del doc["alerts"]
+        elif rules is not None and str(rules.get("name") or "alert 1") == name:
+            del doc["alerts"]
+        else:
+            raise CxlensError(f"There is no alert rule named {name!r}.")
+        _replace(path, tomlkit.dumps(doc))
