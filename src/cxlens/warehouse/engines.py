@@ -24,12 +24,34 @@ IBIS_TYPES = {
 }
 
 
+def _duckdb_epoch_without_cast() -> None:
+    """Let DuckDB take epoch seconds of a timestamp directly.
+
+    Ibis 12 compiles ``ts.epoch_seconds()`` as ``EPOCH(CAST(ts AS TIMESTAMP))`` for
+    every engine. On DuckDB a time-zone-aware ``ts`` then goes through the session
+    time zone and ICU for each row, which makes durations (sessions, funnel windows,
+    time decay) about 9x costlier than ``EPOCH(ts)``, the same number here because
+    the session time zone is UTC. Journey pages on millions of events are 10-15 %
+    faster with it; a test checks the SQL and the values.
+    """
+    import ibis.expr.datatypes as dt
+    from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
+
+    def visit_extract_epoch_seconds(self: Any, op: Any, *, arg: Any) -> Any:
+        if op.arg.dtype.is_timestamp():
+            return self.f.epoch(arg)
+        return self.f.epoch(self.cast(arg, dt.timestamp))
+
+    DuckDBCompiler.visit_ExtractEpochSeconds = visit_extract_epoch_seconds
+
+
 def connect(url: str, options: dict[str, Any] | None = None) -> BaseBackend:
     """Open the analytics engine for ``url`` (``duckdb://`` or ``pyspark://...``)."""
     import ibis
 
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme == "duckdb":
+        _duckdb_epoch_without_cast()
         parsed = urlparse(url)
         con = ibis.duckdb.connect()  # in memory: the tables are Parquet files
         con.raw_sql("SET TimeZone = 'UTC'")
