@@ -1,9 +1,9 @@
 """Adding and removing alert rules in ``cxlens.toml``, keeping the rest of the file as written.
 
 The dashboard and ``cxlens alerts add`` / ``remove`` go through here. An edit holds
-the workspace's settings lock (one editor at a time across processes), checks the
-whole resulting list of rules with the same checks as ``cxlens alerts check``,
-tries a new rule once on the data (so an unknown dimension or a filter that does
+the workspace's settings lock (one editor at a time across processes), checks a
+new rule with the same checks as ``cxlens alerts check`` (and that its name is
+not taken), tries it once on the data (so an unknown dimension or a filter that does
 not parse is refused before it is saved), and then replaces the file atomically:
 other sections, comments and the order of keys stay as they were, and a failed
 edit leaves the file untouched.

@@ -126,9 +126,10 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
     new rule, a phrase such as "The rule", and the entries are not numbered).
     """
     catalog = load_catalog()
+    numbered = len(raw) > 1 or source.endswith(".toml")
     rules, problems = [], []
     for i, entry in enumerate(raw, start=1):
-        where = f"[[alerts]] #{i}: " if len(raw) > 1 or source.endswith(".toml") else ""
+        where = f"[[alerts]] #{i}: " if numbered else ""
         name = str(entry.get("name") or f"alert {i}")
         metric, when = entry.get("metric"), entry.get("when")
         if when == "open_cases":
@@ -171,7 +172,7 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
             )
         )
     if problems:
-        head = f"{source}: alert rules have problems" if where else f"{source} has problems"
+        head = f"{source}: alert rules have problems" if numbered else f"{source} has problems"
         raise CxlensError(f"{head}:\n  " + "\n  ".join(problems))
     return rules
 
