@@ -70,6 +70,59 @@ class Paths:
     """Touches on null paths: customer_id, event_id, ts, dim."""
 
 
+@dataclass(frozen=True)
+class PathQuery:
+    """The conversions in range and the touch events that may precede them."""
+
+    conversions: ir.Table
+    events: ir.Table
+    """Touch events (customer_id, event_id, ts, dim) of the chosen dimension."""
+    settings: JourneySettings
+    range: Range
+
+    def touches(self) -> ir.Table:
+        """Each conversion's touches: within the lookback and after the previous conversion."""
+        ev, conv = self.events, self.conversions
+        c = conv.select(
+            "conv_id", _cid="customer_id", conv_ts="conv_ts", prev_ts="prev_ts", value="value"
+        )
+        lookback = ibis.interval(seconds=int(self.settings.lookback.total_seconds()))
+        j = ev.inner_join(
+            c,
+            [
+                ev.customer_id == c._cid,
+                ev.ts <= c.conv_ts,
+                ev.ts > c.conv_ts - lookback,
+                c.prev_ts.isnull() | (ev.ts > c.prev_ts),
+            ],
+        )
+        return j.select("conv_id", "event_id", "ts", "dim", "conv_ts", "value")
+
+    def nulls(self, touches: ir.Table) -> ir.Table:
+        """Touch events on no conversion's path (``touches`` as computed by :meth:`touches`)."""
+        assigned = touches.select(_eid="event_id").distinct()
+        ev = self.range.filter(self.events, "ts")  # from the conversions' period
+        return ev.anti_join(assigned, ev.event_id == assigned._eid).select(
+            "customer_id", "event_id", "ts", "dim"
+        )
+
+
+def path_query(
+    ws: Workspace,
+    settings: JourneySettings,
+    dimension: str = "channel",
+    start: object = None,
+    end: object = None,
+) -> PathQuery:
+    period = Range.of(ws, start, end)
+    conv = period.filter(conversions(ws, settings), "conv_ts")
+    order = ibis.window(group_by="customer_id", order_by=["conv_ts", "conv_id"])
+    conv = conv.mutate(prev_ts=conv.conv_ts.lag().over(order))
+    ev = touch_events(ws, dimension)
+    ev = ev.filter(ev.dim.notnull() & (ev.touchpoint != settings.conversion))
+    return PathQuery(conv, ev, settings, period)
+
+
 def build_paths(
     ws: Workspace,
     settings: JourneySettings,
@@ -77,33 +130,10 @@ def build_paths(
     start: object = None,
     end: object = None,
 ) -> Paths:
-    conv = Range.of(ws, start, end).filter(conversions(ws, settings), "conv_ts")
-    order = ibis.window(group_by="customer_id", order_by=["conv_ts", "conv_id"])
-    conv = conv.mutate(prev_ts=conv.conv_ts.lag().over(order))
-    ev = touch_events(ws, dimension)
-    ev = ev.filter(ev.dim.notnull() & (ev.touchpoint != settings.conversion))
-    c = conv.select(
-        "conv_id", _cid="customer_id", conv_ts="conv_ts", prev_ts="prev_ts", value="value"
-    )
-    lookback = ibis.interval(seconds=int(settings.lookback.total_seconds()))
-    j = ev.inner_join(
-        c,
-        [
-            ev.customer_id == c._cid,
-            ev.ts <= c.conv_ts,
-            ev.ts > c.conv_ts - lookback,
-            c.prev_ts.isnull() | (ev.ts > c.prev_ts),
-        ],
-    )
-    touches = j.select("conv_id", "event_id", "ts", "dim", "conv_ts", "value")
-    assigned = touches.select(_eid="event_id").distinct()
-    if start is not None or end is not None:
-        # null paths come from the same period as the conversions
-        ev = Range.of(ws, start, end).filter(ev, "ts")
-    nulls = ev.anti_join(assigned, ev.event_id == assigned._eid).select(
-        "customer_id", "event_id", "ts", "dim"
-    )
-    return Paths(touches, conv, nulls)
+    """Conversion and null paths as expressions (see :func:`attribute` to compute them once)."""
+    q = path_query(ws, settings, dimension, start, end)
+    touches = q.touches()
+    return Paths(touches, q.conversions, q.nulls(touches))
 
 
 def heuristic_credits(paths: Paths) -> pd.DataFrame:
@@ -167,16 +197,27 @@ def transition_counts(paths: Paths) -> pd.DataFrame:
         dim="dim", outcome=ibis.literal(NULL),
     )  # fmt: skip
     steps = conv_steps.union(null_steps)
+    # one ordered pass: a step repeating the channel before it is no transition, and
+    # the step before a kept one is the previous channel; a path ends at its last step
     w = ibis.window(group_by="path", order_by=["ts", "event_id"])
-    steps = steps.mutate(before=steps.dim.lag().over(w))
-    steps = steps.filter(steps.before.isnull() | (steps.before != steps.dim))
-    steps = steps.mutate(before=steps.dim.lag().over(w), after=steps.dim.lead().over(w))
-    into = steps.group_by(source=steps.before.fill_null(START), target=steps.dim).aggregate(
-        paths=steps.count()
+    steps = steps.mutate(
+        before=steps.dim.lag().over(w), last=steps.event_id.lead().over(w).isnull()
     )
-    ends = steps.filter(steps.after.isnull())
-    out = ends.group_by(source=ends.dim, target=ends.outcome).aggregate(paths=ends.count())
-    frame = pd.concat([into.execute(), out.execute()], ignore_index=True)
+    counts = (
+        steps.group_by(
+            source=steps.before.fill_null(START),
+            target=steps.dim,
+            moved=steps.before.isnull() | (steps.before != steps.dim),
+            outcome=steps.last.ifelse(steps.outcome, ibis.null("string")),
+        )
+        .aggregate(paths=steps.count())
+        .execute()
+    )
+    into = counts[counts["moved"]][["source", "target", "paths"]]
+    ends = counts[counts["outcome"].notna()]
+    out = ends.groupby(["target", "outcome"], as_index=False)["paths"].sum()
+    out = out.rename(columns={"target": "source", "outcome": "target"})
+    frame = pd.concat([into, out], ignore_index=True)
     return frame.groupby(["source", "target"], as_index=False)["paths"].sum()
 
 
@@ -252,13 +293,14 @@ def attribute(
     if unknown:
         raise CxlensError(f"Unknown model(s) {', '.join(unknown)}; use {', '.join(MODELS)} or all.")
     settings = JourneySettings.from_workspace(ws, lookback)
-    built = build_paths(ws, settings, dimension, start, end)
-    # several queries below read the paths: compute the join once
+    q = path_query(ws, settings, dimension, start, end)
+    # several queries below read the paths: compute the join once, and the null
+    # paths from its result
     with (
-        ws.warehouse.materialized(built.touches) as touches,
-        ws.warehouse.materialized(built.nulls) as nulls,
+        ws.warehouse.materialized(q.touches()) as touches,
+        ws.warehouse.materialized(q.nulls(touches)) as nulls,
     ):
-        paths = Paths(touches, built.conversions, nulls)
+        paths = Paths(touches, q.conversions, nulls)
         c, t = paths.conversions, paths.touches
         touched = t.select(_conv=t.conv_id, _v=t.value).distinct()
         stats = c.aggregate(n=c.count(), value=c.value.sum()).execute().iloc[0]
