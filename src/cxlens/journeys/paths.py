@@ -72,39 +72,45 @@ def paths(
         .filter(e, "ts")
         .select("customer_id", "ts", "event_id", "touchpoint")
     )
+    # Two ordered passes over each customer's events. The first marks where a session
+    # starts (a gap longer than session_gap) and which events repeat the touchpoint
+    # before them in the same session; the second numbers sessions and steps and
+    # looks one step ahead, so no window has to be partitioned by session.
     by_customer = ibis.window(group_by="customer_id", order_by=["ts", "event_id"])
-    e = e.mutate(_prev=e.ts.lag().over(by_customer))
-    new = (e._prev.isnull() | (seconds_between(e.ts, e._prev) > gap)).ifelse(1, 0)
-    e = e.mutate(_new=new)
-    e = e.mutate(
-        session=e._new.sum().over(
-            ibis.cumulative_window(group_by="customer_id", order_by=["ts", "event_id"])
-        )
-    )
-    in_session = ibis.window(group_by=["customer_id", "session"], order_by=["ts", "event_id"])
+    so_far = ibis.cumulative_window(group_by="customer_id", order_by=["ts", "event_id"])
+    e = e.mutate(_prev=e.ts.lag().over(by_customer), _last=e.touchpoint.lag().over(by_customer))
+    e = e.mutate(_new=(e._prev.isnull() | (seconds_between(e.ts, e._prev) > gap)).ifelse(1, 0))
     if collapse:
-        e = e.mutate(_last=e.touchpoint.lag().over(in_session))
-        e = e.filter(e._last.isnull() | (e._last != e.touchpoint))
-    e = e.mutate(idx=ibis.row_number().over(in_session) + 1)
-    whole = ibis.window(group_by=["customer_id", "session"])
+        e = e.filter((e._new == 1) | (e._last != e.touchpoint))
+    e = e.mutate(_rn=ibis.row_number().over(by_customer))
+    e = e.mutate(
+        session=e._new.sum().over(so_far),
+        _first=(e._new == 1).ifelse(e._rn, ibis.null("int64")).max().over(so_far),
+        _next_tp=e.touchpoint.lead().over(by_customer),
+        _next_new=e._new.lead().over(by_customer),
+    )
+    e = e.mutate(idx=e._rn - e._first + 1)
     if start_at or end_at:
         anchor = start_at or end_at
+        whole = ibis.window(group_by=["customer_id", "session"])
         e = e.mutate(
             _at=(e.touchpoint == anchor).ifelse(e.idx, ibis.null("int64")).min().over(whole)
         )
         e = e.filter(e._at.notnull())
         if start_at:
             e = e.filter(e.idx >= e._at).mutate(pos=e.idx - e._at + 1)
+            next_kept = e.pos < steps
         else:
             e = e.filter((e.idx <= e._at) & (e.idx > e._at - steps)).mutate(
                 pos=e.idx - (e._at - ibis.least(e._at, steps))
             )
+            next_kept = e.idx < e._at
     else:
         e = e.mutate(pos=e.idx)
+        next_kept = e.pos < steps
     e = e.filter(e.pos <= steps)
-    e = e.mutate(_next=e.touchpoint.lead().over(
-        ibis.window(group_by=["customer_id", "session"], order_by="pos")
-    ))  # fmt: skip
+    # the next step counts when it is in the same session and on the path too
+    e = e.mutate(_next=((e._next_new == 0) & next_kept).ifelse(e._next_tp, ibis.null("string")))
     # sequences, nodes and links all read these steps: compute the windows once
     steps_table = e.select("customer_id", "session", "pos", "touchpoint", "_next")
     with ws.warehouse.materialized(steps_table) as e:
