@@ -70,5 +70,13 @@ def open_ws(workspace: Path | None) -> Any:
     return cxlens.open(workspace if workspace is not None else os.environ.get(ENV_WORKSPACE))
 
 
+def open_ws_with_language(workspace: Path | None, lang: str | None) -> tuple[Any, str]:
+    """The workspace and the output language: ``--lang``, else the workspace's own."""
+    from cxlens.i18n import check_language
+
+    ws = open_ws(workspace)
+    return ws, check_language(lang, ws.config.language)
+
+
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))

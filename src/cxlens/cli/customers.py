@@ -18,12 +18,12 @@ from cxlens.cli.common import (
     WorkspaceOption,
     console,
     fail,
-    open_ws,
+    open_ws_with_language,
     print_json,
     records,
     user_errors,
 )
-from cxlens.i18n import check_language, format_currency, format_number, format_percent, text
+from cxlens.i18n import format_currency, format_number, format_percent, text
 
 AsOfOption = typer.Option(
     None, "--as-of", help="Analyse as of the end of this day (default: the last order's day)."
@@ -67,8 +67,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.customers.rfm import migration, rfm, segment_summary
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             result = rfm(ws, as_of, bins)
             summary = segment_summary(ws, result)
             moves = migration(ws, compare, result.as_of, bins) if compare else None
@@ -152,8 +151,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.customers.rfm import audience, segment_map
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             frame = audience(ws, segment, as_of)
             names = segment_map(ws.config.section("rfm"))
             key = names.key_of(segment)
@@ -207,8 +205,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.customers.cohorts import cohort_retention
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             result = cohort_retention(ws, definition, period, periods, as_of, since)
             if csv is not None:
                 write_frame(result.cells, csv)
@@ -240,8 +237,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.customers.cohorts import lifecycle
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             frame = lifecycle(ws, period, as_of)
         if as_json:
             print_json(records(frame))
@@ -287,8 +283,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.customers.churn import contractual, has_contracts, likely_churned, period_start
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             modelled = likely_churned(ws, period, periods, threshold, as_of)
             contracts = None
             if has_contracts(ws):
@@ -353,8 +348,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.customers.value import parse_months, predict_clv
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             months = parse_months(horizon)
             held = parse_months(holdout, "--holdout") if holdout else 0
             result = predict_clv(ws, model, months, discount, as_of, held)

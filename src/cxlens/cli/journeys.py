@@ -14,12 +14,12 @@ from cxlens.cli.common import (
     LangOption,
     WorkspaceOption,
     console,
-    open_ws,
+    open_ws_with_language,
     print_json,
     records,
     user_errors,
 )
-from cxlens.i18n import check_language, format_currency, format_number, format_percent, text
+from cxlens.i18n import format_currency, format_number, format_percent, text
 
 FromOption = typer.Option(None, "--from", help="First day (default: all data).")
 ToOption = typer.Option(None, "--to", help="Last day (default: all data).")
@@ -64,8 +64,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.journeys.journey_map import SURVEY_ONLY, journey_map
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             frame = journey_map(ws, start, end)
         if as_json:
             print_json(records(frame))
@@ -121,8 +120,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.journeys.funnel import funnel
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             result = funnel(ws, steps, window, order, by, start, end)
         if as_json:
             print_json(
@@ -192,8 +190,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.journeys.paths import paths
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             report = paths(ws, start_at, end_at, steps, session_gap, collapse, top, start, end)
         if as_json:
             print_json({"paths": records(report.sequences), **report.sankey()})
@@ -242,8 +239,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.journeys.attribution import MODELS, attribute
 
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             models = list(MODELS) if model == "all" else [m.strip() for m in model.split(",")]
             result = attribute(ws, models, dimension, lookback, start, end)
         frame = result.table
@@ -323,8 +319,7 @@ def register(app: typer.Typer) -> None:
         with user_errors():
             if target != "nps":
                 raise CxlensError(f"--target can only be nps for now, got {target!r}.")
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             report = drivers(ws, by, start, end, bootstrap)
         if as_json:
             print_json(

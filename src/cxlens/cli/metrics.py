@@ -9,7 +9,14 @@ from typing import Any
 import typer
 from rich.table import Table as RichTable
 
-from cxlens.cli.common import LangOption, WorkspaceOption, console, open_ws, print_json, user_errors
+from cxlens.cli.common import (
+    LangOption,
+    WorkspaceOption,
+    console,
+    open_ws_with_language,
+    print_json,
+    user_errors,
+)
 from cxlens.errors import CxlensError
 from cxlens.i18n import check_language, format_number, format_value, text
 from cxlens.metrics.catalog import Metric, load_catalog
@@ -126,8 +133,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Compute metrics with n and 95% intervals, by dimensions and period, optionally compared."""
         with user_errors():
-            ws = open_ws(workspace)
-            language = check_language(lang, ws.config.language)
+            ws, language = open_ws_with_language(workspace, lang)
             frame = ws.kpi(
                 metrics, by=by, period=period, start=start, end=end, where=where, compare=compare
             )
