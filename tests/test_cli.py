@@ -8,6 +8,7 @@ import sys
 
 from typer.testing import CliRunner
 
+import cxlens
 from cxlens.cli import app
 from tests.conftest import CUSTOMERS_CSV
 
@@ -99,6 +100,8 @@ def test_subprocess_help_and_import(tmp_path, write):
     out = subprocess.run([*run, "--help"], capture_output=True, text=True, check=True).stdout
     for command in ("init", "import", "tables", "demo"):
         assert command in out
+    version = subprocess.run([*run, "--version"], capture_output=True, text=True, check=True)
+    assert version.stdout.strip() == f"cxlens {cxlens.__version__}"
     subprocess.run([*run, "init", str(ws)], capture_output=True, text=True, check=True)
     proc = subprocess.run(
         [*run, "import", "customer", str(write("c.csv", CUSTOMERS_CSV)), "-w", str(ws)],

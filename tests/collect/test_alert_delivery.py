@@ -12,10 +12,9 @@ import sqlalchemy as sa
 
 import cxlens
 from cxlens.alerts import check_alerts
-from cxlens.alerts.deliver import deliver_alerts
+from cxlens.alerts.deliver import deliver_alerts, sync_and_alert
 from cxlens.collect import db
 from cxlens.collect.service import Collector, now_utc
-from cxlens.collect.sync import sync_and_alert
 from tests.collect.conftest import make_ws
 from tests.collect.test_dispatch import Receiver, receiver, smtp  # noqa: F401 - fixtures
 

@@ -17,8 +17,8 @@ from aiosmtpd.controller import Controller
 import cxlens
 from cxlens.collect.delivery import delivery_log, notify
 from cxlens.collect.service import Collector
-from cxlens.collect.surveys import survey_from_dict
-from cxlens.collect.triggers import check_trigger, dispatch, in_sample
+from cxlens.collect.surveys import check_trigger, survey_from_dict
+from cxlens.collect.triggers import dispatch, in_sample
 from cxlens.errors import CxlensError
 from tests.collect.conftest import free_port, make_ws
 

@@ -17,7 +17,7 @@ from cxlens.journeys.attribution import (
     attribute,
     markov_removal_effects,
 )
-from cxlens.journeys.base import parse_duration
+from cxlens.periods import parse_duration
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import math
 import pytest
 
 from cxlens.metrics.catalog import load_catalog
-from cxlens.metrics.measures import load_implementations
+from cxlens.metrics.implementations import load_implementations
 
 Q1 = {"start": "2025-01-01", "end": "2025-03-31"}
 SPAN_C1 = 95 / 365.25  # C1 ordered first on 10 Jan and last on 15 Apr: 95 days

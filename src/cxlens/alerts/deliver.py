@@ -20,6 +20,8 @@ from cxlens.collect.service import now_utc
 if TYPE_CHECKING:
     from cxlens.alerts.rules import Alert
     from cxlens.collect.service import Collector
+    from cxlens.collect.sync import SyncReport
+    from cxlens.data import WorkspaceData
 
 
 def alert_key(alert: Alert) -> str:
@@ -68,3 +70,14 @@ def deliver_alerts(collector: Collector, alerts: list[Alert]) -> dict[str, int]:
         else:
             counts["failed"] += 1
     return counts
+
+
+def sync_and_alert(ws: WorkspaceData, collector: Collector) -> SyncReport:
+    """Sync, then check the alert rules on the new data and send what fires for the first time."""
+    from cxlens.alerts.rules import check_alerts, load_rules
+    from cxlens.collect.sync import sync
+
+    report = sync(ws, collector)
+    if load_rules(ws):
+        report.alerts = deliver_alerts(collector, check_alerts(ws))
+    return report

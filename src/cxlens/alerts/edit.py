@@ -28,10 +28,10 @@ from cxlens.alerts.rules import (
 )
 from cxlens.config import CONFIG_FILE
 from cxlens.errors import CxlensError
-from cxlens.metrics.engine import ALL
+from cxlens.metrics.engine import ALL, kpi
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 LOCK_FILE = ".cxlens.toml.lock"
 #: the keys a rule may have, in the order they are written
@@ -78,7 +78,7 @@ def rule_entry(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def _settings_lock(ws: Workspace) -> Iterator[None]:
+def _settings_lock(ws: WorkspaceData) -> Iterator[None]:
     fd = os.open(ws.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
@@ -104,13 +104,14 @@ def _replace(path: Any, text: str) -> None:
         raise
 
 
-def _try(ws: Workspace, rule: Rule) -> None:
+def _try(ws: WorkspaceData, rule: Rule) -> None:
     """Evaluate ``rule`` once; a dimension the metric's tables do not have is an error here."""
     if rule.when == "open_cases":
         check_alerts(ws, rules=[rule])
         return
     start, end = last_full_period(ws, rule.period)
-    frame = ws.kpi(
+    frame = kpi(
+        ws,
         rule.metric, by=list(rule.by), period=rule.period, start=start, end=end,
         where=rule.where, compare="previous",
     )  # fmt: skip
@@ -121,7 +122,7 @@ def _try(ws: Workspace, rule: Rule) -> None:
         )
 
 
-def add_rule(ws: Workspace, values: Mapping[str, Any], try_on_data: bool = True) -> Rule:
+def add_rule(ws: WorkspaceData, values: Mapping[str, Any], try_on_data: bool = True) -> Rule:
     """Append a rule to ``cxlens.toml`` after checking it; return it."""
     import tomlkit
 
@@ -158,7 +159,7 @@ def add_rule(ws: Workspace, values: Mapping[str, Any], try_on_data: bool = True)
     return rule
 
 
-def remove_rule(ws: Workspace, name: str) -> None:
+def remove_rule(ws: WorkspaceData, name: str) -> None:
     """Remove the rule called ``name`` from ``cxlens.toml``."""
     import tomlkit
 

@@ -40,10 +40,11 @@ from urllib.parse import urlencode
 from cxlens.config import CONFIG_FILE
 from cxlens.errors import CxlensError
 from cxlens.metrics.catalog import load_catalog
-from cxlens.metrics.periods import floor_date
+from cxlens.metrics.engine import kpi
+from cxlens.periods import floor_date
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 WHEN = ("drops", "rises", "below", "above", "open_cases")
 
@@ -98,7 +99,7 @@ class Alert:
 RULE_PERIODS = ("day", "week", "month", "quarter", "year")
 
 
-def configured_rules(ws: Workspace) -> list[dict[str, Any]]:
+def configured_rules(ws: WorkspaceData) -> list[dict[str, Any]]:
     """The raw ``[[alerts]]`` entries of ``cxlens.toml`` as the file says now.
 
     Read from the file each time, so a rule added on the dashboard or by another
@@ -114,7 +115,7 @@ def configured_rules(ws: Workspace) -> list[dict[str, Any]]:
     return [raw] if isinstance(raw, dict) else list(raw)
 
 
-def load_rules(ws: Workspace) -> list[Rule]:
+def load_rules(ws: WorkspaceData) -> list[Rule]:
     """The ``[[alerts]]`` of the workspace's settings, checked (every problem at once)."""
     return parse_rules(configured_rules(ws), str(ws.root / CONFIG_FILE))
 
@@ -146,7 +147,7 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
             problems.append(f"{where}period must be one of {', '.join(RULE_PERIODS)}")
         older = 48.0
         if when == "open_cases":
-            from cxlens.journeys.base import parse_duration
+            from cxlens.periods import parse_duration
 
             try:
                 older = (
@@ -177,7 +178,9 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
     return rules
 
 
-def last_full_period(ws: Workspace, period: str, today: date | None = None) -> tuple[date, date]:
+def last_full_period(
+    ws: WorkspaceData, period: str, today: date | None = None
+) -> tuple[date, date]:
     """(first day, last day) of the latest period that has ended."""
     today = today or datetime.now(UTC).date()
     current = floor_date(today, period)
@@ -185,14 +188,14 @@ def last_full_period(ws: Workspace, period: str, today: date | None = None) -> t
     return previous, current - timedelta(days=1)
 
 
-def base_url(ws: Workspace) -> str:
+def base_url(ws: WorkspaceData) -> str:
     """Where the web app is reached: ``[collection] public_url``."""
     return str(ws.config.section("collection").get("public_url", "http://127.0.0.1:8000")).rstrip(
         "/"
     )
 
 
-def _link(ws: Workspace, rule: Rule, dims: dict[str, Any], start: date, end: date) -> str:
+def _link(ws: WorkspaceData, rule: Rule, dims: dict[str, Any], start: date, end: date) -> str:
     base = base_url(ws)
     query: dict[str, Any] = {
         "metric": rule.metric,
@@ -211,7 +214,7 @@ def _nan(x: Any) -> bool:
 
 
 def check_alerts(
-    ws: Workspace, today: date | None = None, rules: list[Rule] | None = None
+    ws: WorkspaceData, today: date | None = None, rules: list[Rule] | None = None
 ) -> list[Alert]:
     """Evaluate every rule on the latest full period; return the alerts that fire."""
     fired: list[Alert] = []
@@ -220,7 +223,8 @@ def check_alerts(
             fired += _case_alert(ws, rule)
             continue
         start, end = last_full_period(ws, rule.period, today)
-        frame = ws.kpi(
+        frame = kpi(
+            ws,
             rule.metric,
             by=list(rule.by),
             period=rule.period,
@@ -283,7 +287,7 @@ def check_alerts(
     return fired
 
 
-def _case_alert(ws: Workspace, rule: Rule) -> list[Alert]:
+def _case_alert(ws: WorkspaceData, rule: Rule) -> list[Alert]:
     """More than ``threshold`` follow-up cases still open after ``older_than``."""
     import sqlalchemy as sa
 

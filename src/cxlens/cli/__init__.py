@@ -44,17 +44,26 @@ for _name in COMMAND_MODULES:
     _module.register(app)
 
 
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", help="Show the version and exit.", is_eager=True
-    ),
-) -> None:
-    if version:
+def _show_version(value: bool) -> None:
+    if value:
         from cxlens import __version__
 
         console.print(f"cxlens {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        help="Show the version and exit.",
+        is_eager=True,
+        callback=_show_version,
+        expose_value=False,
+    ),
+) -> None:
+    """Customer-experience measurement: feedback, journeys, CX and marketing metrics."""
 
 
 def main() -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from cxlens.cli.common import WorkspaceOption, console, open_ws, print_json, user_errors
-from cxlens.errors import CxlensError
 
 
 def register(app: typer.Typer) -> None:
@@ -32,13 +30,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate every [[alerts]] rule on the latest full period and list the alerts that fire."""
         from cxlens.alerts import check_alerts
+        from cxlens.periods import parse_date
 
         with user_errors():
             ws = open_ws(workspace)
-            try:
-                day = date.fromisoformat(today) if today else None
-            except ValueError:
-                raise CxlensError(f"--today {today!r}: use a date like 2026-04-05.") from None
+            day = parse_date(today, "--today")
             alerts = check_alerts(ws, today=day)
             sent = None
             if send and alerts:

@@ -245,7 +245,8 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Copy new responses, invitations, displays and cases from the collection store into the warehouse."""
-        from cxlens.collect.sync import sync, sync_and_alert
+        from cxlens.alerts.deliver import sync_and_alert
+        from cxlens.collect.sync import sync
 
         with user_errors():
             ws, collector = _collector(workspace)

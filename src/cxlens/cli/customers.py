@@ -6,9 +6,8 @@ import hashlib
 import math
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import typer
 from rich.table import Table as RichTable
 
@@ -24,6 +23,9 @@ from cxlens.cli.common import (
     user_errors,
 )
 from cxlens.i18n import format_currency, format_number, format_percent, text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 AsOfOption = typer.Option(
     None, "--as-of", help="Analyse as of the end of this day (default: the last order's day)."
@@ -280,7 +282,8 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Churn per period: contract churn and retention rates, and customers likely lost (BG/NBD)."""
-        from cxlens.customers.churn import contractual, has_contracts, likely_churned, period_start
+        from cxlens.customers.churn import has_contracts, likely_churned, period_start
+        from cxlens.metrics.engine import kpi
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
@@ -289,8 +292,12 @@ def register(app: typer.Typer) -> None:
             if has_contracts(ws):
                 first_end = date.fromisoformat(modelled["period_end"].iloc[0])
                 last_end = date.fromisoformat(modelled["period_end"].iloc[-1])
-                contracts = contractual(
-                    ws, period, start=period_start(first_end, period), end=last_end
+                contracts = kpi(
+                    ws,
+                    ["churn_rate", "retention_rate"],
+                    period=period,
+                    start=period_start(first_end, period),
+                    end=last_end,
                 )
         if as_json:
             data: dict[str, Any] = {"likely_churned": records(modelled), "threshold": threshold}
@@ -354,6 +361,8 @@ def register(app: typer.Typer) -> None:
             result = predict_clv(ws, model, months, discount, as_of, held)
             if out is not None:
                 write_frame(result.customers, out)
+        import pandas as pd
+
         params: pd.DataFrame = pd.concat(
             [result.purchase_model.summary(), result.spend_model.summary()]
         ).reset_index()

@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from cxlens.errors import CxlensError
+from cxlens.periods import parse_duration
 
 LANGUAGES = ("en", "et", "bg", "de", "hr", "fi")
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
@@ -210,9 +211,40 @@ def _localised(value: Any, where: str, default: dict[str, str] | None = None) ->
 
 
 def _days(value: Any, where: str) -> float:
-    from cxlens.journeys.base import parse_duration
-
     return parse_duration(value if value is not None else "30d", where).total_seconds() / 86_400
+
+
+AFTER = ("ticket_resolved", "order")
+
+
+def check_trigger(trigger: Any, source: str) -> dict[str, Any]:
+    """A survey's ``trigger`` checked, with its durations in seconds (see :mod:`cxlens.collect.triggers`)."""
+    where = f"{source}, trigger"
+    if not isinstance(trigger, dict):
+        raise CxlensError(
+            f"{where}: write it as {{after: ticket_resolved, delay: 1d}} or {{every: 90d}}."
+        )
+    unknown = set(trigger) - {"after", "delay", "every", "active", "within"}
+    if unknown:
+        raise CxlensError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}.")
+    if ("after" in trigger) == ("every" in trigger):
+        raise CxlensError(f"{where}: give either 'after' or 'every'.")
+    out: dict[str, Any] = {}
+    if "after" in trigger:
+        after = str(trigger["after"])
+        if after not in AFTER and not (after.startswith("event:") and len(after) > 6):
+            raise CxlensError(
+                f"{where}: 'after' is ticket_resolved, order or event:<touchpoint>, got {after!r}."
+            )
+        out["after"] = after
+        out["delay"] = parse_duration(trigger.get("delay", "1d"), f"{where}, delay").total_seconds()
+    else:
+        out["every"] = parse_duration(trigger["every"], f"{where}, every").total_seconds()
+        out["active"] = parse_duration(
+            trigger.get("active", "365d"), f"{where}, active"
+        ).total_seconds()
+    out["within"] = parse_duration(trigger.get("within", "7d"), f"{where}, within").total_seconds()
+    return out
 
 
 def survey_from_dict(data: dict[str, Any], source: str = "survey") -> Survey:
@@ -276,8 +308,6 @@ def survey_from_dict(data: dict[str, Any], source: str = "survey") -> Survey:
         raise CxlensError(f"{source}: 'sampling' is a share between 0 and 1, got {sampling}.")
     trigger = data.get("trigger")
     if trigger is not None:
-        from cxlens.collect.triggers import check_trigger
-
         trigger = check_trigger(trigger, source)
     return Survey(
         id=sid,

@@ -23,7 +23,7 @@ from cxlens.collect import db
 
 if TYPE_CHECKING:
     from cxlens.collect.service import Collector
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 ANONYMOUS = "(anonymous)"
 FOLLOW_UP = "feedback follow-up"
@@ -33,18 +33,6 @@ FOLLOW_UP = "feedback follow-up"
 class SyncReport:
     rows: dict[str, int] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
-
-
-def sync_and_alert(ws: Workspace, collector: Collector) -> SyncReport:
-    """Sync, then check the alert rules on the new data and send what fires for the first time."""
-    from cxlens.alerts import check_alerts
-    from cxlens.alerts.deliver import deliver_alerts
-    from cxlens.alerts.rules import load_rules
-
-    report = sync(ws, collector)
-    if load_rules(ws):
-        report.alerts = deliver_alerts(collector, check_alerts(ws))
-    return report
 
 
 def _mark(conn: sa.Connection, name: str) -> str | None:
@@ -66,7 +54,7 @@ def _utc(series: pd.Series) -> pd.Series:
     return s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
 
 
-def sync(ws: Workspace, collector: Collector) -> SyncReport:
+def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
     report = SyncReport()
     with collector.engine.connect() as conn:
         answer_mark = int(_mark(conn, "answers") or 0)

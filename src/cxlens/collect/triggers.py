@@ -33,47 +33,14 @@ import sqlalchemy as sa
 
 from cxlens.collect import db
 from cxlens.collect.service import now_utc
-from cxlens.errors import CxlensError
-from cxlens.journeys.base import parse_duration
 
 if TYPE_CHECKING:
     from cxlens.collect.service import Collector
     from cxlens.collect.surveys import Survey
-    from cxlens.workspace import Workspace
-
-AFTER = ("ticket_resolved", "order")
+    from cxlens.data import WorkspaceData
 
 
-def check_trigger(trigger: Any, source: str) -> dict[str, Any]:
-    where = f"{source}, trigger"
-    if not isinstance(trigger, dict):
-        raise CxlensError(
-            f"{where}: write it as {{after: ticket_resolved, delay: 1d}} or {{every: 90d}}."
-        )
-    unknown = set(trigger) - {"after", "delay", "every", "active", "within"}
-    if unknown:
-        raise CxlensError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}.")
-    if ("after" in trigger) == ("every" in trigger):
-        raise CxlensError(f"{where}: give either 'after' or 'every'.")
-    out: dict[str, Any] = {}
-    if "after" in trigger:
-        after = str(trigger["after"])
-        if after not in AFTER and not (after.startswith("event:") and len(after) > 6):
-            raise CxlensError(
-                f"{where}: 'after' is ticket_resolved, order or event:<touchpoint>, got {after!r}."
-            )
-        out["after"] = after
-        out["delay"] = parse_duration(trigger.get("delay", "1d"), f"{where}, delay").total_seconds()
-    else:
-        out["every"] = parse_duration(trigger["every"], f"{where}, every").total_seconds()
-        out["active"] = parse_duration(
-            trigger.get("active", "365d"), f"{where}, active"
-        ).total_seconds()
-    out["within"] = parse_duration(trigger.get("within", "7d"), f"{where}, within").total_seconds()
-    return out
-
-
-def candidates(ws: Workspace, survey: Survey, now: datetime) -> pd.DataFrame:
+def candidates(ws: WorkspaceData, survey: Survey, now: datetime) -> pd.DataFrame:
     """``customer_id, key`` of everything due for ``survey`` at ``now``."""
     trig = survey.trigger or {}
     within = timedelta(seconds=trig.get("within", 7 * 86_400))
@@ -129,7 +96,7 @@ class DispatchReport:
 
 
 def dispatch(
-    ws: Workspace, collector: Collector, now: datetime | None = None, dry_run: bool = False
+    ws: WorkspaceData, collector: Collector, now: datetime | None = None, dry_run: bool = False
 ) -> list[DispatchReport]:
     """Evaluate every triggered survey and invite (and e-mail, with [smtp]) who is due."""
     from cxlens.collect.delivery import invitation_email, send_email, smtp_configured
@@ -194,7 +161,7 @@ def dispatch(
     return reports
 
 
-def _customers(ws: Workspace) -> dict[str, dict[str, Any]]:
+def _customers(ws: WorkspaceData) -> dict[str, dict[str, Any]]:
     if not ws.warehouse.exists("customers"):
         return {}
     c = ws.table("customers")

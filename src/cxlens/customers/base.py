@@ -8,21 +8,21 @@ local calendar days: an order belongs to the local day it was placed on, and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import ibis
 import pandas as pd
 
+from cxlens import periods as P
 from cxlens.errors import CxlensError
-from cxlens.metrics import periods as P
-from cxlens.metrics.periods import local_midnight_utc
+from cxlens.periods import local_midnight_utc, parse_date
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 EPOCH = date(1970, 1, 1)
 SECONDS_PER_DAY = 86_400
@@ -50,21 +50,7 @@ def from_day_number(n: int) -> date:
     return EPOCH + timedelta(days=int(n))
 
 
-def parse_date(value: object, name: str) -> date | None:
-    """A date from ``2026-06-30`` text, a date or a datetime; None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise CxlensError(f"{name} must be a date like 2026-06-30, got {value!r}.") from None
-
-
-def order_range(ws: Workspace) -> tuple[date, date]:
+def order_range(ws: WorkspaceData) -> tuple[date, date]:
     """Local dates of the first and the last order; a clear error without orders."""
     if not ws.warehouse.exists("orders"):
         raise CxlensError("There are no orders yet; import them with `cxlens import orders FILE`.")
@@ -82,7 +68,7 @@ def order_range(ws: Workspace) -> tuple[date, date]:
     return local(row["lo"]), local(row["hi"])
 
 
-def order_days(ws: Workspace, as_of: object = None) -> OrderDays:
+def order_days(ws: WorkspaceData, as_of: object = None) -> OrderDays:
     """Orders placed up to the end of local day ``as_of`` (default: the last order's day)."""
     first, last = order_range(ws)
     end = parse_date(as_of, "--as-of") or last

@@ -1,7 +1,9 @@
 """Churn per period, for contractual and non-contractual customers.
 
 * **Contractual** (customers with an ``ended_at`` date): churn rate and retention
-  rate from the metric catalog, per period, with intervals.
+  rate are metrics of the catalog (``churn_rate``, ``retention_rate``), computed per
+  period with intervals by the metric engine; :func:`has_contracts` tells whether
+  they apply.
 * **Non-contractual** (customers simply stop buying): at the end of each period a
   BG/NBD model is fitted on the purchase history up to that day, and a customer
   counts as *likely churned* when the probability of still being alive falls
@@ -18,28 +20,22 @@ import numpy as np
 import pandas as pd
 
 from cxlens.clv import BGNBDModel, ClvError
-from cxlens.customers.base import order_range, parse_date
+from cxlens.customers.base import order_range
 from cxlens.customers.cohorts import PERIODS
 from cxlens.customers.summary import purchase_summary
 from cxlens.errors import CxlensError
-from cxlens.metrics.periods import floor_date
+from cxlens.periods import floor_date, parse_date
 from cxlens.stats import wilson_interval
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 
-def has_contracts(ws: Workspace) -> bool:
+def has_contracts(ws: WorkspaceData) -> bool:
     if not ws.warehouse.exists("customers"):
         return False
     c = ws.table("customers")
     return bool(c.ended_at.notnull().any().execute())
-
-
-def contractual(
-    ws: Workspace, period: str, start: date | None = None, end: date | None = None
-) -> pd.DataFrame:
-    return ws.kpi(["churn_rate", "retention_rate"], period=period, start=start, end=end)
 
 
 #: first day of the month, quarter or year that holds a day
@@ -65,7 +61,7 @@ def period_ends(first: date, last: date, period: str, count: int) -> list[date]:
 
 
 def likely_churned(
-    ws: Workspace,
+    ws: WorkspaceData,
     period: str = "quarter",
     periods: int = 8,
     threshold: float = 0.5,

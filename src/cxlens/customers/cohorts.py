@@ -27,14 +27,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from cxlens.customers.base import month_index, month_label, order_days, parse_date
+from cxlens.customers.base import month_index, month_label, order_days
 from cxlens.errors import CxlensError
+from cxlens.periods import parse_date
 from cxlens.stats import wilson_interval
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 DEFINITIONS = ("first", "recurring")
 PERIODS = {"month": 1, "quarter": 3, "year": 12}
@@ -48,7 +49,7 @@ def period_label(index: int, period: str) -> str:
     return f"{1970 + index:04d}"
 
 
-def _activity(ws: Workspace, as_of: object, period: str) -> tuple[ir.Table, int, int, bool]:
+def _activity(ws: WorkspaceData, as_of: object, period: str) -> tuple[ir.Table, int, int, bool]:
     """Distinct ``(customer_id, p)`` of active periods, the first and last period index,
     and whether the last period is complete (``as_of`` is its last day)."""
     if period not in PERIODS:
@@ -93,7 +94,7 @@ class Cohorts:
 
 
 def cohort_retention(
-    ws: Workspace,
+    ws: WorkspaceData,
     definition: str = "first",
     period: str = "month",
     offsets: int = 12,
@@ -146,7 +147,7 @@ def cohort_retention(
     return Cohorts(pd.DataFrame(rows), definition, period)
 
 
-def lifecycle(ws: Workspace, period: str = "month", as_of: object = None) -> pd.DataFrame:
+def lifecycle(ws: WorkspaceData, period: str = "month", as_of: object = None) -> pd.DataFrame:
     """Per period: active, new, returning, resurrecting and dormant customers."""
     act, first, last, complete = _activity(ws, as_of, period)
     firsts = act.group_by(_cid="customer_id").aggregate(first_p=act.p.min())

@@ -32,15 +32,16 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from cxlens.customers.base import local_midnight_utc, order_days
+from cxlens.customers.base import order_days
 from cxlens.customers.segments import SegmentMap, segment_map
 from cxlens.errors import CxlensError
+from cxlens.periods import local_midnight_utc
 from cxlens.stats import nps_interval
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 MEASURES = ("recency", "frequency", "monetary")
 #: feedback joined to segments: the year before the as-of date
@@ -66,7 +67,7 @@ def check_bins(bins: int) -> int:
     return bins
 
 
-def rfm(ws: Workspace, as_of: object = None, bins: int = 5) -> RFM:
+def rfm(ws: WorkspaceData, as_of: object = None, bins: int = 5) -> RFM:
     """RFM values, scores and segments of every customer with an order up to ``as_of``."""
     check_bins(bins)
     segments = segment_map(ws.config.section("rfm"), bins)
@@ -124,7 +125,7 @@ def score_values(values: np.ndarray, cuts: list[float], higher_is_better: bool) 
 # -- segment summary ------------------------------------------------------------------
 
 
-def segment_summary(ws: Workspace, result: RFM) -> pd.DataFrame:
+def segment_summary(ws: WorkspaceData, result: RFM) -> pd.DataFrame:
     """Per segment: customers, share, revenue, averages, and NPS / CSAT of its customers.
 
     Feedback is the answers given in the year up to the as-of date. NPS comes
@@ -169,7 +170,7 @@ def segment_summary(ws: Workspace, result: RFM) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def _feedback(ws: Workspace, result: RFM) -> pd.DataFrame:
+def _feedback(ws: WorkspaceData, result: RFM) -> pd.DataFrame:
     empty = pd.DataFrame(
         {
             c: pd.Series(dtype=float)
@@ -207,7 +208,7 @@ def _feedback(ws: Workspace, result: RFM) -> pd.DataFrame:
 NEW = "(new)"
 
 
-def migration(ws: Workspace, start: object, end: object, bins: int = 5) -> pd.DataFrame:
+def migration(ws: WorkspaceData, start: object, end: object, bins: int = 5) -> pd.DataFrame:
     """Customers moving from each segment at ``start`` (rows) to each at ``end`` (columns).
 
     The row "(new)" holds customers whose first order came after ``start``.
@@ -237,7 +238,7 @@ def migration(ws: Workspace, start: object, end: object, bins: int = 5) -> pd.Da
 # -- audiences ------------------------------------------------------------------------
 
 
-def audience(ws: Workspace, segment: str, as_of: object = None) -> pd.DataFrame:
+def audience(ws: WorkspaceData, segment: str, as_of: object = None) -> pd.DataFrame:
     """Customers of one segment: ``customer_id`` and, where they consented, ``email``.
 
     Customers without consent are listed without an e-mail address, so the file

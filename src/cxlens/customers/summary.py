@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cxlens.customers.base import customer_days, day_number, order_days, parse_date
+from cxlens.customers.base import customer_days, day_number, order_days
 from cxlens.errors import CxlensError
+from cxlens.periods import parse_date
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 DAYS_PER_WEEK = 7.0
 
@@ -34,7 +35,7 @@ class Summary:
     first: date
 
 
-def purchase_summary(ws: Workspace, as_of: object = None) -> Summary:
+def purchase_summary(ws: WorkspaceData, as_of: object = None) -> Summary:
     days = order_days(ws, as_of)
     cd = customer_days(days)
     per = cd.group_by("customer_id").aggregate(
@@ -58,7 +59,7 @@ def purchase_summary(ws: Workspace, as_of: object = None) -> Summary:
 
 
 def holdout_split(
-    ws: Workspace, calibration_end: object, observation_end: object = None
+    ws: WorkspaceData, calibration_end: object, observation_end: object = None
 ) -> tuple[pd.DataFrame, pd.Series, float]:
     """Calibration summary at ``calibration_end``, holdout purchase days after it, holdout weeks.
 

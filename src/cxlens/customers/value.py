@@ -22,12 +22,12 @@ from cxlens.clv import (
     expected_monthly_purchases,
     holdout_report,
 )
-from cxlens.customers.base import parse_date
 from cxlens.customers.summary import holdout_split, purchase_summary
 from cxlens.errors import CxlensError
+from cxlens.periods import parse_date
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 MODELS: dict[str, type[BGNBDModel] | type[ParetoNBDModel]] = {
     "bgnbd": BGNBDModel,
@@ -105,7 +105,7 @@ class ClvResult:
 
 
 def predict_clv(
-    ws: Workspace,
+    ws: WorkspaceData,
     model: str = "bgnbd",
     horizon_months: int = 12,
     annual_discount: float = 0.1,
@@ -157,7 +157,7 @@ def predict_clv(
     )
 
 
-def _holdout(ws: Workspace, model: str, end: date, months: int) -> pd.DataFrame:
+def _holdout(ws: WorkspaceData, model: str, end: date, months: int) -> pd.DataFrame:
     cal_end = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
     start = parse_date(cal_end, "calibration end")
     calibration, holdout, weeks = holdout_split(ws, start, end)

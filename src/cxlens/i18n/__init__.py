@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-
-from babel import Locale
-from babel.numbers import format_currency as _babel_currency
-from babel.numbers import format_decimal
+from typing import TYPE_CHECKING
 
 from cxlens.config import LANGUAGES
 from cxlens.errors import CxlensError
 from cxlens.i18n.messages import MESSAGES
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 #: Babel locale used for each language
 LOCALES = {"en": "en_GB", "et": "et_EE", "bg": "bg_BG", "de": "de_DE", "hr": "hr_HR", "fi": "fi_FI"}
@@ -41,6 +41,8 @@ def text(key: str, lang: str, **values: object) -> str:
 
 
 def locale(lang: str) -> Locale:
+    from babel import Locale
+
     return Locale.parse(LOCALES[lang])
 
 
@@ -51,6 +53,8 @@ def _undefined(value: float | None) -> bool:
 def format_number(value: float | None, lang: str, decimals: int = 1) -> str:
     if value is None or _undefined(value):
         return UNDEFINED
+    from babel.numbers import format_decimal
+
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=LOCALES[lang])
 
@@ -67,7 +71,9 @@ def format_percent(value: float | None, lang: str, decimals: int = 1) -> str:
 def format_currency(value: float | None, currency: str, lang: str) -> str:
     if value is None or _undefined(value):
         return UNDEFINED
-    return _babel_currency(value, currency, locale=LOCALES[lang])
+    from babel.numbers import format_currency as babel_currency
+
+    return babel_currency(value, currency, locale=LOCALES[lang])
 
 
 def format_date(value: date | datetime, lang: str) -> str:

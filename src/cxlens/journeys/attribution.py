@@ -52,7 +52,7 @@ from cxlens.journeys.base import (
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 HEURISTIC = ("first", "last", "linear", "position", "time-decay")
 MODELS = (*HEURISTIC, "markov")
@@ -108,7 +108,7 @@ class PathQuery:
 
 
 def path_query(
-    ws: Workspace,
+    ws: WorkspaceData,
     settings: JourneySettings,
     dimension: str = "channel",
     start: object = None,
@@ -124,7 +124,7 @@ def path_query(
 
 
 def build_paths(
-    ws: Workspace,
+    ws: WorkspaceData,
     settings: JourneySettings,
     dimension: str = "channel",
     start: object = None,
@@ -282,7 +282,7 @@ class Attribution:
 
 
 def attribute(
-    ws: Workspace,
+    ws: WorkspaceData,
     models: list[str] | tuple[str, ...] = MODELS,
     dimension: str = "channel",
     lookback: str | None = None,

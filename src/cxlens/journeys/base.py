@@ -12,41 +12,24 @@ Order values are the conversion's value; event conversions count with value 0.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
 
-from cxlens.customers.base import local_midnight_utc, parse_date
 from cxlens.errors import CxlensError
+from cxlens.periods import local_midnight_utc, parse_date, parse_duration
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 ORDER = "order"
 DEFAULT_LOOKBACK = "30d"
 #: journey stages in the order customers go through them
 STAGES = ("awareness", "consideration", "purchase", "service", "loyalty")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
-
-
-def parse_duration(text: str | int | float, option: str = "--window") -> timedelta:
-    """``30m``, ``12h``, ``14d``, ``2w`` (or seconds as a number) as a timedelta."""
-    if isinstance(text, int | float):
-        seconds = float(text)
-    else:
-        match = _DURATION.match(str(text).lower())
-        if not match:
-            raise CxlensError(f"{option} is a duration like 30m, 12h, 14d or 2w, got {text!r}.")
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds <= 0:
-        raise CxlensError(f"{option} must be longer than zero, got {text!r}.")
-    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -55,7 +38,7 @@ class JourneySettings:
     lookback: timedelta
 
     @classmethod
-    def from_workspace(cls, ws: Workspace, lookback: str | None = None) -> JourneySettings:
+    def from_workspace(cls, ws: WorkspaceData, lookback: str | None = None) -> JourneySettings:
         section = ws.config.section("journeys")
         conversion = str(section.get("conversion", ORDER))
         return cls(
@@ -64,7 +47,7 @@ class JourneySettings:
         )
 
 
-def require(ws: Workspace, table: str, what: str) -> ir.Table:
+def require(ws: WorkspaceData, table: str, what: str) -> ir.Table:
     if not ws.warehouse.exists(table):
         raise CxlensError(
             f"{what} needs the {table} table; import it with `cxlens import {table} FILE`."
@@ -80,7 +63,7 @@ class Range:
     end_utc: datetime | None
 
     @classmethod
-    def of(cls, ws: Workspace, start: object, end: object) -> Range:
+    def of(cls, ws: WorkspaceData, start: object, end: object) -> Range:
         tz = ws.config.timezone
         s = parse_date(start, "--from")
         e = parse_date(end, "--to")
@@ -99,7 +82,7 @@ class Range:
         return t
 
 
-def touch_events(ws: Workspace, dimension: str = "channel") -> ir.Table:
+def touch_events(ws: WorkspaceData, dimension: str = "channel") -> ir.Table:
     """Events with ``event_id, customer_id, ts, touchpoint`` and ``dim`` (the chosen column)."""
     e = require(ws, "events", "Journey analytics")
     if dimension not in e.columns:
@@ -109,7 +92,7 @@ def touch_events(ws: Workspace, dimension: str = "channel") -> ir.Table:
     return e.select("event_id", "customer_id", "ts", "touchpoint", dim=e[dimension].cast("string"))
 
 
-def conversions(ws: Workspace, settings: JourneySettings) -> ir.Table:
+def conversions(ws: WorkspaceData, settings: JourneySettings) -> ir.Table:
     """``conv_id, customer_id, conv_ts, value`` of every conversion."""
     if settings.conversion == ORDER:
         o = require(ws, "orders", "Conversions (orders)")

@@ -39,7 +39,7 @@ from cxlens.journeys.base import Range, require, seconds_between
 from cxlens.stats import nps_difference_test
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 METHOD = (
     "Shapley decomposition of the R² of a least-squares regression (LMG), "
@@ -80,14 +80,14 @@ class DriverReport:
     method: str = METHOD
 
 
-def _respondents(ws: Workspace, rng: Range) -> pd.DataFrame:
+def _respondents(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
     r = rng.filter(require(ws, "responses", "Key drivers"), "ts")
     nps = r.filter((r.kind == "nps") & r.score.notnull() & r.customer_id.notnull())
     latest = nps.group_by("customer_id").aggregate(nps=nps.score.argmax(nps.ts))
     return latest.execute()
 
 
-def _touchpoint_scores(ws: Workspace, rng: Range) -> pd.DataFrame:
+def _touchpoint_scores(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
     r = rng.filter(ws.table("responses"), "ts")
     r = r.filter(
         r.kind.isin(["csat", "ces"])
@@ -99,7 +99,7 @@ def _touchpoint_scores(ws: Workspace, rng: Range) -> pd.DataFrame:
     return per.execute()
 
 
-def _tickets(ws: Workspace, rng: Range) -> pd.DataFrame:
+def _tickets(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
     t = rng.filter(ws.table("tickets"), "opened_at")
     hours = seconds_between(t.resolved_at, t.opened_at) / 3600.0
     return (
@@ -113,7 +113,7 @@ def _tickets(ws: Workspace, rng: Range) -> pd.DataFrame:
     )
 
 
-def _attributes(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame:
+def _attributes(ws: WorkspaceData, as_of: pd.Timestamp) -> pd.DataFrame:
     c = ws.table("customers")
     cols = [a for a in ATTRIBUTES if a in c.columns]
     frame = c.select("customer_id", "created_at", *cols).execute()
@@ -128,7 +128,7 @@ def _attributes(ws: Workspace, as_of: pd.Timestamp) -> pd.DataFrame:
 
 
 def build_design(
-    ws: Workspace, by: str | None, start: object, end: object
+    ws: WorkspaceData, by: str | None, start: object, end: object
 ) -> tuple[np.ndarray, pd.DataFrame, list[Group]]:
     rng = Range.of(ws, start, end)
     resp = _respondents(ws, rng)
@@ -276,7 +276,7 @@ def shapley_r2(y: np.ndarray, x: np.ndarray, spans: list[list[int]]) -> tuple[np
 
 
 def drivers(
-    ws: Workspace,
+    ws: WorkspaceData,
     by: str | None = None,
     start: object = None,
     end: object = None,

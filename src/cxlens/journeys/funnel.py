@@ -27,13 +27,14 @@ import ibis
 import pandas as pd
 
 from cxlens.errors import CxlensError
-from cxlens.journeys.base import ORDER, Range, parse_duration, require, seconds_between
+from cxlens.journeys.base import ORDER, Range, require, seconds_between
+from cxlens.periods import parse_duration
 from cxlens.stats import wilson_interval
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 ORDERS = ("ordered", "strict", "unordered")
 ALL = "(all)"
@@ -48,7 +49,7 @@ class Funnel:
     by: str | None
 
 
-def _stream(ws: Workspace, steps: list[str], by: str | None) -> tuple[ir.Table, str | None]:
+def _stream(ws: WorkspaceData, steps: list[str], by: str | None) -> tuple[ir.Table, str | None]:
     """Events (and orders, for a step ``order``): customer_id, ts, touchpoint, eid, dim."""
     e = require(ws, "events", "A funnel")
     by_event = by is not None and by in e.columns
@@ -83,7 +84,7 @@ def _stream(ws: Workspace, steps: list[str], by: str | None) -> tuple[ir.Table, 
 
 
 def funnel(
-    ws: Workspace,
+    ws: WorkspaceData,
     steps: list[str],
     window: str = "14d",
     order: str = "ordered",

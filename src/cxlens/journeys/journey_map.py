@@ -26,12 +26,12 @@ from cxlens.journeys.base import Range, require, seconds_between, stage_order
 from cxlens.stats import nps_interval, t_interval, wilson_interval
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 SURVEY_ONLY = "(surveys)"
 
 
-def journey_map(ws: Workspace, start: object = None, end: object = None) -> pd.DataFrame:
+def journey_map(ws: WorkspaceData, start: object = None, end: object = None) -> pd.DataFrame:
     rng = Range.of(ws, start, end)
     e = rng.filter(require(ws, "events", "The journey map"), "ts")
     e = e.filter(e.stage.notnull())
@@ -110,7 +110,7 @@ def _empty_scores() -> dict[str, float]:
     return out
 
 
-def _scores(ws: Workspace, rng: Range) -> dict[str, dict[str, float]]:
+def _scores(ws: WorkspaceData, rng: Range) -> dict[str, dict[str, float]]:
     if not ws.warehouse.exists("responses"):
         return {}
     r = rng.filter(ws.table("responses"), "ts")

@@ -23,10 +23,11 @@ import ibis
 import pandas as pd
 
 from cxlens.errors import CxlensError
-from cxlens.journeys.base import Range, parse_duration, require, seconds_between
+from cxlens.journeys.base import Range, require, seconds_between
+from cxlens.periods import parse_duration
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 EXIT = "(exit)"
 ARROW = " → "
@@ -51,7 +52,7 @@ class PathReport:
 
 
 def paths(
-    ws: Workspace,
+    ws: WorkspaceData,
     start_at: str | None = None,
     end_at: str | None = None,
     steps: int = 5,

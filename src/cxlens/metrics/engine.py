@@ -18,11 +18,13 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from cxlens import periods as P
 from cxlens.errors import CxlensError
-from cxlens.metrics import periods as P
 from cxlens.metrics.catalog import Metric, load_catalog
-from cxlens.metrics.measures import Measure, Source, load_implementations
+from cxlens.metrics.implementations import load_implementations
+from cxlens.metrics.measures import Measure, Source
 from cxlens.metrics.where import column_names, parse_where
+from cxlens.periods import parse_date
 from cxlens.schema import get_table
 from cxlens.stats import (
     median_interval,
@@ -37,7 +39,7 @@ from cxlens.stats import (
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 SMALL_SAMPLE = 30
 PERIOD = "_period"
@@ -64,7 +66,7 @@ class Query:
 
 
 def kpi(
-    ws: Workspace,
+    ws: WorkspaceData,
     metrics: list[str] | tuple[str, ...] | str,
     by: list[str] | tuple[str, ...] | str = (),
     period: str | None = None,
@@ -78,8 +80,8 @@ def kpi(
         metrics=(metrics,) if isinstance(metrics, str) else tuple(metrics),
         by=(by,) if isinstance(by, str) else tuple(by),
         period=P.check_period(period),
-        start=_as_date(start, "--from"),
-        end=_as_date(end, "--to"),
+        start=parse_date(start, "--from"),
+        end=parse_date(end, "--to"),
         where=where,
         compare=compare,
     )
@@ -97,7 +99,9 @@ def kpi(
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _with_available_dims(ws: Workspace, metric: Metric, measure: Measure, q: Query) -> pd.DataFrame:
+def _with_available_dims(
+    ws: WorkspaceData, metric: Metric, measure: Measure, q: Query
+) -> pd.DataFrame:
     """The metric by the requested dimensions its tables have; the others read "(all)".
 
     Marketing spend has no country, say: asking for ``cac`` by country then gives one
@@ -135,16 +139,7 @@ def measure_tables(measure: Measure) -> list[str]:
     return sorted({s.table for s in measure.sources})
 
 
-def _as_date(value: date | str | None, option: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise CxlensError(f"{option} {value!r}: use a date like 2026-03-31.") from None
-
-
-def _window(ws: Workspace, measure: Measure, q: Query) -> P.Window:
+def _window(ws: WorkspaceData, measure: Measure, q: Query) -> P.Window:
     tz = ws.config.timezone
     start, end = q.start, q.end
     if start is None or end is None:
@@ -160,7 +155,7 @@ def _window(ws: Workspace, measure: Measure, q: Query) -> P.Window:
 _RANGES: dict[tuple[str, object, str], tuple[Any, Any]] = {}
 
 
-def _data_range(ws: Workspace, measure: Measure) -> tuple[date, date]:
+def _data_range(ws: WorkspaceData, measure: Measure) -> tuple[date, date]:
     from zoneinfo import ZoneInfo
 
     lows: list[date] = []
@@ -206,7 +201,7 @@ NO_ORDERS = "(no orders)"
 
 
 def _with_columns(
-    ws: Workspace, t: ir.Table, table: str, needed: set[str], metric: Metric
+    ws: WorkspaceData, t: ir.Table, table: str, needed: set[str], metric: Metric
 ) -> ir.Table:
     """``t`` with customer attributes joined in for the ``needed`` columns it lacks."""
     missing = [c for c in needed if c not in t.columns]
@@ -241,7 +236,7 @@ def _resolve(t: ir.Table) -> Any:
     return lambda name: t[name]
 
 
-def _rows(ws: Workspace, src: Source, metric: Metric, q: Query, window: P.Window) -> ir.Table:
+def _rows(ws: WorkspaceData, src: Source, metric: Metric, q: Query, window: P.Window) -> ir.Table:
     """The source's rows in the window, filtered, with dimension and period columns."""
     t = ws.table(src.table)
     dims = {d: src.renames.get(d, d) for d in q.by}
@@ -275,7 +270,7 @@ def _group_keys(q: Query) -> list[str]:
 
 
 def _aggregate(
-    ws: Workspace, src: Source, metric: Metric, q: Query, window: P.Window
+    ws: WorkspaceData, src: Source, metric: Metric, q: Query, window: P.Window
 ) -> pd.DataFrame:
     keys = _group_keys(q)
     t = _rows(ws, src, metric, q, window)
@@ -306,7 +301,7 @@ def src_time_column(src: Source) -> str:
 
 
 def _customer_state(
-    ws: Workspace, src: Source, metric: Metric, q: Query, window: P.Window
+    ws: WorkspaceData, src: Source, metric: Metric, q: Query, window: P.Window
 ) -> pd.DataFrame:
     t = ws.table("customers")
     dims = {d: src.renames.get(d, d) for d in q.by}
@@ -347,7 +342,7 @@ def _customer_state(
 
 
 def _stats(
-    ws: Workspace, metric: Metric, measure: Measure, q: Query, window: P.Window
+    ws: WorkspaceData, metric: Metric, measure: Measure, q: Query, window: P.Window
 ) -> pd.DataFrame:
     keys = _group_keys(q)
     if measure.customer_state:
@@ -439,7 +434,7 @@ def _years(label: str, period: str | None, window: P.Window) -> float:
     }.get(period or "", window.years)
 
 
-def _one_metric(ws: Workspace, metric: Metric, measure: Measure, q: Query) -> pd.DataFrame:
+def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -> pd.DataFrame:
     window = _window(ws, measure, q)
     wide = window
     if q.compare and q.period:

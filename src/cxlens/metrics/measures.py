@@ -60,10 +60,3 @@ def implements(metric_id: str) -> Callable[[Callable[[], Measure]], Callable[[],
         return fn
 
     return wrap
-
-
-def load_implementations() -> dict[str, Callable[[], Measure]]:
-    """Import every module that registers metrics and return the registry."""
-    from cxlens.metrics import customers, economics, experience  # noqa: F401
-
-    return REGISTRY

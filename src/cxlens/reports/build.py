@@ -22,10 +22,11 @@ import pandas as pd
 from cxlens.errors import CxlensError
 from cxlens.i18n import check_language, format_date, format_number, format_value, text
 from cxlens.metrics.catalog import load_catalog
-from cxlens.metrics.periods import next_start
+from cxlens.metrics.engine import kpi
+from cxlens.periods import next_start
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 TILES = (
     "nps",
@@ -67,7 +68,7 @@ def parse_period(text_: str) -> Period:
     )
 
 
-def latest_quarter(ws: Workspace) -> Period:
+def latest_quarter(ws: WorkspaceData) -> Period:
     t = ws.table("responses")
     last = t.ts.max().execute()
     day = (
@@ -205,7 +206,7 @@ def kpi_rows(
 
 
 def _comments(
-    ws: Workspace, period: Period, detractors: bool, limit: int = 8
+    ws: WorkspaceData, period: Period, detractors: bool, limit: int = 8
 ) -> list[dict[str, Any]]:
     from zoneinfo import ZoneInfo
 
@@ -224,7 +225,7 @@ def _comments(
     return list(rows.to_dict(orient="records"))
 
 
-def build_report(ws: Workspace, period: str | None = None, lang: str | None = None) -> str:
+def build_report(ws: WorkspaceData, period: str | None = None, lang: str | None = None) -> str:
     """The report for ``period`` (default: the latest quarter with answers) as one HTML page."""
     from importlib import resources
 
@@ -234,14 +235,14 @@ def build_report(ws: Workspace, period: str | None = None, lang: str | None = No
     per = parse_period(period) if period else latest_quarter(ws)
     currency = ws.config.currency
     last_day = per.end - timedelta(days=1)
-    kpis = ws.kpi(list(TILES), period=per.unit, compare="previous", start=per.start, end=last_day)
+    kpis = kpi(ws, list(TILES), period=per.unit, compare="previous", start=per.start, end=last_day)
     tiles = [tile(r, language, currency) for r in kpis.to_dict(orient="records")]
     trend_start = next_start(per.end.replace(day=1), "month").replace(year=per.end.year - 1)
-    trends = ws.kpi(["nps", "csat", "ces_agree"], period="month", start=trend_start, end=last_day)
-    countries = ws.kpi("nps", by="country", start=per.start, end=last_day)
-    touchpoints = ws.kpi(["csat", "ces"], by="touchpoint", start=per.start, end=last_day)
-    channels = ws.kpi(
-        ["cac", "ctr", "conversion_rate", "roas"], by="channel", start=per.start, end=last_day
+    trends = kpi(ws, ["nps", "csat", "ces_agree"], period="month", start=trend_start, end=last_day)
+    countries = kpi(ws, "nps", by="country", start=per.start, end=last_day)
+    touchpoints = kpi(ws, ["csat", "ces"], by="touchpoint", start=per.start, end=last_day)
+    channels = kpi(
+        ws, ["cac", "ctr", "conversion_rate", "roas"], by="channel", start=per.start, end=last_day
     )
     channels = channels[channels["n"] > 0]
     env = jinja2.Environment(
@@ -280,7 +281,7 @@ def build_report(ws: Workspace, period: str | None = None, lang: str | None = No
     return str(html)
 
 
-def _analytics(ws: Workspace, per: Period, lang: str, currency: str) -> list[dict[str, Any]]:
+def _analytics(ws: WorkspaceData, per: Period, lang: str, currency: str) -> list[dict[str, Any]]:
     """Segments, the journey map and the drivers of NPS for the period, each as a table.
 
     A part the data cannot support (no orders, too few NPS answers) is left out.
@@ -330,7 +331,7 @@ def _analytics(ws: Workspace, per: Period, lang: str, currency: str) -> list[dic
     return blocks
 
 
-def _last_order_day(ws: Workspace) -> date:
+def _last_order_day(ws: WorkspaceData) -> date:
     from cxlens.customers.base import order_range
 
     return order_range(ws)[1]
@@ -375,7 +376,7 @@ def html_to_pdf(html: str, out: Path) -> None:
 
 
 def write_report(
-    ws: Workspace,
+    ws: WorkspaceData,
     out: Path,
     fmt: str | None = None,
     period: str | None = None,

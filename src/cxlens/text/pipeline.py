@@ -22,7 +22,7 @@ from cxlens.text.sentiment import SentimentModel, cross_validate, label_from_sco
 from cxlens.text.themes import ThemeSet, assign
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 MODEL_FILE = Path("models") / "sentiment.joblib"
 QUALITY_FILE = Path("models") / "sentiment.json"
@@ -30,7 +30,7 @@ QUALITY_FILE = Path("models") / "sentiment.json"
 CV_SAMPLE = 20_000
 
 
-def comments(ws: Workspace) -> pd.DataFrame:
+def comments(ws: WorkspaceData) -> pd.DataFrame:
     t = ws.table("responses")
     cols = [
         c
@@ -54,7 +54,7 @@ def comments(ws: Workspace) -> pd.DataFrame:
 
 
 def analyse(
-    ws: Workspace, folds: int = 5, progress: Callable[[str, float], None] | None = None
+    ws: WorkspaceData, folds: int = 5, progress: Callable[[str, float], None] | None = None
 ) -> dict[str, Any]:
     """Detect languages, learn and apply sentiment, find themes; store them; return a summary."""
     frame = comments(ws)
@@ -131,13 +131,17 @@ def analyse(
     return {"comments": len(frame), **quality}
 
 
-def stored_quality(ws: Workspace) -> dict[str, Any]:
+def stored_quality(ws: WorkspaceData) -> dict[str, Any]:
     path = ws.root / QUALITY_FILE
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def themes_frame(
-    ws: Workspace, start: Any = None, end: Any = None, discover_k: int = 0, lang: str | None = None
+    ws: WorkspaceData,
+    start: Any = None,
+    end: Any = None,
+    discover_k: int = 0,
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """Comments with all their themes (a list per comment), for theme reports.
 
@@ -164,7 +168,7 @@ def themes_frame(
     return frame.assign(themes=pd.Series(found, index=frame.index, dtype=object))
 
 
-def sentiment_summary(ws: Workspace, lang: str | None = None) -> pd.DataFrame:
+def sentiment_summary(ws: WorkspaceData, lang: str | None = None) -> pd.DataFrame:
     frame = comments(ws)
     if "sentiment" not in frame:
         raise CxlensError("Comments are not analysed yet; run `cxlens text analyse` first.")

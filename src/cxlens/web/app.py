@@ -34,7 +34,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import cxlens
+from cxlens import __version__
 from cxlens.collect import db
 from cxlens.collect.security import check_csrf, csrf_token, session_cookie, session_user
 from cxlens.collect.service import (
@@ -48,6 +48,7 @@ from cxlens.collect.service import (
 from cxlens.collect.surveys import LANGUAGES, Survey
 from cxlens.errors import CxlensError
 from cxlens.i18n import text
+from cxlens.workspace import open_workspace
 
 HERE = Path(__file__).parent
 LANGUAGE_NAMES = {
@@ -123,7 +124,7 @@ def create_app(
     that is above 0). ``warm``: compute the dashboard's heavy pages in the background
     ahead of the first visitor (default: as ``schedule``).
     """
-    ws = cxlens.open(root)
+    ws = open_workspace(root)
     collector = Collector(ws.config)
     section = ws.config.section("collection")
     limiter = RateLimiter(int(section.get("rate_limit_per_minute", 300)))
@@ -143,7 +144,7 @@ def create_app(
             # its own workspace object: the requests' engine connection is not shared
             worker = threading.Thread(
                 target=scheduled_jobs,
-                args=(cxlens.open(ws.root), collector, minutes, stop),
+                args=(open_workspace(ws.root), collector, minutes, stop),
                 daemon=True,
             )
             worker.start()
@@ -157,7 +158,7 @@ def create_app(
 
     app = FastAPI(
         title="cxlens",
-        version=cxlens.__version__ if hasattr(cxlens, "__version__") else "0.1",
+        version=__version__,
         description="Feedback collection and CX measurement.",
         lifespan=lifespan,
     )
@@ -730,7 +731,7 @@ def _quietly(fn: Callable[..., Any], *args: Any) -> None:
 
 def scheduled_jobs(ws: Any, collector: Collector, minutes: float, stop: threading.Event) -> None:
     """Dispatch invitations and sync to the warehouse every ``minutes``."""
-    from cxlens.collect.sync import sync_and_alert
+    from cxlens.alerts.deliver import sync_and_alert
     from cxlens.collect.triggers import dispatch
 
     while not stop.wait(minutes * 60):

@@ -1,4 +1,5 @@
-"""Periods cut in the workspace's time zone.
+"""Calendar and clock: dates and durations as users write them, and periods cut in the
+workspace's time zone.
 
 Timestamps are stored in UTC. To place a row in a local day, week, month, quarter
 or year, the UTC time is shifted by the zone's offset, which changes at the
@@ -8,12 +9,11 @@ small CASE expression, so the same expression runs on every engine.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import ibis
 
 from cxlens.errors import CxlensError
 
@@ -21,6 +21,36 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
 UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def parse_date(value: object, name: str) -> date | None:
+    """A date from ``2026-06-30`` text, a date or a datetime; None (or "") stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise CxlensError(f"{name} must be a date like 2026-06-30, got {value!r}.") from None
+
+
+def parse_duration(text: str | int | float, option: str = "--window") -> timedelta:
+    """``30m``, ``12h``, ``14d``, ``2w`` (or seconds as a number) as a timedelta."""
+    if isinstance(text, int | float):
+        seconds = float(text)
+    else:
+        match = _DURATION.match(str(text).lower())
+        if not match:
+            raise CxlensError(f"{option} is a duration like 30m, 12h, 14d or 2w, got {text!r}.")
+        seconds = float(match.group(1)) * _SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise CxlensError(f"{option} must be longer than zero, got {text!r}.")
+    return timedelta(seconds=seconds)
 
 
 def check_period(period: str | None) -> str | None:
@@ -59,6 +89,8 @@ def offset_segments(tz: str, lo: datetime, hi: datetime) -> list[tuple[datetime,
 
 def local_time(ts: ir.TimestampValue, tz: str, lo: datetime, hi: datetime) -> ir.TimestampValue:
     """Wall-clock time in ``tz`` of the UTC timestamps ``ts`` (valid between ``lo`` and ``hi``)."""
+    import ibis
+
     if tz in ("UTC", "Etc/UTC", "GMT"):
         return ts
     segments = offset_segments(tz, lo - timedelta(days=2), hi + timedelta(days=2))
