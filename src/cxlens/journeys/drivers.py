@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import fdtrc
 
 from cxlens.errors import CxlensError
 from cxlens.journeys.base import Range, require, seconds_between
@@ -379,5 +379,5 @@ def _ols_tests(
             p_values.append(np.nan)
             continue
         f = ((rss - rss_full) / q) / (rss_full / df_full)
-        p_values.append(float(stats.f.sf(f, q, df_full)))
+        p_values.append(float(fdtrc(q, df_full, f)))
     return beta[1:], np.array(p_values)

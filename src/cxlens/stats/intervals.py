@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from scipy import stats
+# scipy.special holds the distribution functions themselves; scipy.stats wraps the
+# same ones but takes a second or so to import, which every command would pay
+from scipy.special import bdtr, ndtri, stdtrit
 
 NAN = float("nan")
 #: below this many answers an NPS interval uses the adjusted Wald method
@@ -29,7 +31,7 @@ class Interval:
 
 
 def _z(confidence: float) -> float:
-    return float(stats.norm.ppf(0.5 + confidence / 2))
+    return float(ndtri(0.5 + confidence / 2))
 
 
 def nps_interval(
@@ -89,7 +91,7 @@ def t_interval(total: float, total_sq: float, n: float, confidence: float = 0.95
     if n < 2:
         return Interval(mean, NAN, NAN)
     var = max((total_sq - n * mean * mean) / (n - 1), 0.0)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(var / n)
+    half = float(stdtrit(n - 1, 0.5 + confidence / 2)) * math.sqrt(var / n)
     return Interval(mean, mean - half, mean + half)
 
 
@@ -103,11 +105,22 @@ def median_ranks(n: int, confidence: float = 0.95) -> tuple[int, int]:
     if n <= 0:
         return (0, 0)
     alpha = 1 - confidence
-    j = int(stats.binom.ppf(alpha / 2, n, 0.5))
-    j = max(j, 1)
-    while j > 1 and stats.binom.cdf(j - 1, n, 0.5) > alpha / 2:
+    j = max(_binomial_quantile(alpha / 2, n), 1)
+    while j > 1 and bdtr(j - 1, n, 0.5) > alpha / 2:
         j -= 1
     return j, n + 1 - j
+
+
+def _binomial_quantile(q: float, n: int) -> int:
+    """The smallest k with P(Binomial(n, ½) ≤ k) ≥ q, by bisection on the distribution function."""
+    lo, hi = 0, n
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if bdtr(mid, n, 0.5) >= q:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def median_interval(values: list[float], confidence: float = 0.95) -> Interval:
