@@ -11,7 +11,15 @@ import pytest
 
 import cxlens
 from cxlens.errors import CxlensError
-from cxlens.journeys.drivers import Group, _informative, drivers, shapley_r2
+from cxlens.journeys.drivers import (
+    Group,
+    _covariance,
+    _informative,
+    _ols_tests,
+    _r2_all_subsets,
+    drivers,
+    shapley_r2,
+)
 
 
 def r2_of(y, x):
@@ -42,6 +50,35 @@ def test_shapley_equals_the_average_over_all_orders():
             brute[g] += now - before
             before = now
     np.testing.assert_allclose(values, brute / len(orders), atol=1e-10)
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_every_subset_and_f_test_as_least_squares_gives_them(overlap):
+    """R² of all 2^k subsets from one covariance matrix equals a least-squares fit of each,
+    also when two groups share a direction (a column of one is a multiple of another's)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(7)
+    n = 400
+    x = rng.normal(size=(n, 6))
+    x[:, 0] = x[:, 0] > 0.3  # a dummy
+    if overlap:
+        x[:, 5] = 2 * x[:, 0] + 1
+    y = x @ np.array([1.0, -0.5, 0.3, 0.0, 0.8, 0.2]) + rng.normal(size=n)
+    spans = [[0], [1, 2], [3], [4, 5]]
+    subsets = _r2_all_subsets(_covariance(y, x), spans)
+    for mask in range(1, 1 << len(spans)):
+        cols = [c for g, span in enumerate(spans) if mask >> g & 1 for c in span]
+        assert subsets.r2[mask] == pytest.approx(r2_of(y, x[:, cols]), abs=1e-10)
+    if not overlap:
+        _, p_values = _ols_tests(_covariance(y, x), subsets, spans, n)
+        full = np.column_stack([np.ones(n), x])
+        rss_full = ((y - full @ np.linalg.lstsq(full, y, rcond=None)[0]) ** 2).sum()
+        for g, span in enumerate(spans):
+            reduced = np.delete(full, [c + 1 for c in span], axis=1)
+            rss = ((y - reduced @ np.linalg.lstsq(reduced, y, rcond=None)[0]) ** 2).sum()
+            f = ((rss - rss_full) / len(span)) / (rss_full / (n - 7))
+            assert p_values[g] == pytest.approx(stats.f.sf(f, len(span), n - 7), rel=1e-6)
 
 
 def test_a_group_that_repeats_another_is_left_out():

@@ -27,12 +27,14 @@ measured ones, with its interval.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from scipy.special import fdtrc
+from threadpoolctl import threadpool_limits
 
 from cxlens.errors import CxlensError
 from cxlens.journeys.base import Range, require, seconds_between
@@ -83,7 +85,9 @@ class DriverReport:
 def _respondents(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
     r = rng.filter(require(ws, "responses", "Key drivers"), "ts")
     nps = r.filter((r.kind == "nps") & r.score.notnull() & r.customer_id.notnull())
-    latest = nps.group_by("customer_id").aggregate(nps=nps.score.argmax(nps.ts))
+    latest = nps.group_by("customer_id").aggregate(
+        nps=nps.score.argmax(nps.ts), answered=nps.ts.max()
+    )
     return latest.execute()
 
 
@@ -136,7 +140,8 @@ def build_design(
         raise CxlensError(
             f"Key drivers need at least 30 customers with an NPS answer; there are {len(resp)}."
         )
-    base = resp.set_index("customer_id")
+    # the engine returns groups in any order; a fixed order keeps the bootstrap reproducible
+    base = resp.sort_values("customer_id").set_index("customer_id")
     y = base["nps"].to_numpy(float)
     x = pd.DataFrame(index=base.index)
     groups: list[Group] = []
@@ -189,9 +194,9 @@ def build_design(
                     Group("driver_reopened", "tickets", ["reopened"], "reopened", reopened > 0, had)
                 )
     if by in (None, "attribute") and ws.warehouse.exists("customers"):
-        attrs = (
-            _attributes(ws, pd.Timestamp.now(tz="UTC")).set_index("customer_id").reindex(base.index)
-        )
+        # tenure at the end of the analysed answers, so the result does not depend on the clock
+        as_of = pd.Timestamp(rng.end_utc) if rng.end_utc else pd.Timestamp(resp["answered"].max())
+        attrs = _attributes(ws, as_of).set_index("customer_id").reindex(base.index)
         for a in ATTRIBUTES:
             if a not in attrs:
                 continue
@@ -224,55 +229,134 @@ def _informative(x: pd.DataFrame, groups: list[Group]) -> list[Group]:
     """Drop groups that add nothing the earlier ones do not already say.
 
     When every country speaks one language, language repeats country exactly; the
-    regression cannot tell them apart, so only the first is kept.
+    regression cannot tell them apart, so only the first is kept. The rank of the
+    design is read off the predictors' correlation matrix (the intercept takes the
+    means), so it costs one small eigen-decomposition per group, not one of the
+    whole design.
     """
+    columns = [c for g in groups for c in g.columns]
+    corr, _ = _standardised(np.atleast_2d(np.cov(x[columns].to_numpy(float), rowvar=False)))
+    position = {c: i for i, c in enumerate(columns)}
     kept: list[Group] = []
-    rank = 1  # the intercept
+    rank = 0
     for g in groups:
-        cols = [c for k in [*kept, g] for c in k.columns]
-        design = np.column_stack([np.ones(len(x)), x[cols].to_numpy(float)])
-        new_rank = int(np.linalg.matrix_rank(design))
+        idx = [position[c] for k in [*kept, g] for c in k.columns]
+        new_rank = _rank(np.linalg.eigvalsh(corr[np.ix_(idx, idx)]))
         if new_rank > rank:
             kept.append(g)
             rank = new_rank
     return kept
 
 
-def _r2_all_subsets(cov: np.ndarray, var_y: float, spans: list[list[int]]) -> np.ndarray:
-    """R² of the regression on every subset of groups (bitmask index)."""
+def _standardised(cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The correlation matrix of a covariance matrix, and the standard deviations.
+
+    A column without variance gets a zero row and column: it explains nothing.
+    """
+    sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    inv = np.divide(1.0, sd, out=np.zeros_like(sd), where=sd > 0)
+    return cov * inv[:, None] * inv[None, :], sd
+
+
+def _rank(eigenvalues: np.ndarray) -> int:
+    """How many eigenvalues of a correlation matrix are not zero up to rounding."""
+    top = float(eigenvalues.max()) if eigenvalues.size else 0.0
+    return int((eigenvalues > max(top, 1.0) * len(eigenvalues) * 1e-12).sum())
+
+
+def _subset_columns(spans: list[list[int]], width: int) -> np.ndarray:
+    """A (2^k, width) boolean table: which columns each subset of groups (bitmask index) holds."""
     k = len(spans)
-    r2 = np.zeros(1 << k)
-    cxx, cxy = cov[1:, 1:], cov[1:, 0]
-    for mask in range(1, 1 << k):
-        idx = [c for g in range(k) if mask >> g & 1 for c in spans[g]]
-        sub = cxx[np.ix_(idx, idx)]
-        beta = np.linalg.lstsq(sub, cxy[idx], rcond=None)[0]
-        r2[mask] = float(cxy[idx] @ beta) / var_y
-    return r2
+    groups_in = (np.arange(1 << k)[:, None] >> np.arange(k)) & 1  # (subsets, groups)
+    column_group = np.zeros(width, dtype=int)
+    for g, span in enumerate(spans):
+        column_group[span] = g
+    return groups_in[:, column_group].astype(bool)
+
+
+@dataclass(frozen=True)
+class Subsets:
+    """R² and design rank of the regression on every subset of groups (bitmask index)."""
+
+    r2: np.ndarray
+    rank: np.ndarray
+
+
+def _r2_all_subsets(cov: np.ndarray, spans: list[list[int]]) -> Subsets:
+    """Every subset's regression from one covariance matrix of ``[y, predictors]``.
+
+    For the predictors S of a subset, R²(S) = c_Sᵀ C_SS⁺ c_S / var(y), with C the
+    predictors' correlation matrix, c their correlation with y and ⁺ the
+    pseudo-inverse, which is what least squares solves (the minimum-norm solution
+    where groups overlap). All subsets are decomposed at once: the columns outside
+    S become unit rows and columns with a zero right-hand side, which adds
+    eigenvalues of one that contribute nothing.
+    """
+    corr, sd = _standardised(cov)
+    cxx, cxy = corr[1:, 1:], corr[1:, 0]
+    width = cxx.shape[0]
+    inside = _subset_columns(spans, width)
+    r2 = np.zeros(inside.shape[0])
+    rank = np.zeros(inside.shape[0], dtype=int)
+    eye = np.eye(width)
+    # when the whole correlation matrix is positive definite, so is every principal
+    # submatrix: one batched LU solve does; otherwise decompose to skip null directions
+    full_rank = _rank(np.linalg.eigvalsh(cxx)) == width
+    step = max(1, 4_000_000 // max(width * width, 1))  # bound the stacked matrices' memory
+    for lo in range(0, inside.shape[0], step):
+        m = inside[lo : lo + step]
+        systems = np.where(m[:, :, None] & m[:, None, :], cxx, eye)
+        rhs = np.where(m, cxy, 0.0)
+        if full_rank:
+            beta = np.linalg.solve(systems, rhs[:, :, None])[:, :, 0]
+            r2[lo : lo + step] = np.einsum("si,si->s", rhs, beta)
+            rank[lo : lo + step] = m.sum(axis=1)
+            continue
+        values, vectors = np.linalg.eigh(systems)
+        # eigenvalues of the padded identity are exactly one and are not counted
+        padding = width - m.sum(axis=1)
+        tol = np.maximum(values.max(axis=1), 1.0) * width * 1e-12
+        keep = values > tol[:, None]
+        proj = np.einsum("sji,sj->si", vectors, rhs)
+        safe = np.where(keep, values, 1.0)
+        r2[lo : lo + step] = np.where(keep, proj**2 / safe, 0.0).sum(axis=1)
+        rank[lo : lo + step] = keep.sum(axis=1) - padding
+    r2[0], rank[0] = 0.0, 0
+    if sd[0] <= 0:
+        r2[:] = 0.0
+    return Subsets(np.clip(r2, 0.0, 1.0), rank)
+
+
+def _shapley_weights(k: int) -> np.ndarray:
+    """w[s] = s! (k − s − 1)! / k!, the weight of a coalition of size s joined by one more group."""
+    fact = [math.factorial(i) for i in range(k + 1)]
+    return np.array([fact[s] * fact[k - s - 1] / fact[k] for s in range(k)])
+
+
+def shapley_values(subsets: Subsets, k: int) -> np.ndarray:
+    """Each of ``k`` groups' Shapley share of the full model's R² (the LMG decomposition)."""
+    r2 = subsets.r2
+    masks = np.arange(1 << k)
+    sizes = np.array([bin(int(m)).count("1") for m in masks])
+    weights = _shapley_weights(k)
+    values = np.zeros(k)
+    for g in range(k):
+        without = masks[(masks >> g & 1) == 0]
+        values[g] = float(np.sum(weights[sizes[without]] * (r2[without | 1 << g] - r2[without])))
+    return values
+
+
+def _covariance(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    cov = np.atleast_2d(np.cov(np.column_stack([y, x]), rowvar=False))
+    if cov[0, 0] <= 0:
+        raise CxlensError("Every respondent gave the same NPS score; there is nothing to explain.")
+    return cov
 
 
 def shapley_r2(y: np.ndarray, x: np.ndarray, spans: list[list[int]]) -> tuple[np.ndarray, float]:
     """Each group's Shapley share of R² (values sum to the full model's R²), and R²."""
-    data = np.column_stack([y, x])
-    cov = np.cov(data, rowvar=False)
-    var_y = cov[0, 0]
-    if var_y <= 0:
-        raise CxlensError("Every respondent gave the same NPS score; there is nothing to explain.")
-    k = len(spans)
-    r2 = _r2_all_subsets(cov, var_y, spans)
-    fact = [1.0] * (k + 1)
-    for i in range(1, k + 1):
-        fact[i] = fact[i - 1] * i
-    values = np.zeros(k)
-    for g in range(k):
-        bit = 1 << g
-        for mask in range(1 << k):
-            if mask & bit:
-                continue
-            s = bin(mask).count("1")
-            weight = fact[s] * fact[k - s - 1] / fact[k]
-            values[g] += weight * (r2[mask | bit] - r2[mask])
-    return values, float(r2[(1 << k) - 1])
+    subsets = _r2_all_subsets(_covariance(y, x), spans)
+    return shapley_values(subsets, len(spans)), float(subsets.r2[-1])
 
 
 def drivers(
@@ -292,23 +376,27 @@ def drivers(
     for g in groups:
         spans.append(list(range(pos, pos + len(g.columns))))
         pos += len(g.columns)
-    shares, r2 = shapley_r2(y, xm, spans)
-    rng = np.random.default_rng(seed)
-    boots = []
-    for _ in range(bootstrap):
-        pick = rng.integers(0, len(y), len(y))
-        try:
-            b, r2_b = shapley_r2(y[pick], xm[pick], spans)
-        except CxlensError:
-            continue
-        if r2_b > 0:
-            boots.append(100 * b / r2_b)  # each resample's own shares of its R²
+    # thousands of small systems: a BLAS thread pool costs more than it saves (5x here)
+    with threadpool_limits(limits=1, user_api="blas"):
+        cov = _covariance(y, xm)
+        subsets = _r2_all_subsets(cov, spans)
+        shares, r2 = shapley_values(subsets, len(spans)), float(subsets.r2[-1])
+        rng = np.random.default_rng(seed)
+        boots = []
+        for _ in range(bootstrap):
+            pick = rng.integers(0, len(y), len(y))
+            try:
+                b, r2_b = shapley_r2(y[pick], xm[pick], spans)
+            except CxlensError:
+                continue
+            if r2_b > 0:
+                boots.append(100 * b / r2_b)  # each resample's own shares of its R²
     if boots:
         boot = np.array(boots)
         low, high = np.percentile(boot, 2.5, axis=0), np.percentile(boot, 97.5, axis=0)
     else:
         low = high = np.full(len(groups), np.nan)
-    coef, p_values = _ols_tests(y, xm, spans)
+    coef, p_values = _ols_tests(cov, subsets, spans, len(y))
     rows = []
     for i, g in enumerate(groups):
         sign = ""
@@ -360,24 +448,26 @@ def _nps_gap(y: np.ndarray, poor: np.ndarray, rest: np.ndarray) -> dict[str, flo
 
 
 def _ols_tests(
-    y: np.ndarray, x: np.ndarray, spans: list[list[int]]
+    cov: np.ndarray, subsets: Subsets, spans: list[list[int]], n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Full-model coefficients and the partial F test p-value of dropping each group."""
-    n = len(y)
-    design = np.column_stack([np.ones(n), x])
-    beta, *_ = np.linalg.lstsq(design, y, rcond=None)
-    rss_full = float(((y - design @ beta) ** 2).sum())
-    df_full = n - np.linalg.matrix_rank(design)
+    """Full-model coefficients (standardised) and the partial F test p-value of dropping each group.
+
+    The residual sums of squares follow from the subsets' R²: RSS(S) = (n − 1)·var(y)·(1 − R²(S)),
+    so F = ((R²_full − R²_without) / q) / ((1 − R²_full) / (n − rank − 1)), with q the
+    rank the group adds.
+    """
+    corr, _ = _standardised(cov)
+    coef = np.linalg.lstsq(corr[1:, 1:], corr[1:, 0], rcond=None)[0]
+    full = (1 << len(spans)) - 1
+    r2_full, rank_full = float(subsets.r2[full]), int(subsets.rank[full])
+    df_full = n - rank_full - 1
     p_values = []
-    for span in spans:
-        keep = [0] + [c + 1 for c in range(x.shape[1]) if c not in span]
-        reduced = design[:, keep]
-        b, *_ = np.linalg.lstsq(reduced, y, rcond=None)
-        rss = float(((y - reduced @ b) ** 2).sum())
-        q = len(span)
-        if df_full <= 0 or rss_full <= 0:
+    for g in range(len(spans)):
+        without = full & ~(1 << g)
+        q = rank_full - int(subsets.rank[without])
+        if df_full <= 0 or r2_full >= 1 or q <= 0:
             p_values.append(np.nan)
             continue
-        f = ((rss - rss_full) / q) / (rss_full / df_full)
-        p_values.append(float(fdtrc(q, df_full, f)))
-    return beta[1:], np.array(p_values)
+        f = ((r2_full - float(subsets.r2[without])) / q) / ((1 - r2_full) / df_full)
+        p_values.append(float(fdtrc(q, df_full, max(f, 0.0))))
+    return coef, np.array(p_values)
