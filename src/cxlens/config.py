@@ -118,6 +118,14 @@ class Config:
         return p if p.is_absolute() else self.root / p
 
 
+def parse_yaml(text: str) -> Any:
+    """YAML text as Python values, with PyYAML's C parser where it is built (7x faster)."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(text, Loader=loader)
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -36,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from cxlens.config import parse_yaml
 from cxlens.errors import CxlensError
 from cxlens.periods import parse_duration
 
@@ -332,7 +333,7 @@ def load_survey_file(path: Path) -> Survey:
     except OSError as exc:
         raise CxlensError(f"Cannot read {path}: {exc.strerror}.") from None
     try:
-        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
+        data = tomllib.loads(text) if path.suffix.lower() == ".toml" else parse_yaml(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise CxlensError(f"{path} is not valid {path.suffix.lstrip('.').upper()}: {exc}") from None
     return survey_from_dict(data, str(path))

@@ -12,9 +12,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
-from cxlens.config import LANGUAGES
+from cxlens.config import LANGUAGES, parse_yaml
 from cxlens.errors import CxlensError
 from cxlens.schema import TABLES
 
@@ -113,7 +111,7 @@ def problems(entries: list[dict[str, Any]]) -> list[str]:
 def load_catalog() -> Catalog:
     """The packaged catalog, checked; raises with every problem if it is unsound."""
     text = resources.files("cxlens.metrics").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    entries = yaml.safe_load(text)
+    entries = parse_yaml(text)
     found = problems(entries)
     if found:
         raise CxlensError("The metric catalog has problems:\n  " + "\n  ".join(found))

@@ -45,8 +45,64 @@ def _duckdb_epoch_without_cast() -> None:
     DuckDBCompiler.visit_ExtractEpochSeconds = visit_extract_epoch_seconds
 
 
+COMPILERS = "ibis.backends.sql.compilers"
+
+
+def load_compilers_on_demand() -> None:
+    """Make Ibis' SQL compilers package import each engine's compiler when it is first used.
+
+    The package's ``__init__`` imports the compiler of every engine Ibis supports
+    (about twenty, each with its sqlglot dialect) and every backend imports the
+    package, so each command paid for BigQuery, Trino, Snowflake and the rest
+    before its first query (a fifth of a command's start-up here). In its place
+    goes a module of the same name and search path whose attributes import their
+    submodule on first access: the class names the real ``__init__`` exports (read
+    from its source, so they follow the installed Ibis) and the submodules
+    themselves (``compilers.duckdb``). Nothing changes once the real package has
+    been imported.
+    """
+    import ast
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    if COMPILERS in sys.modules:
+        return
+    spec = importlib.util.find_spec(COMPILERS)
+    if spec is None or spec.origin is None or not spec.submodule_search_locations:
+        return
+    exported: dict[str, str] = {}
+    with open(spec.origin, encoding="utf-8") as f:
+        for node in ast.parse(f.read()).body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(COMPILERS + "."):
+                for alias in node.names:
+                    exported[alias.asname or alias.name] = str(node.module)
+    module = types.ModuleType(COMPILERS)
+    module.__file__ = spec.origin
+    module.__spec__ = spec
+    module.__path__ = list(spec.submodule_search_locations)
+    module.__all__ = sorted(exported)  # type: ignore[attr-defined]
+
+    def attribute(name: str) -> Any:
+        if name in exported:
+            value = getattr(importlib.import_module(exported[name]), name)
+            setattr(module, name, value)
+            return value
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return importlib.import_module(f"{COMPILERS}.{name}")
+        except ModuleNotFoundError:
+            raise AttributeError(f"module {COMPILERS!r} has no attribute {name!r}") from None
+
+    module.__getattr__ = attribute  # type: ignore[method-assign]
+    sys.modules[COMPILERS] = module
+
+
 def connect(url: str, options: dict[str, Any] | None = None) -> BaseBackend:
     """Open the analytics engine for ``url`` (``duckdb://`` or ``pyspark://...``)."""
+    load_compilers_on_demand()
     import ibis
 
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""

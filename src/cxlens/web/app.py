@@ -445,11 +445,12 @@ def create_app(
         import yaml
 
         from cxlens.collect.surveys import survey_from_dict
+        from cxlens.config import parse_yaml
 
         form = await request.form()
         form_csrf(request, form)
         try:
-            data = yaml.safe_load(str(form.get("definition") or ""))
+            data = parse_yaml(str(form.get("definition") or ""))
             survey = survey_from_dict(data, "the survey")
             collector.save_survey(survey)
             note = f"✓ {survey.id}"
