@@ -8,6 +8,7 @@ from typing import Any
 import typer
 
 from cxlens.cli.common import WorkspaceOption, console, open_ws, print_json, user_errors
+from cxlens.cli.tables import print_table
 
 
 def register(app: typer.Typer) -> None:
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
             rec = _rule_record(r)
             rec["by"] = ", ".join(rec["by"])
             table.add_row(*(str(rec[c] or "") for c in columns))
-        console.print(table)
+        print_table(table)
 
     @alerts_app.command("add")
     def add(

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table as RichTable
 
 from cxlens.cli.common import WorkspaceOption, console, fail, open_ws, print_json, user_errors
+from cxlens.cli.tables import print_table
 
 
 def _collector(workspace: Path | None) -> tuple[Any, Any]:
@@ -96,7 +97,7 @@ def register(app: typer.Typer) -> None:
                 f"{s.sampling:g}",
                 "yes" if s.anonymous else "no",
             )
-        console.print(table)
+        print_table(table)
 
     @survey_app.command("invite")
     def survey_invite(
@@ -147,7 +148,7 @@ def register(app: typer.Typer) -> None:
             )
         for r in reports:
             table.add_row(*(str(getattr(r, c)) for c in cols))
-        console.print(table)
+        print_table(table)
         if not reports:
             console.print("No survey has a trigger; add one (see `cxlens survey create --help`).")
 
@@ -288,7 +289,7 @@ def register(app: typer.Typer) -> None:
                 c["owner"] or "–",
                 (c["comment"] or "")[:60],
             )
-        console.print(table)
+        print_table(table)
 
 
 def _trigger(trigger: dict[str, Any] | None) -> str:

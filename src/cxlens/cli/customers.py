@@ -22,6 +22,7 @@ from cxlens.cli.common import (
     records,
     user_errors,
 )
+from cxlens.cli.tables import print_table
 from cxlens.i18n import format_currency, format_number, format_percent, text
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def register(app: typer.Typer) -> None:
                 if not row["csat_n"]
                 else f"{format_percent(row['csat'], language, 0)} (n={int(row['csat_n'])})",
             )
-        console.print(table)
+        print_table(table)
         console.print(text("rfm_feedback_note", language, date=result.as_of.isoformat()))
         cuts = "; ".join(
             f"{k[0].upper()}: " + ", ".join(format_number(c, language, 1) for c in v)
@@ -225,7 +226,7 @@ def register(app: typer.Typer) -> None:
         for cohort, row in matrix.iterrows():
             cells = ["" if math.isnan(v) else format_percent(100 * v, language, 0) for v in row]
             table.add_row(str(cohort), format_number(sizes.loc[str(cohort)], language, 0), *cells)
-        console.print(table)
+        print_table(table)
 
     @app.command("lifecycle")
     def lifecycle_command(
@@ -267,7 +268,7 @@ def register(app: typer.Typer) -> None:
                 format_percent(100 * row["retention"], language, 1),
                 format_number(row["quick_ratio"], language, 2),
             )
-        console.print(table)
+        print_table(table)
 
     @app.command("churn")
     def churn_command(
@@ -330,7 +331,7 @@ def register(app: typer.Typer) -> None:
                 f"{format_percent(100 * row['share_high'], language, 1)}",
                 format_number(row["mean_p_alive"], language, 2),
             )
-        console.print(table)
+        print_table(table)
 
     @app.command("clv")
     def clv_command(
@@ -415,7 +416,7 @@ def register(app: typer.Typer) -> None:
                 format_number(row["std_error"], language, 3),
                 f"{format_number(row['ci_lower'], language, 3)} … {format_number(row['ci_upper'], language, 3)}",
             )
-        console.print(ptable)
+        print_table(ptable)
         dtable = RichTable(title="CLV")
         for key in ("decile", "customers", "range", "clv_total", "share"):
             dtable.add_column(text(key, language), justify="right")
@@ -427,7 +428,7 @@ def register(app: typer.Typer) -> None:
                 format_currency(row["clv_total"], currency, language),
                 format_percent(100 * row["share"], language, 1),
             )
-        console.print(dtable)
+        print_table(dtable)
         if result.holdout is not None:
             h = result.holdout
             htable = RichTable(
@@ -446,7 +447,7 @@ def register(app: typer.Typer) -> None:
                     format_number(row["predicted_total"], language, 0),
                     "–" if math.isnan(row["error_pct"]) else f"{row['error_pct']:+.1f} %",
                 )
-            console.print(htable)
+            print_table(htable)
         if out is not None:
             console.print(f"→ {out}", markup=False)
 
@@ -459,4 +460,4 @@ def _print_migration(moves: pd.DataFrame, names: Any, start: str, end: str, lang
     for key, row in moves.iterrows():
         label = text("new_customers_row", lang) if key == "(new)" else names.name(key, lang)
         table.add_row(label, *(format_number(v, lang, 0) for v in row))
-    console.print(table)
+    print_table(table)

@@ -20,6 +20,7 @@ from cxlens.cli.common import (
     print_json,
     user_errors,
 )
+from cxlens.cli.tables import print_table
 from cxlens.errors import CxlensError, ImportRejected
 from cxlens.schema import TABLE_NAMES
 
@@ -232,7 +233,7 @@ def register(app: typer.Typer) -> None:
                 _day(i.last),
                 ", ".join(i.columns) if i.imported else "(nothing imported yet)",
             )
-        console.print(out)
+        print_table(out)
 
     @app.command("demo")
     def demo(

@@ -19,6 +19,7 @@ from cxlens.cli.common import (
     records,
     user_errors,
 )
+from cxlens.cli.tables import print_table
 from cxlens.i18n import format_currency, format_number, format_percent, text
 
 FromOption = typer.Option(None, "--from", help="First day (default: all data).")
@@ -96,7 +97,7 @@ def register(app: typer.Typer) -> None:
                 _score(row, "nps", language),
             )
             last_stage = stage
-        console.print(table)
+        print_table(table, keys=2)
 
     @app.command("funnel")
     def funnel_command(
@@ -164,7 +165,7 @@ def register(app: typer.Typer) -> None:
                     format_number(row["drop_off"], language, 0),
                     _hours(row["median_hours"], language) if row["step"] > 1 else "",
                 )
-            console.print(table)
+            print_table(table)
 
     @app.command("paths")
     def paths_command(
@@ -208,13 +209,13 @@ def register(app: typer.Typer) -> None:
                 format_number(row["sessions"], language, 0),
                 _pct(row["share"], language),
             )
-        console.print(table)
+        print_table(table)
         links = RichTable(title=text("transitions_title", language))
         for key in ("from", "to", "sessions"):
             links.add_column(text(key, language), justify="right" if key == "sessions" else "left")
         for row in report.links.head(10).to_dict(orient="records"):
             links.add_row(row["source"], row["target"], format_number(row["sessions"], language, 0))
-        console.print(links)
+        print_table(links)
 
     @app.command("attribution")
     def attribution_command(
@@ -281,7 +282,7 @@ def register(app: typer.Typer) -> None:
                 effect = effects.get(channel, float("nan"))
                 cells.append(_pct(effect, language))
             table.add_row(str(channel), *cells)
-        console.print(table)
+        print_table(table)
         currency = ws.config.currency
         if result.value:
             values = frame.pivot_table(
@@ -294,7 +295,7 @@ def register(app: typer.Typer) -> None:
                 vtable.add_column(m, justify="right")
             for channel, row in values.iterrows():
                 vtable.add_row(str(channel), *(format_currency(v, currency, language) for v in row))
-            console.print(vtable)
+            print_table(vtable)
         console.print(
             text("null_paths", language, paths=format_number(result.null_paths, language, 0))
         )
@@ -363,7 +364,7 @@ def register(app: typer.Typer) -> None:
                 _pct(row["poor"], language),
                 gap,
             )
-        console.print(table)
+        print_table(table)
         console.print(
             f"{text('method', language)}: {text('drivers_method', language)}",
             markup=False,

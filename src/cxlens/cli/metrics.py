@@ -17,6 +17,7 @@ from cxlens.cli.common import (
     print_json,
     user_errors,
 )
+from cxlens.cli.tables import print_table
 from cxlens.errors import CxlensError
 from cxlens.i18n import check_language, format_number, format_value, text
 from cxlens.metrics.catalog import Metric, load_catalog
@@ -75,7 +76,7 @@ def register(app: typer.Typer) -> None:
             out.add_column(text(key, language))
         for m in catalog.values():
             out.add_row(m.id, m.name(language), m.unit, text(m.better, language))
-        console.print(out)
+        print_table(out)
 
     @metrics_app.command("explain")
     def explain(
@@ -223,7 +224,7 @@ def _print_kpis(
                     _change_cell(row, lang, currency),
                 ]
             table.add_row(*cells)
-        console.print(table)
+        print_table(table)
         notes = {
             str(n).split("; ")[-1] for n in rows["note"] if n and not str(n).startswith("undefined")
         }

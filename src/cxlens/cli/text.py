@@ -11,6 +11,7 @@ import typer
 from rich.table import Table as RichTable
 
 from cxlens.cli.common import WorkspaceOption, console, open_ws, print_json, user_errors
+from cxlens.cli.tables import print_table
 from cxlens.i18n import format_number, format_percent
 
 
@@ -41,7 +42,7 @@ def register(app: typer.Typer) -> None:
             table.add_column("accuracy", justify="right")
             for lang, row in sorted(result["accuracy"].items()):
                 table.add_row(lang, f"{row['comments']:,}", f"{100 * row['accuracy']:.1f}%")
-            console.print(table)
+            print_table(table)
         console.print(
             "Next: cxlens text themes · cxlens text sentiment · cxlens kpi nps --by theme"
         )
@@ -88,7 +89,7 @@ def register(app: typer.Typer) -> None:
                 if math.isnan(row["cv_accuracy"])
                 else format_percent(100 * row["cv_accuracy"], "en", 1),
             )
-        console.print(table)
+        print_table(table)
 
     @text_app.command("themes")
     def themes(
@@ -152,7 +153,7 @@ def register(app: typer.Typer) -> None:
                 _impact(row),
                 row["top_words"],
             )
-        console.print(table)
+        print_table(table)
         for row in report.head(3).to_dict(orient="records"):
             for example in row["examples"][:1]:
                 console.print(f"  {row['theme']}: “{example}”", markup=False, soft_wrap=True)
