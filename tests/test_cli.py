@@ -117,6 +117,8 @@ def test_demo_then_tables_shows_six_populated_tables(tmp_path):
     result = invoke("demo", str(ws), "--customers", "300", "--seed", "5")
     assert result.exit_code == 0, result.output
     assert "Demo workspace ready" in result.output
+    # the suggested commands name the workspace as it was typed
+    assert f"cxlens tables --workspace {ws}" in result.output
     tables = {
         t["table"]: t["rows"] for t in json.loads(invoke("tables", "--json", "-w", str(ws)).output)
     }

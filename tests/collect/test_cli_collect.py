@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
@@ -80,13 +82,21 @@ def test_users_tokens_sync_and_cases(tmp_path):
         app, ["user", "add", "bob", "--password-stdin", "-w", root], input="short\n"
     )
     assert bad.exit_code == 1 and "at least 10" in bad.output
+    assert run("cases", "-w", root).strip() == "No follow-up cases yet."
     inv = c.invite("nps", "C1", "en")
     row, survey = c.resolve(inv.token)
     c.submit(survey, row, {"nps": 1}, "bad", "en")
     cases = json.loads(run("cases", "--json", "-w", root))
     assert len(cases) == 1 and cases[0]["status"] == "open"
+    # times in the workspace's zone, which the header names
+    zone = cxlens.open(root).config.timezone
+    listing = run("cases", "-w", root)
+    opened = datetime.fromisoformat(str(cases[0]["opened_at"])).replace(tzinfo=UTC)
+    assert f"opened ({zone})" in listing
+    assert opened.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") in listing
+    assert "No closed follow-up cases." in run("cases", "--status", "closed", "-w", root)
     out = run("sync", "-w", root)
-    assert "responses: 1 rows merged" in out
+    assert "responses: 1 row merged" in out
     assert "Nothing new" in run("sync", "-w", root) or "responses" not in run("sync", "-w", root)
     kpi = json.loads(run("kpi", "nps", "--json", "-w", root))
     assert kpi[0]["n"] == 1 and kpi[0]["value"] == -100

@@ -60,3 +60,31 @@ def test_kpi_csv(hand_ws):
     result = runner.invoke(app, ["kpi", "ctr", "--csv", "-w", str(hand_ws.root)])
     assert result.exit_code == 0
     assert result.output.splitlines()[0].startswith("metric,period,value")
+
+
+def test_a_dimension_no_table_has_is_an_error_and_one_some_lack_is_noted(demo_root):
+    """--by colour names the columns one can use; cac by country says which table lacks it."""
+    ws = ["-w", str(demo_root)]
+    bad = runner.invoke(app, ["kpi", "nps", "--by", "colour", *ws])
+    assert bad.exit_code == 1
+    assert "--by colour" in bad.output and "country" in bad.output and "segment" in bad.output
+    noted = runner.invoke(app, ["kpi", "cac", "--by", "country", "--json", *ws])
+    assert noted.exit_code == 0
+    notes = {row["note"] for row in json.loads(noted.output)}
+    assert notes == {"not broken down by country: marketing has no country column"}
+
+
+def test_a_mistyped_filter_column_lists_the_customer_columns_too(demo_root):
+    bad = runner.invoke(app, ["kpi", "nps", "--where", "countryy = 'EE'", "-w", str(demo_root)])
+    assert bad.exit_code == 1
+    listed = bad.output.split("Columns there:")[1]
+    for column in ("country", "language", "score", "segment"):
+        assert column in listed
+
+
+def test_changes_carry_the_same_minus_as_values():
+    from cxlens.cli.metrics import _change_cell
+
+    row = {"change": -93.0, "unit": "points", "significant": True}
+    assert _change_cell(row, "en", "EUR") == "▼ -93.0"
+    assert _change_cell({**row, "change": 4.25, "significant": False}, "de", "EUR") == "+4,2"

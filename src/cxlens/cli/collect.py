@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import sys
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table as RichTable
@@ -255,7 +257,7 @@ def register(app: typer.Typer) -> None:
         if not report.rows:
             console.print("Nothing new to sync.")
         for table, n in report.rows.items():
-            console.print(f"{table}: {n:,} rows merged", markup=False)
+            console.print(f"{table}: {n:,} {'row' if n == 1 else 'rows'} merged", markup=False)
         if report.alerts:
             console.print(
                 f"alerts: {report.alerts['sent']} sent, {report.alerts['failed']} failed",
@@ -270,18 +272,28 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Follow-up cases opened by detractors and low CSAT/CES answers."""
         with user_errors():
-            _, collector = _collector(workspace)
+            ws, collector = _collector(workspace)
             rows = collector.cases(status)
         if as_json:
             print_json(rows)
             return
+        if not rows:
+            console.print(
+                f"No {status} follow-up cases." if status else "No follow-up cases yet.",
+                markup=False,
+            )
+            return
+        zone = ZoneInfo(ws.config.timezone)
         table = RichTable(title="Follow-up cases")
-        for col in ("id", "opened", "customer", "kind", "score", "status", "owner", "comment"):
+        for col in ("id", f"opened ({ws.config.timezone})", "customer", "kind"):
+            table.add_column(col)
+        table.add_column("score", justify="right")
+        for col in ("status", "owner", "comment"):
             table.add_column(col)
         for c in rows:
             table.add_row(
                 str(c["id"]),
-                str(c["opened_at"])[:16],
+                _local(c["opened_at"], zone),
                 c["customer_id"] or "–",
                 c["kind"],
                 f"{c['score']:g}",
@@ -290,6 +302,14 @@ def register(app: typer.Typer) -> None:
                 (c["comment"] or "")[:60],
             )
         print_table(table)
+
+
+def _local(moment: Any, zone: ZoneInfo) -> str:
+    """A stored UTC time as the workspace's local time, to the minute."""
+    if not isinstance(moment, datetime):
+        return str(moment)[:16]
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _trigger(trigger: dict[str, Any] | None) -> str:

@@ -114,14 +114,14 @@ def register(app: typer.Typer) -> None:
                 format_number(row["frequency"], language, 1),
                 "–"
                 if not row["nps_n"]
-                else f"{format_number(row['nps'], language, 0)} (n={int(row['nps_n'])})",
+                else f"{format_number(row['nps'], language, 0)} (n={format_number(row['nps_n'], language, 0)})",
                 "–"
                 if not row["nps_n"]
                 else f"{format_number(row['nps_low'], language, 0)} … "
                 f"{format_number(row['nps_high'], language, 0)}",
                 "–"
                 if not row["csat_n"]
-                else f"{format_percent(row['csat'], language, 0)} (n={int(row['csat_n'])})",
+                else f"{format_percent(row['csat'], language, 0)} (n={format_number(row['csat_n'], language, 0)})",
             )
         print_table(table)
         console.print(text("rfm_feedback_note", language, date=result.as_of.isoformat()))

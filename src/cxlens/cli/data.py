@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
+import shlex
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -279,6 +279,7 @@ def run_demo(
         raise CxlensError(f"--start/--end: {exc}; use YYYY-MM-DD.") from None
     if last <= first:
         raise CxlensError("--end must be after --start.")
+    typed = directory  # as the user wrote it, for the commands suggested at the end
     directory = directory.expanduser().resolve()
     if (directory / CONFIG_FILE).exists():
         ws = cxlens.open(directory)
@@ -305,7 +306,7 @@ def run_demo(
             result = ws.import_file(table, files[table], progress=bar)
             console.print("  " + result.summary().replace(f" in {files[table]}", ""), markup=False)
         shutil.rmtree(tmp, ignore_errors=True)
-    hint = "" if Path.cwd() == directory else f" --workspace {_short(directory)}"
+    hint = "" if Path.cwd() == directory else f" --workspace {shlex.quote(str(typed))}"
     password = _demo_collection(ws)
     console.print(f"\nDemo workspace ready in {directory}. Try:")
     for cmd in (
@@ -347,10 +348,3 @@ def _demo_collection(ws: object) -> str | None:
     password = secrets.token_urlsafe(12)
     collector.add_user("admin", password, "admin")
     return password
-
-
-def _short(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)

@@ -377,4 +377,4 @@ def _score(row: Any, key: str, lang: str, percent: bool = False) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     shown = format_percent(value, lang, 0) if percent else format_number(value, lang, 1)
-    return f"{shown} (n={int(row[f'{key}_n'])})"
+    return f"{shown} (n={format_number(row[f'{key}_n'], lang, 0)})"

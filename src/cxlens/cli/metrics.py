@@ -19,7 +19,7 @@ from cxlens.cli.common import (
 )
 from cxlens.cli.tables import print_table
 from cxlens.errors import CxlensError
-from cxlens.i18n import check_language, format_number, format_value, text
+from cxlens.i18n import check_language, format_number, format_value, text, with_sign
 from cxlens.metrics.catalog import Metric, load_catalog
 
 
@@ -46,10 +46,9 @@ def _change_cell(row: dict[str, Any], lang: str, currency: str) -> str:
         shown = format_number(abs(change), lang, 2 if abs(change) < 1 else 1)
     else:
         shown = format_value(abs(change), row["unit"], lang, currency)
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
     if row.get("significant"):
-        return f"{'▲' if change > 0 else '▼'} {sign}{shown}"
-    return f"{sign}{shown}"
+        return f"{'▲' if change > 0 else '▼'} {with_sign(shown, change)}"
+    return with_sign(shown, change)
 
 
 def register(app: typer.Typer) -> None:

@@ -98,6 +98,15 @@ def format_value(value: float | None, unit: str, lang: str, currency: str = "EUR
     return format_number(value, lang, 2)
 
 
+def with_sign(formatted_magnitude: str, change: float) -> str:
+    """A change's formatted size with its sign: "+4.2", "-3.1", "±0.0".
+
+    The minus is the one the number formatting itself writes, so a negative change
+    and a negative value in one table look alike.
+    """
+    return ("+" if change > 0 else "-" if change < 0 else "±") + formatted_magnitude
+
+
 __all__ = [
     "LANGUAGES",
     "check_language",
@@ -107,4 +116,5 @@ __all__ = [
     "format_percent",
     "format_value",
     "text",
+    "with_sign",
 ]

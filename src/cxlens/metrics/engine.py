@@ -49,8 +49,9 @@ ALL = "(all)"
 class UnknownColumn(CxlensError):
     """A dimension or filter column that the metric's tables do not have."""
 
-    def __init__(self, column: str, message: str):
+    def __init__(self, column: str, message: str, table: str = ""):
         self.column = column
+        self.table = table
         super().__init__(message)
 
 
@@ -91,12 +92,36 @@ def kpi(
         raise CxlensError("Name at least one metric; `cxlens metrics list` shows them.")
     catalog = load_catalog()
     impls = load_implementations()
-    frames = []
-    for mid in q.metrics:
-        metric = catalog.get_metric(mid)
-        measure = impls[mid]()
-        frames.append(_with_available_dims(ws, metric, measure, q))
+    metrics_of = [catalog.get_metric(mid) for mid in q.metrics]
+    measures = {m.id: (m, impls[m.id]()) for m in metrics_of}
+    known = known_columns(ws, {s.table for _, m in measures.values() for s in m.sources})
+    for d in q.by:
+        if d not in known:
+            raise CxlensError(
+                f"--by {d}: no table of {', '.join(q.metrics)} has a column '{d}'. "
+                f"Choose one of: {', '.join(sorted(known))}."
+            )
+    frames = [_with_available_dims(ws, metric, measure, q) for metric, measure in measures.values()]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def known_columns(ws: WorkspaceData, tables: set[str]) -> set[str]:
+    """Every column a metric reading ``tables`` can break down or filter by.
+
+    A table's own columns, the customer attributes joined in through
+    ``customer_id``, and ``segment`` (the customer's RFM segment) where there are orders.
+    """
+    names: set[str] = set()
+    by_customer = False
+    for table in tables:
+        columns = ws.table(table).columns
+        names.update(columns)
+        by_customer = by_customer or "customer_id" in columns
+    if by_customer:
+        names.update(ws.table("customers").columns)
+        if ws.warehouse.exists("orders"):
+            names.add(SEGMENT)
+    return names
 
 
 def _with_available_dims(
@@ -107,7 +132,7 @@ def _with_available_dims(
     Marketing spend has no country, say: asking for ``cac`` by country then gives one
     row per period for all countries, with a note, instead of failing the whole query.
     """
-    dropped: list[str] = []
+    dropped: dict[str, str] = {}  # dimension -> the table that lacks it
     while True:
         sub = Query(
             q.metrics,
@@ -124,19 +149,15 @@ def _with_available_dims(
         except UnknownColumn as exc:
             if exc.column not in q.by or exc.column in dropped:
                 raise
-            dropped.append(exc.column)
-    for d in dropped:
+            dropped[exc.column] = exc.table
+    for d, table in dropped.items():
         frame[d] = ALL
-        reason = f"not broken down by {d}: no such column in {' or '.join(measure_tables(measure))}"
+        reason = f"not broken down by {d}: {table} has no {d} column"
         frame["note"] = [f"{n}; {reason}" if n else reason for n in frame["note"]]
     return frame[
         [c for c in ["metric", *q.by] if c in frame]
         + [c for c in frame if c not in ("metric", *q.by)]
     ]
-
-
-def measure_tables(measure: Measure) -> list[str]:
-    return sorted({s.table for s in measure.sources})
 
 
 def _window(ws: WorkspaceData, measure: Measure, q: Query) -> P.Window:
@@ -226,8 +247,9 @@ def _with_columns(
         raise UnknownColumn(
             missing[0],
             f"{metric.id} cannot use '{missing[0]}': it is not a column of {table}"
-            + (" or customers" if table != "customers" else "")
-            + f". Columns there: {', '.join(sorted(t.columns))}.",
+            + (" or customers" if table != "customers" and "customer_id" in t.columns else "")
+            + f". Columns there: {', '.join(sorted(known_columns(ws, {table})))}.",
+            table,
         )
     return t
 

@@ -20,7 +20,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from cxlens.errors import CxlensError
-from cxlens.i18n import check_language, format_date, format_number, format_value, text
+from cxlens.i18n import (
+    check_language,
+    format_date,
+    format_number,
+    format_value,
+    text,
+    with_sign,
+)
 from cxlens.metrics.catalog import load_catalog
 from cxlens.metrics.engine import kpi
 from cxlens.periods import next_start
@@ -111,10 +118,7 @@ def tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
         "value": _fmt(row, "value", lang, currency),
         "interval": interval,
         "n": format_number(row["n"], lang, 0),
-        "change": (
-            ("+" if change > 0 else "−" if change < 0 else "±")
-            + format_value(abs(change), unit, lang, currency)
-        )
+        "change": with_sign(format_value(abs(change), unit, lang, currency), change)
         if has_change
         else "",
         "arrow": arrow,

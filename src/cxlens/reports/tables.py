@@ -22,12 +22,12 @@ def segment_rows(summary: pd.DataFrame, names: Any, lang: str, currency: str) ->
             "–"
             if not r["nps_n"]
             else f"{format_number(r['nps'], lang, 0)} ({format_number(r['nps_low'], lang, 0)} … "
-            f"{format_number(r['nps_high'], lang, 0)}), n={int(r['nps_n'])}"
+            f"{format_number(r['nps_high'], lang, 0)}), n={format_number(r['nps_n'], lang, 0)}"
         )
         csat = (
             "–"
             if not r["csat_n"]
-            else f"{format_percent(r['csat'], lang, 0)}, n={int(r['csat_n'])}"
+            else f"{format_percent(r['csat'], lang, 0)}, n={format_number(r['csat_n'], lang, 0)}"
         )
         rows.append(
             [
@@ -56,7 +56,7 @@ def journey_map_rows(frame: pd.DataFrame, lang: str) -> list[list[str]]:
                     if key == "csat"
                     else format_number(r[key], lang, 1)
                 )
-                scores.append(f"{label} {shown} (n={int(r[key + '_n'])})")
+                scores.append(f"{label} {shown} (n={format_number(r[key + '_n'], lang, 0)})")
         hours = r["median_hours_to_next"]
         rows.append(
             [
