@@ -23,13 +23,39 @@ from cxlens.collect import db
 from cxlens.collect.service import Collector
 from tests.collect.conftest import free_port, make_ws
 
+#: run the CLI with the store writer's commits hanging: the first one notes how many
+#: submissions its transaction holds in $CXLENS_TEST_MARKER, then waits to be killed
+HANGING_COMMITS = """
+import os, sys, threading, time
+from sqlalchemy.engine import default
+plain = default.DefaultDialect.do_commit
+def do_commit(self, dbapi_connection):
+    if threading.current_thread().name == "cxlens-writer":
+        cur = dbapi_connection.cursor()
+        cur.execute("SELECT count(*) FROM submissions")
+        with open(os.environ["CXLENS_TEST_MARKER"] + ".part", "w") as f:
+            f.write(str(cur.fetchone()[0]))
+        os.rename(os.environ["CXLENS_TEST_MARKER"] + ".part", os.environ["CXLENS_TEST_MARKER"])
+        time.sleep(3600)
+    plain(self, dbapi_connection)
+default.DefaultDialect.do_commit = do_commit
+from cxlens.cli import main
+sys.argv[0] = "cxlens"
+main()
+"""
 
-def start_server(root: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+
+def start_server(
+    root: Path,
+    port: int,
+    workers: int = 1,
+    code: str | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "cxlens",
+            *(["-c", code] if code else ["-m", "cxlens"]),
             "serve",
             "--port",
             str(port),
@@ -41,6 +67,7 @@ def start_server(root: Path, port: int, workers: int = 1) -> subprocess.Popen[by
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -68,8 +95,8 @@ def post(port: int, body: dict[str, object]) -> tuple[int, dict[str, object] | N
 
 
 @pytest.mark.slow
-def test_sigkill_under_load_loses_no_acknowledged_response(tmp_path):
-    root = make_ws(tmp_path / "ws")
+def test_sigkill_under_load_loses_no_acknowledged_response(store_ws):
+    root = store_ws
     c = Collector(cxlens.open(root).config)
     tokens = [c.invite("nps", f"C{1 + i % 4}", "en").token for i in range(600)]
     port = free_port()
@@ -112,6 +139,53 @@ def test_sigkill_under_load_loses_no_acknowledged_response(tmp_path):
     try:
         status, _ = post(port, {"token": tokens[-1], "scores": {"nps": 10}})
         assert status in (201, 409)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+@pytest.mark.slow
+def test_a_batch_cut_off_by_sigkill_acknowledged_none_of_its_answers(store_ws, tmp_path):
+    """Ten answers written in one transaction, the server killed before its commit ends."""
+    toml = store_ws / "cxlens.toml"
+    toml.write_text(
+        toml.read_text().replace("[collection]\n", "[collection]\ngroup_commit_ms = 1000\n")
+    )
+    c = Collector(cxlens.open(store_ws).config)
+    tokens = [c.invite("nps", f"C{1 + i % 4}", "en").token for i in range(10)]  # type: ignore[union-attr]
+    marker = tmp_path / "in-commit"
+    port = free_port()
+    proc = start_server(
+        store_ws, port, code=HANGING_COMMITS, env={"CXLENS_TEST_MARKER": str(marker)}
+    )
+    replies: list[object] = []
+
+    def answer(token: str) -> None:
+        try:
+            replies.append(post(port, {"token": token, "scores": {"nps": 9}, "language": "en"}))
+        except (OSError, http.client.HTTPException) as exc:  # the server died: no reply
+            replies.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 30
+    while not marker.exists() and time.time() < deadline:
+        time.sleep(0.01)
+    assert marker.read_text() == "10", "the ten answers were not written in one transaction"
+    time.sleep(0.3)
+    assert not replies, f"answered before the commit: {replies}"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    for t in threads:
+        t.join()
+    assert len(replies) == 10 and not any(isinstance(r, tuple) for r in replies), replies
+    with db.create_engine(cxlens.open(store_ws).config.collection_url).connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(db.submissions)).scalar() == 0
+    # none of the ten links was used: each can be answered now
+    proc = start_server(store_ws, port)
+    try:
+        assert [post(port, {"token": t, "scores": {"nps": 9}})[0] for t in tokens] == [201] * 10
     finally:
         proc.terminate()
         proc.wait()

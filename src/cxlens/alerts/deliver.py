@@ -59,13 +59,11 @@ def deliver_alerts(collector: Collector, alerts: list[Alert]) -> dict[str, int]:
             continue  # nowhere to send it
         if ok:
             # a marker entry, so the next check knows this alert went out
-            with collector.engine.begin() as conn:
-                conn.execute(
-                    db.deliveries.insert().values(
-                        channel="alert", target="-", topic=key, status="sent", attempts=1,
-                        created_at=now_utc(),
-                    )
-                )  # fmt: skip
+            stmt = db.deliveries.insert().values(
+                channel="alert", target="-", topic=key, status="sent", attempts=1,
+                created_at=now_utc(),
+            )  # fmt: skip
+            collector.execute(stmt)
             counts["sent"] += 1
         else:
             counts["failed"] += 1

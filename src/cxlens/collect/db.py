@@ -3,7 +3,9 @@
 SQLite runs in WAL mode with ``synchronous = FULL`` (a response acknowledged to
 a customer survives a crash of the process and of the machine) and a busy
 timeout, so several processes (the web app, ``cxlens survey dispatch``,
-``cxlens sync``) can share it. Schema changes are Alembic migrations in
+``cxlens sync``) can share it. Every process writes through one
+:class:`~cxlens.collect.writer.Writer` per store (:func:`writer`), which commits
+writes that arrive together at once. Schema changes are Alembic migrations in
 ``cxlens/collect/migrations``; :func:`connect` brings a store up to date.
 """
 
@@ -15,6 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+
+from cxlens.collect.writer import Writer
 
 metadata = sa.MetaData()
 
@@ -168,16 +172,54 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.close()
 
 
-def create_engine(url: str) -> sa.Engine:
+def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's implicit BEGIN is deferred (it takes the write lock at the first change):
+    # the writer's engine begins its transactions itself, with BEGIN IMMEDIATE
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(conn: sa.Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+#: the PostgreSQL advisory lock that writers of one store take for each transaction
+WRITER_LOCK_KEY = 0x6378_6C65_6E73  # "cxlens"
+
+
+def _one_writer_at_a_time(conn: sa.Connection) -> None:
+    # transactions commit in the order they took this lock, so ids and update times of
+    # what they write grow in commit order (the incremental sync relies on that)
+    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITER_LOCK_KEY})")
+
+
+def create_engine(url: str, writer: bool = False) -> sa.Engine:
+    """An engine for the store at ``url``; ``writer``: for the one writer thread of the process.
+
+    On SQLite, the writer's transactions begin with ``BEGIN IMMEDIATE`` (the write lock
+    taken up front, so a transaction that read first never fails to upgrade); on
+    PostgreSQL they begin by taking an advisory lock that the writers of every process
+    share, so they commit one after the other, as on SQLite.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        args = {"check_same_thread": False, "timeout": 10}
+        if writer:
+            engine = sa.create_engine(url, connect_args=args, poolclass=sa.pool.NullPool)
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _driver_autocommit)
+            event.listen(engine, "begin", _begin_immediate)
+            return engine
+        engine = sa.create_engine(url, connect_args=args)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    if writer:
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=1, max_overflow=0)
+        event.listen(engine, "begin", _one_writer_at_a_time)
+        return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
@@ -206,3 +248,10 @@ def _engine(url: str) -> sa.Engine:
 def connect(url: str) -> sa.Engine:
     """The engine of the store at ``url``, migrated (once per process and URL)."""
     return _engine(url)
+
+
+@cache
+def writer(url: str, linger_seconds: float = 0.0) -> Writer:
+    """The one writer of the store at ``url`` in this process (group commit; see :mod:`.writer`)."""
+    _engine(url)  # migrated first
+    return Writer(create_engine(url, writer=True), linger_seconds)

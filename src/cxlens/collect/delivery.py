@@ -65,25 +65,24 @@ BODY = {
 
 
 def _log(collector: Collector, channel: str, target: str, topic: str) -> int:
-    with collector.engine.begin() as conn:
-        result = conn.execute(
-            db.deliveries.insert().values(
-                channel=channel, target=target, topic=topic, status="pending", attempts=0,
-                created_at=now_utc(),
-            )
-        )  # fmt: skip
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+    stmt = db.deliveries.insert().values(
+        channel=channel, target=target, topic=topic, status="pending", attempts=0,
+        created_at=now_utc(),
+    )  # fmt: skip
+    return collector.write(
+        lambda conn: int(conn.execute(stmt).inserted_primary_key[0])  # type: ignore[index]
+    )
 
 
 def _finish(
     collector: Collector, delivery_id: int, status: str, attempts: int, error: str | None
 ) -> None:
-    with collector.engine.begin() as conn:
-        conn.execute(
-            db.deliveries.update()
-            .where(db.deliveries.c.id == delivery_id)
-            .values(status=status, attempts=attempts, last_error=error, finished_at=now_utc())
-        )
+    stmt = (
+        db.deliveries.update()
+        .where(db.deliveries.c.id == delivery_id)
+        .values(status=status, attempts=attempts, last_error=error, finished_at=now_utc())
+    )
+    collector.execute(stmt)
 
 
 def smtp_configured(collector: Collector) -> bool:

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import fcntl
-import math
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from cxlens.collect import db
+from cxlens.collect.answers import (
+    AnswerError,
+    LinkError,
+    Submitted,
+    invitation_of,
+    now_utc,
+    parse_link,
+    submission,
+)
 from cxlens.collect.security import (
-    LinkToken,
-    check_link,
     hash_password,
     link_token,
     new_api_token,
@@ -32,37 +35,11 @@ from cxlens.errors import CxlensError
 if TYPE_CHECKING:
     from cxlens.config import Config
 
+__all__ = ["AnswerError", "Collector", "Invitation", "LinkError", "Submitted", "now_utc"]
+
 ROLES = ("viewer", "analyst", "admin")
 CASE_STATUSES = ("open", "in progress", "closed")
-#: answers that open a follow-up case: NPS 0-6, CSAT 1-2, CES 1-3
-CASE_THRESHOLDS = {"nps": 6, "csat": 2, "ces": 3}
-
-
-class LinkError(CxlensError):
-    """An invitation link that cannot be used: ``reason`` is invalid, expired or used."""
-
-    def __init__(self, reason: str, language: str | None = None):
-        super().__init__(f"This survey link is {reason}.")
-        self.reason = reason
-        self.language = language  # the invitation's, when the link is genuine
-
-
-class AnswerError(CxlensError):
-    """Answers that cannot be stored, with the field they concern."""
-
-    def __init__(self, message: str, field: str):
-        super().__init__(message)
-        self.field = field
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+T = TypeVar("T")
 
 
 def case_json(case: dict[str, Any]) -> dict[str, Any]:
@@ -83,22 +60,28 @@ class Invitation:
         return f"{base.rstrip('/')}/s/{self.token}"
 
 
-@dataclass(frozen=True)
-class Submitted:
-    submission_id: str
-    case_id: int | None
-    survey: Survey
+def _statements(*statements: sa.Executable) -> Callable[[sa.Connection], None]:
+    """A write that executes ``statements`` in order."""
+
+    def apply(conn: sa.Connection) -> None:
+        for statement in statements:
+            conn.execute(statement)
+
+    return apply
 
 
-#: one writer at a time per process: threads queue here instead of in SQLite's busy handler,
-#: whose growing sleeps would add hundreds of milliseconds under load
-_WRITE_LOCKS: dict[str, threading.Lock] = {}
 #: parsed surveys are kept this many seconds (other processes may change them)
 SURVEY_CACHE_SECONDS = 5.0
 
 
 class Collector:
-    """The collection store of one workspace."""
+    """The collection store of one workspace.
+
+    Every write goes through the store's :class:`~cxlens.collect.writer.Writer` (one per
+    process), so writes that arrive together share one transaction and one commit.
+    ``[collection] group_commit_ms`` (default 0) makes the writer wait that long after
+    a write arrives for others to join it.
+    """
 
     def __init__(self, config: Config):
         self.config = config
@@ -108,32 +91,17 @@ class Collector:
         self.company = str(section.get("company") or config.get("workspace", "name"))
         self.public_url = str(section.get("public_url", "http://127.0.0.1:8000"))
         self.fatigue_days = float(section.get("fatigue_days", 30))
-        url = config.collection_url
-        self._write_lock = None
-        self._lock_file: Any = None
-        if url.startswith("sqlite:///"):
-            self._write_lock = _WRITE_LOCKS.setdefault(url, threading.Lock())
-            self._lock_path = url[len("sqlite:///") :] + ".write-lock"
+        linger = float(section.get("group_commit_ms", 0)) / 1000
+        self.writer = db.writer(config.collection_url, linger)
         self._surveys: dict[str, tuple[float, Survey]] = {}
 
-    @contextmanager
-    def writing(self) -> Iterator[sa.Connection]:
-        """A write transaction (serialised within the process on SQLite)."""
-        if self._write_lock is None:
-            with self.engine.begin() as conn:
-                yield conn
-            return
-        with self._write_lock:
-            # and one writer at a time across processes (web workers, dispatch, sync): a
-            # blocking file lock wakes the next writer at once, where SQLite's own retry sleeps
-            if self._lock_file is None:
-                self._lock_file = open(self._lock_path, "a+b")  # noqa: SIM115 - kept open for the process
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
-            try:
-                with self.engine.begin() as conn:
-                    yield conn
-            finally:
-                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+    def write(self, apply: Callable[[sa.Connection], T]) -> T:
+        """Run ``apply`` in the writer's next transaction; its result once that is committed."""
+        return self.writer.run(lambda _conn: apply)
+
+    def execute(self, *statements: sa.Executable) -> None:
+        """Execute ``statements`` in order in the writer's next transaction (once committed)."""
+        self.write(_statements(*statements))
 
     # -- surveys -------------------------------------------------------------------
 
@@ -144,8 +112,8 @@ class Collector:
             "definition": survey.to_json(),
             "active": True,
         }
-        self._surveys.pop(survey.id, None)
-        with self.writing() as conn:
+
+        def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
             exists = conn.execute(
                 sa.select(db.surveys.c.id).where(db.surveys.c.id == survey.id)
             ).first()
@@ -154,9 +122,13 @@ class Collector:
                     f"A survey '{survey.id}' exists already; use --replace to change it."
                 )
             if exists:
-                conn.execute(db.surveys.update().where(db.surveys.c.id == survey.id).values(**row))
-            else:
-                conn.execute(db.surveys.insert().values(**row, created_at=now_utc()))
+                return _statements(
+                    db.surveys.update().where(db.surveys.c.id == survey.id).values(**row)
+                )
+            return _statements(db.surveys.insert().values(**row, created_at=now_utc()))
+
+        self.writer.run(prepare)
+        self._surveys.pop(survey.id, None)
 
     def surveys(self) -> list[Survey]:
         with self.engine.connect() as conn:
@@ -198,55 +170,46 @@ class Collector:
         expires = at + timedelta(days=survey.expires_days)
         inv_id = new_id()
         customer = None if survey.anonymous else customer_id
-        try:
-            with self.writing() as conn:
-                conn.execute(
-                    db.invitations.insert().values(
-                        id=inv_id,
-                        survey_id=survey_id,
-                        customer_id=customer,
-                        language=language,
-                        trigger_key=trigger_key,
-                        created_at=at,
-                        expires_at=expires,
-                        updated_at=at,
-                    )
-                )
-        except IntegrityError:
-            if trigger_key is None:
-                raise
+        row = {
+            "id": inv_id, "survey_id": survey_id, "customer_id": customer, "language": language,
+            "trigger_key": trigger_key, "created_at": at, "expires_at": expires, "updated_at": at,
+        }  # fmt: skip
+
+        def prepare(conn: sa.Connection) -> Callable[[sa.Connection], bool]:
+            if (
+                trigger_key is not None
+                and conn.execute(
+                    sa.select(db.invitations.c.id)
+                    .where(db.invitations.c.survey_id == survey_id)
+                    .where(db.invitations.c.trigger_key == trigger_key)
+                ).first()
+            ):
+                return lambda conn: False  # invited already
+
+            def apply(conn: sa.Connection) -> bool:
+                conn.execute(db.invitations.insert(), row)
+                return True
+
+            return apply
+
+        if not self.writer.run(prepare):
             return None
         token = link_token(self.key, inv_id, survey_id, customer, int(expires.timestamp()))
         return Invitation(inv_id, survey_id, customer, language, token, expires)
 
     def resolve(self, token: str, now: datetime | None = None) -> tuple[dict[str, Any], Survey]:
         """The invitation row and survey behind a link, or :class:`LinkError`."""
-        parsed = LinkToken.parse(token)
-        if parsed is None:
-            raise LinkError("invalid")
+        link = parse_link(token)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(db.invitations).where(db.invitations.c.id == parsed.invitation_id)
-            ).first()
-        if row is None:
-            raise LinkError("invalid")
-        inv = dict(row._mapping)
-        if not check_link(self.key, parsed, inv["survey_id"], inv["customer_id"]):
-            raise LinkError("invalid")
-        expires = _aware(inv["expires_at"])
-        if expires is None or parsed.expires != int(expires.timestamp()):
-            raise LinkError("invalid")
-        if (now or now_utc()) > expires:
-            raise LinkError("expired", inv["language"])
-        if inv["answered_at"] is not None:
-            raise LinkError("used", inv["language"])
+            inv = invitation_of(conn, self.key, link, now)
         return inv, self.survey(inv["survey_id"])
 
     def record_display(
         self, survey: Survey, invitation: dict[str, Any] | None, language: str
     ) -> None:
         at = now_utc()
-        with self.writing() as conn:
+
+        def apply(conn: sa.Connection) -> None:
             conn.execute(
                 db.displays.insert().values(
                     invitation_id=invitation["id"] if invitation else None,
@@ -264,50 +227,9 @@ class Collector:
                     .values(displayed_at=at, updated_at=at)
                 )
 
-    # -- answers -------------------------------------------------------------------
+        self.write(apply)
 
-    def check_answers(
-        self, survey: Survey, scores: dict[str, Any], comment: str | None
-    ) -> tuple[dict[str, float], str | None]:
-        known = {q.id: q for q in survey.questions}
-        unknown = set(scores) - set(known)
-        if unknown:
-            raise AnswerError(
-                f"Unknown question(s) {', '.join(sorted(unknown))}; this survey asks "
-                f"{', '.join(known)}.",
-                "scores",
-            )
-        clean: dict[str, float] = {}
-        for qid, value in scores.items():
-            if value is None or value == "":
-                continue
-            low, high = known[qid].scale
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise AnswerError(
-                    f"The answer to '{qid}' must be a number, got {value!r}.", qid
-                ) from None
-            if not math.isfinite(number) or number != int(number) or not low <= number <= high:
-                raise AnswerError(
-                    f"The answer to '{qid}' must be a whole number from {low} to {high}, got {value!r}.",
-                    qid,
-                )
-            clean[qid] = number
-        text = (comment or "").strip() or None
-        if text is not None:
-            if len(text) > MAX_COMMENT:
-                raise AnswerError(
-                    f"The comment is {len(text)} characters long; at most {MAX_COMMENT} are kept.",
-                    "comment",
-                )
-            if "\x00" in text:
-                raise AnswerError("The comment contains a NUL character.", "comment")
-            if not survey.comment:
-                raise AnswerError("This survey asks no comment.", "comment")
-        if not clean and text is None:
-            raise AnswerError("There is no answer to store: give a score or a comment.", "scores")
-        return clean, text
+    # -- answers -------------------------------------------------------------------
 
     def submit(
         self,
@@ -319,93 +241,55 @@ class Collector:
         ip: str | None = None,
     ) -> Submitted:
         """Store one submission atomically; :class:`LinkError` ("used") if the invitation has one."""
-        clean, text = self.check_answers(survey, scores, comment)
-        if invitation is None and not survey.public:
-            raise LinkError("invalid")
-        language = language if language in LANGUAGES else "en"
-        at = now_utc()
-        sub_id = new_id()
-        customer = None if survey.anonymous or invitation is None else invitation["customer_id"]
-        rows = []
-        for q in survey.questions:
-            if q.id in clean:
-                rows.append(
-                    {"question_id": q.id, "kind": q.kind, "score": clean[q.id], "comment": None}
-                )
-        if text is not None:
-            if rows:
-                rows[0]["comment"] = text  # the comment explains the (first) score
-            else:
-                rows.append(
-                    {"question_id": "comment", "kind": "text", "score": None, "comment": text}
-                )
-        case = self._case_for(rows)
-        try:
-            with self.writing() as conn:
-                conn.execute(
-                    db.submissions.insert().values(
-                        id=sub_id,
-                        invitation_id=invitation["id"] if invitation else None,
-                        survey_id=survey.id,
-                        customer_id=customer,
-                        ts=at,
-                        language=language,
-                        ip=None if survey.anonymous else ip,
-                    )
-                )
-                conn.execute(
-                    db.answers.insert(),
-                    [
-                        {
-                            **r,
-                            "submission_id": sub_id,
-                            "survey_id": survey.id,
-                            "customer_id": customer,
-                            "ts": at,
-                            "language": language,
-                            "touchpoint": survey.touchpoint,
-                        }
-                        for r in rows
-                    ],
-                )
-                if invitation is not None:
-                    done = conn.execute(
-                        db.invitations.update()
-                        .where(db.invitations.c.id == invitation["id"])
-                        .where(db.invitations.c.answered_at.is_(None))
-                        .values(answered_at=at, updated_at=at)
-                    )
-                    if done.rowcount != 1:
-                        raise LinkError("used")
-                case_id = None
-                if case is not None:
-                    result = conn.execute(
-                        db.cases.insert().values(
-                            submission_id=sub_id,
-                            survey_id=survey.id,
-                            customer_id=customer,
-                            kind=case["kind"],
-                            score=case["score"],
-                            comment=text,
-                            status="open",
-                            opened_at=at,
-                            updated_at=at,
-                        )
-                    )
-                    case_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        except IntegrityError as exc:
-            if invitation is not None:
-                raise LinkError("used") from exc
-            raise
-        return Submitted(sub_id, case_id, survey)
 
-    @staticmethod
-    def _case_for(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
-        for r in rows:
-            limit = CASE_THRESHOLDS.get(r["kind"])
-            if limit is not None and r["score"] is not None and r["score"] <= limit:
-                return {"kind": r["kind"], "score": r["score"]}
-        return None
+        def find(conn: sa.Connection) -> tuple[dict[str, Any] | None, Survey]:
+            if invitation is None:
+                return None, survey
+            row = conn.execute(
+                sa.select(db.invitations).where(db.invitations.c.id == invitation["id"])
+            ).first()
+            if row is None:
+                raise LinkError("invalid")
+            if row.answered_at is not None:
+                raise LinkError("used", row.language)
+            return dict(row._mapping), survey
+
+        return self.writer.run(submission(find, scores, comment, language, ip))
+
+    def submit_answer(
+        self,
+        token: str | None,
+        survey_id: str | None,
+        scores: dict[str, Any],
+        comment: str | None,
+        language: str,
+        ip: str | None = None,
+    ) -> Future[Submitted]:
+        """Check and store the answer to the link ``token`` (or to the public survey ``survey_id``).
+
+        The link, the survey and the answers are checked in the writer's transaction; the
+        future holds the :class:`Submitted` once it is committed, or the
+        :class:`LinkError` or :class:`AnswerError` that refused it.
+        """
+        if token:
+            link = parse_link(token)
+
+            def find(conn: sa.Connection) -> tuple[dict[str, Any] | None, Survey]:
+                inv = invitation_of(conn, self.key, link)
+                return inv, self.survey(inv["survey_id"])
+
+        elif survey_id:
+            public_id = survey_id
+
+            def find(conn: sa.Connection) -> tuple[dict[str, Any] | None, Survey]:
+                survey = self.survey(public_id)
+                if not survey.public:
+                    raise LinkError("invalid")
+                return None, survey
+
+        else:
+            raise LinkError("invalid")
+        return self.writer.submit(submission(find, scores, comment, language, ip))
 
     # -- cases ---------------------------------------------------------------------
 
@@ -447,16 +331,27 @@ class Collector:
             values["closed_at"] = at if status == "closed" else None
         if owner is not None:
             values["owner"] = owner.strip() or None
-        with self.engine.begin() as conn:
-            done = conn.execute(db.cases.update().where(db.cases.c.id == case_id).values(**values))
-            if done.rowcount != 1:
+        text = (note or "").strip()[:MAX_COMMENT]
+
+        def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
+            if (
+                conn.execute(sa.select(db.cases.c.id).where(db.cases.c.id == case_id)).first()
+                is None
+            ):
                 raise CxlensError(f"There is no case {case_id}.")
-            if note and note.strip():
-                conn.execute(
-                    db.case_notes.insert().values(
-                        case_id=case_id, author=author, ts=at, text=note.strip()[:MAX_COMMENT]
+
+            def apply(conn: sa.Connection) -> None:
+                conn.execute(db.cases.update().where(db.cases.c.id == case_id).values(**values))
+                if text:
+                    conn.execute(
+                        db.case_notes.insert().values(
+                            case_id=case_id, author=author, ts=at, text=text
+                        )
                     )
-                )
+
+            return apply
+
+        self.writer.run(prepare)
 
     # -- users and tokens ----------------------------------------------------------
 
@@ -480,16 +375,20 @@ class Collector:
             "role": role,
             "language": language if language in LANGUAGES else "en",
         }
-        with self.engine.begin() as conn:
+
+        def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
             exists = conn.execute(
                 sa.select(db.users.c.username).where(db.users.c.username == username)
             ).first()
             if exists:
-                conn.execute(db.users.update().where(db.users.c.username == username).values(**row))
-            else:
-                conn.execute(
-                    db.users.insert().values(username=username, created_at=now_utc(), **row)
+                return _statements(
+                    db.users.update().where(db.users.c.username == username).values(**row)
                 )
+            return _statements(
+                db.users.insert().values(username=username, created_at=now_utc(), **row)
+            )
+
+        self.writer.run(prepare)
 
     def users(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -514,23 +413,17 @@ class Collector:
 
     def set_language(self, username: str, language: str) -> None:
         if language in LANGUAGES:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    db.users.update()
-                    .where(db.users.c.username == username)
-                    .values(language=language)
-                )
+            stmt = db.users.update().where(db.users.c.username == username)
+            self.execute(stmt.values(language=language))
 
     def add_token(self, username: str, name: str) -> str:
         if self.user(username) is None:
             raise CxlensError(f"There is no user '{username}'; add one with `cxlens user add`.")
         token, digest = new_api_token()
-        with self.engine.begin() as conn:
-            conn.execute(
-                db.api_tokens.insert().values(
-                    token_hash=digest, username=username, name=name, created_at=now_utc()
-                )
-            )
+        stmt = db.api_tokens.insert().values(
+            token_hash=digest, username=username, name=name, created_at=now_utc()
+        )
+        self.execute(stmt)
         return token
 
     def user_for_token(self, token: str) -> dict[str, Any] | None:

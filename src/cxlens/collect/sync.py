@@ -41,12 +41,14 @@ def _mark(conn: sa.Connection, name: str) -> str | None:
 
 
 def _set_mark(collector: Collector, name: str, mark: str) -> None:
-    with collector.engine.begin() as conn:
+    def apply(conn: sa.Connection) -> None:
         done = conn.execute(
             db.sync_state.update().where(db.sync_state.c.name == name).values(mark=mark)
         )
         if done.rowcount == 0:
             conn.execute(db.sync_state.insert().values(name=name, mark=mark))
+
+    collector.write(apply)
 
 
 def _utc(series: pd.Series) -> pd.Series:

@@ -147,12 +147,13 @@ def dispatch(
                 msg = invitation_email(collector, survey, invitation, person["email"])
                 if send_email(collector, msg, f"invitation:{survey.id}"):
                     report.emailed += 1
-                    with collector.engine.begin() as conn:
-                        conn.execute(
-                            db.invitations.update()
-                            .where(db.invitations.c.id == invitation.id)
-                            .values(sent_at=now_utc(), updated_at=now_utc())
-                        )
+                    sent = now_utc()
+                    stmt = (
+                        db.invitations.update()
+                        .where(db.invitations.c.id == invitation.id)
+                        .values(sent_at=sent, updated_at=sent)
+                    )
+                    collector.execute(stmt)
                 else:
                     report.failed += 1
             else:

@@ -12,6 +12,7 @@ work on cases, admins manage surveys and invitations.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import logging
@@ -231,35 +232,32 @@ def create_app(
             return message("400", "", "en", 400)
         lang = str(form.get("lang") or "en")
         lang = lang if lang in LANGUAGES else "en"
-        try:
-            inv, survey = collector.resolve(token)
-        except LinkError as exc:
-            return _link_page(message, exc.reason, lang)
         scores = {
             key[2:]: value
             for key, value in form.items()
             if key.startswith("q_") and isinstance(value, str)
         }
         comment = form.get("comment")
+        comment = comment if isinstance(comment, str) else None
         try:
-            done = collector.submit(
-                survey,
-                inv,
-                scores,
-                comment if isinstance(comment, str) else None,
-                lang,
-                client_ip(request),
+            # checked and stored by the store's writer thread: the event loop only waits
+            done = await asyncio.wrap_future(
+                collector.submit_answer(token, None, scores, comment, lang, client_ip(request))
             )
         except LinkError as exc:
             return _link_page(message, exc.reason, lang)
         except AnswerError as exc:
+            try:
+                survey = (await run_in_threadpool(collector.resolve, token))[1]
+            except LinkError as link:
+                return _link_page(message, link.reason, lang)
             error = text("choose_score", lang) if exc.field == "scores" else str(exc)
             return _survey_form(
                 render, collector, survey, token, lang, error=error, chosen=scores,
-                comment_value=comment if isinstance(comment, str) else "", status=422,
+                comment_value=comment or "", status=422,
             )  # fmt: skip
         notify_case(background, done.case_id)
-        return message(survey.text("thank_you", lang), "", lang, 200)
+        return message(done.survey.text("thank_you", lang), "", lang, 200)
 
     @app.post(
         "/api/v1/responses",
@@ -280,20 +278,15 @@ def create_app(
         """Submit one response (in-app widgets): with an invitation token, or a public survey's id."""
         if not body.token and not body.survey_id:
             raise HTTPException(422, "Give the invitation 'token' or a public 'survey_id'.")
-        ip = client_ip(request)
-
-        def store() -> Any:
-            # all database work in one trip to the thread pool
-            if body.token:
-                inv, survey = collector.resolve(body.token)
-            else:
-                inv, survey = None, collector.survey(str(body.survey_id))
-                if not survey.public:
-                    raise LinkError("invalid")
-            return collector.submit(survey, inv, dict(body.scores), body.comment, body.language, ip)
-
         try:
-            done = await run_in_threadpool(store)
+            # checked and stored by the store's writer thread, with the answers that arrive
+            # at the same time; acknowledged once committed
+            done = await asyncio.wrap_future(
+                collector.submit_answer(
+                    body.token, body.survey_id, dict(body.scores), body.comment, body.language,
+                    client_ip(request),
+                )
+            )  # fmt: skip
         except LinkError as exc:
             raise HTTPException(LINK_STATUS[exc.reason], str(exc)) from None
         except AnswerError as exc:
@@ -421,7 +414,9 @@ def create_app(
     ) -> Response:
         form = await request.form()
         form_csrf(request, form)
-        collector.set_language(user["username"], str(form.get("lang") or "en"))
+        await run_in_threadpool(
+            collector.set_language, user["username"], str(form.get("lang") or "en")
+        )
         return RedirectResponse(_safe_next(str(form.get("next") or "/dashboard")), 303)
 
     # -- signed-in pages -----------------------------------------------------------------
@@ -452,7 +447,7 @@ def create_app(
         try:
             data = parse_yaml(str(form.get("definition") or ""))
             survey = survey_from_dict(data, "the survey")
-            collector.save_survey(survey)
+            await run_in_threadpool(collector.save_survey, survey)
             note = f"✓ {survey.id}"
             status = 200
         except (CxlensError, yaml.YAMLError) as exc:
@@ -478,7 +473,8 @@ def create_app(
         form = await request.form()
         form_csrf(request, form)
         try:
-            inv = collector.invite(
+            inv = await run_in_threadpool(
+                collector.invite,
                 survey_id,
                 str(form.get("customer_id") or "") or None,
                 str(form.get("language") or "en"),
@@ -509,7 +505,8 @@ def create_app(
         name = str(form.get("username") or "").strip()
         status = 200
         try:
-            collector.add_user(
+            await run_in_threadpool(
+                collector.add_user,
                 name,
                 str(form.get("password") or ""),
                 str(form.get("role") or ""),
@@ -563,10 +560,11 @@ def create_app(
         form = await request.form()
         form_csrf(request, form)
         try:
-            collector.update_case(
-                case_id, user["username"], status=str(form.get("status")) if form.get("status") else None,
-                owner=str(form.get("owner")) if form.get("owner") is not None else None,
-                note=str(form.get("note") or ""),
+            status = str(form.get("status")) if form.get("status") else None
+            owner = str(form.get("owner")) if form.get("owner") is not None else None
+            await run_in_threadpool(
+                collector.update_case, case_id, user["username"], status, owner,
+                str(form.get("note") or ""),
             )  # fmt: skip
         except CxlensError as exc:
             raise HTTPException(422, str(exc)) from None

@@ -1,0 +1,226 @@
+"""Group commit: one writer thread per process and store; writes that arrive together share a commit.
+
+A caller hands the writer a *write*: a function that reads and checks what it needs
+and returns the function that writes (:data:`Prepare`). The writer takes every write
+waiting (at most :data:`MAX_BATCH`; with a ``linger``, it first waits that long for
+more to arrive), prepares and applies them all in one transaction and commits once:
+one ``fsync`` on SQLite with ``synchronous = FULL``, one WAL flush on PostgreSQL. Only
+then does it set the writes' futures, so nothing is acknowledged before it is on disk.
+
+A write whose preparation refuses it (raises a :class:`~cxlens.errors.CxlensError`)
+gets that error and writes nothing; the others in the batch go on. If applying a write
+raises (or preparing it fails otherwise), the whole transaction is rolled back and
+each write of the batch runs again in a transaction of its own, so an error reaches
+only the write that caused it. If the commit itself fails, every write of the batch
+gets the error (none of them is stored).
+
+On SQLite the writer's transactions begin with ``BEGIN IMMEDIATE`` under an exclusive
+lock on ``<store>.write-lock``, which every cxlens process writing to the store takes
+(the other web workers, the CLI): writers queue in the kernel, which wakes the next
+one at once, instead of in SQLite's busy handler, whose growing sleeps add hundreds of
+milliseconds under load. A process takes that lock once per batch, not per write.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import sqlalchemy as sa
+
+from cxlens.errors import CxlensError
+
+log = logging.getLogger("cxlens.collect")
+
+#: reads and checks, then returns the function that writes (raising here refuses the write)
+Prepare = Callable[[sa.Connection], Callable[[sa.Connection], Any]]
+#: the most writes one transaction takes
+MAX_BATCH = 500
+
+
+@dataclass
+class _Write:
+    prepare: Prepare
+    future: Future[Any] = field(default_factory=Future)
+
+
+class Writer:
+    """The single writer of one store in this process (see the module's description)."""
+
+    def __init__(self, engine: sa.Engine, linger_seconds: float = 0.0):
+        self.engine = engine
+        self.linger = max(0.0, linger_seconds)
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._lock_path = f"{engine.url.database}.write-lock" if self._sqlite else None
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
+        """A fresh queue, thread and connection (also in a forked child, which has no thread)."""
+        self._start = threading.Lock()
+        self._queue: queue.SimpleQueue[_Write] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._conn: sa.Connection | None = None
+        self._lock_file: IO[bytes] | None = None
+        self.engine.dispose(close=False)
+
+    def submit(self, prepare: Prepare) -> Future[Any]:
+        """Queue a write; its future holds what the write returned, once committed."""
+        write = _Write(prepare)
+        self._queue.put(write)
+        if self._thread is None:
+            with self._start:
+                if self._thread is None:
+                    self._thread = threading.Thread(
+                        target=self._run, name="cxlens-writer", daemon=True
+                    )
+                    self._thread.start()
+        return write.future
+
+    def run(self, prepare: Prepare) -> Any:
+        """Queue a write and wait until it is committed."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("a write cannot wait for another write of the same store")
+        return self.submit(prepare).result()
+
+    # -- the writer thread ------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            batch = self._take()
+            if not batch:
+                continue
+            try:
+                self._write(batch)
+            except BaseException as exc:
+                log.exception("the store's writer failed")
+                for w in batch:
+                    if not w.future.done():
+                        w.future.set_exception(exc)
+                self._drop_connection()
+
+    def _take(self) -> list[_Write]:
+        """The next batch: the writes waiting (after the linger), less those given up."""
+        batch = [self._queue.get()]
+        if self.linger:
+            deadline = time.monotonic() + self.linger
+            while len(batch) < MAX_BATCH:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                try:
+                    batch.append(self._queue.get(timeout=left))
+                except queue.Empty:
+                    break
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        # a write whose caller gave up (its future cancelled) is not written
+        return [w for w in batch if w.future.set_running_or_notify_cancel()]
+
+    def _write(self, batch: list[_Write]) -> None:
+        with self._exclusive():
+            outcomes = None
+            if len(batch) > 1:
+                with suppress(_Failed):  # undone: each write again on its own, below
+                    outcomes = self._transaction(batch)
+            if outcomes is None:
+                outcomes = []
+                for w in batch:
+                    try:
+                        outcomes.extend(self._transaction([w]))
+                    except _Failed as failed:
+                        outcomes.append(_Refused(failed.error))
+                    except Exception as exc:  # its commit failed
+                        outcomes.append(_Refused(exc))
+        _settle(batch, outcomes)  # the callers go on once the lock is free for the next writer
+
+    def _transaction(self, batch: list[_Write]) -> list[Any]:
+        """Prepare and apply ``batch`` in one transaction and commit it.
+
+        Each outcome is what the write returned, or its refusal (a :class:`CxlensError`
+        from its preparation, which wrote nothing). Any other error, and any error while
+        applying, rolls the transaction back and raises :class:`_Failed`.
+        """
+        conn = self._connection()
+        outcomes: list[Any] = []
+        trans = conn.begin()
+        try:
+            for w in batch:
+                try:
+                    apply = w.prepare(conn)
+                except CxlensError as exc:
+                    outcomes.append(_Refused(exc))
+                    continue
+                outcomes.append(apply(conn))
+        except Exception as exc:
+            trans.rollback()
+            raise _Failed(exc) from exc
+        except BaseException:
+            trans.rollback()
+            raise
+        try:
+            trans.commit()  # if this fails, every write of the batch gets the error
+        except BaseException:
+            self._drop_connection()
+            raise
+        return outcomes
+
+    def _connection(self) -> sa.Connection:
+        if self._conn is None or self._conn.invalidated or self._conn.closed:
+            self._conn = self.engine.connect()
+        return self._conn
+
+    def _drop_connection(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.invalidate()
+                self._conn.close()
+            except Exception:
+                pass
+        self._conn = None
+
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        if self._lock_path is None:
+            yield
+            return
+        if self._lock_file is None:
+            self._lock_file = open(self._lock_path, "a+b")  # noqa: SIM115 - kept open for the process
+        fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class _Refused:
+    error: Exception
+
+
+class _Failed(Exception):
+    """Applying a write (or preparing it, other than by refusing) failed; the batch was undone."""
+
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _settle(batch: list[_Write], outcomes: list[Any]) -> None:
+    for w, outcome in zip(batch, outcomes, strict=True):
+        if isinstance(outcome, _Refused):
+            w.future.set_exception(outcome.error)
+        else:
+            w.future.set_result(outcome)
