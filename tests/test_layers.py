@@ -26,7 +26,7 @@ def test_import_contracts_hold() -> None:
     """The contracts in pyproject.toml (layers, acyclic siblings, engine knowledge) are kept."""
     lint = Path(sys.executable).with_name("lint-imports")
     done = subprocess.run(
-        [str(lint), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+        [str(lint), "--no-cache", str(ROOT / "pyproject.toml")],
         cwd=ROOT / "src", capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -48,7 +48,7 @@ def test_contracts_catch_an_upward_import(tmp_path: Path) -> None:
     )
     lint = Path(sys.executable).with_name("lint-imports")
     done = subprocess.run(
-        [str(lint), "--no-cache", "--config", str(ROOT / "pyproject.toml")],
+        [str(lint), "--no-cache", str(ROOT / "pyproject.toml")],
         cwd=copy, capture_output=True, text=True, check=False,
         env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip

@@ -75,6 +75,8 @@ def test_tables_read_cleanly_at_80_columns(analysed: Path, args: list[str]) -> N
     env = {"COLUMNS": "80", "CXLENS_WORKSPACE": str(analysed)}
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 0, result.output
+    # a second run reads what the first computed (the result store) and shows the same
+    assert CliRunner().invoke(app, args, env=env).output == result.output
     cuts = [line for line in result.output.splitlines() if CUT.search(line)]
     assert not cuts, "cut short at 80 columns:\n" + "\n".join(cuts)
     # notes are printed as one line for the terminal to wrap; tables must fit themselves

@@ -46,7 +46,7 @@ for _name in COMMAND_MODULES:
 
 def _show_version(value: bool) -> None:
     if value:
-        from cxlens import __version__
+        from cxlens.version import __version__
 
         console.print(f"cxlens {__version__}")
         raise typer.Exit()

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 
 from cxlens.config import ENV_WORKSPACE
 from cxlens.errors import CxlensError
+
+T = TypeVar("T")
 
 console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
@@ -76,6 +78,13 @@ def open_ws_with_language(workspace: Path | None, lang: str | None) -> tuple[Any
 
     ws = open_ws(workspace)
     return ws, check_language(lang, ws.config.language)
+
+
+def remembered(ws: Any, name: str, params: Any, kind: type[T], compute: Callable[[], T]) -> T:
+    """``compute()``'s result, reused from the workspace's result store while the data is unchanged."""
+    from cxlens.results import ResultStore
+
+    return ResultStore(ws).remember(name, params, kind, compute)
 
 
 def print_json(data: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from cxlens.cli.common import (
     open_ws_with_language,
     print_json,
     records,
+    remembered,
     user_errors,
 )
 from cxlens.cli.tables import print_table
@@ -27,6 +29,17 @@ from cxlens.i18n import format_currency, format_number, format_percent, text
 
 if TYPE_CHECKING:
     import pandas as pd
+
+
+@dataclass(frozen=True)
+class RfmView:
+    """What ``cxlens rfm`` shows: the date, the score cut-offs, the segments and the moves."""
+
+    as_of: date
+    cutoffs: dict[str, list[float]]
+    summary: pd.DataFrame
+    moves: pd.DataFrame
+
 
 AsOfOption = typer.Option(
     None, "--as-of", help="Analyse as of the end of this day (default: the last order's day)."
@@ -67,20 +80,30 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """RFM segments: recency, frequency, monetary scores 1-5, segment sizes, revenue, NPS and CSAT."""
+        import pandas as pd
+
         from cxlens.customers.rfm import migration, rfm, segment_summary
+        from cxlens.customers.segments import segment_map
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            result = rfm(ws, as_of, bins)
-            summary = segment_summary(ws, result)
-            moves = migration(ws, compare, result.as_of, bins) if compare else None
-            if out is not None:
-                write_frame(result.execute(), out)
-        names = result.segments
+
+            def compute() -> RfmView:
+                result = rfm(ws, as_of, bins)
+                if out is not None:
+                    write_frame(result.execute(), out)
+                moves = migration(ws, compare, result.as_of, bins) if compare else pd.DataFrame()
+                return RfmView(result.as_of, result.cutoffs, segment_summary(ws, result), moves)
+
+            params = {"as_of": as_of, "bins": bins, "compare": compare}
+            view = compute() if out is not None else remembered(ws, "rfm", params, RfmView, compute)
+            summary = view.summary
+            moves = view.moves if compare else None
+            names = segment_map(ws.config.section("rfm"), bins)
         if as_json:
             data: dict[str, Any] = {
-                "as_of": result.as_of.isoformat(),
-                "cutoffs": result.cutoffs,
+                "as_of": view.as_of.isoformat(),
+                "cutoffs": view.cutoffs,
                 "segments": [
                     {**row, "name": names.name(row["segment"], language)}
                     for row in records(summary)
@@ -89,7 +112,7 @@ def register(app: typer.Typer) -> None:
             if moves is not None:
                 data["migration"] = {
                     "from": str(compare),
-                    "to": result.as_of.isoformat(),
+                    "to": view.as_of.isoformat(),
                     "counts": {
                         b: {a: int(v) for a, v in row.items()} for b, row in moves.iterrows()
                     },
@@ -97,7 +120,7 @@ def register(app: typer.Typer) -> None:
             print_json(data)
             return
         currency = ws.config.currency
-        table = RichTable(title=text("rfm_title", language, date=result.as_of.isoformat()))
+        table = RichTable(title=text("rfm_title", language, date=view.as_of.isoformat()))
         headers = [
             ("segment", "left"), ("customers", "right"), ("share", "right"),
             ("revenue", "right"), ("orders_per_customer", "right"), ("nps_short", "right"),
@@ -124,14 +147,14 @@ def register(app: typer.Typer) -> None:
                 else f"{format_percent(row['csat'], language, 0)} (n={format_number(row['csat_n'], language, 0)})",
             )
         print_table(table)
-        console.print(text("rfm_feedback_note", language, date=result.as_of.isoformat()))
+        console.print(text("rfm_feedback_note", language, date=view.as_of.isoformat()))
         cuts = "; ".join(
             f"{k[0].upper()}: " + ", ".join(format_number(c, language, 1) for c in v)
-            for k, v in result.cutoffs.items()
+            for k, v in view.cutoffs.items()
         )
         console.print(f"{text('rfm_cutoffs', language)}: {cuts}", markup=False)
         if moves is not None:
-            _print_migration(moves, names, str(compare), result.as_of.isoformat(), language)
+            _print_migration(moves, names, str(compare), view.as_of.isoformat(), language)
         if out is not None:
             console.print(f"→ {out}", markup=False)
 
@@ -205,11 +228,18 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Cohort retention matrix: the share of each cohort that buys again in each later period."""
-        from cxlens.customers.cohorts import cohort_retention
+        from cxlens.customers.cohorts import Cohorts, cohort_retention
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            result = cohort_retention(ws, definition, period, periods, as_of, since)
+            params = [definition, period, periods, as_of, since]
+            result = remembered(
+                ws,
+                "cohorts",
+                params,
+                Cohorts,
+                lambda: cohort_retention(ws, definition, period, periods, as_of, since),
+            )
             if csv is not None:
                 write_frame(result.cells, csv)
         if as_json:
@@ -237,11 +267,15 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """New, returning, resurrecting and dormant customers per period, with retention and quick ratio."""
+        import pandas as pd
+
         from cxlens.customers.cohorts import lifecycle
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            frame = lifecycle(ws, period, as_of)
+            frame = remembered(
+                ws, "lifecycle", [period, as_of], pd.DataFrame, lambda: lifecycle(ws, period, as_of)
+            )
         if as_json:
             print_json(records(frame))
             return
@@ -283,12 +317,20 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Churn per period: contract churn and retention rates, and customers likely lost (BG/NBD)."""
+        import pandas as pd
+
         from cxlens.customers.churn import has_contracts, likely_churned, period_start
         from cxlens.metrics.engine import kpi
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            modelled = likely_churned(ws, period, periods, threshold, as_of)
+            modelled = remembered(
+                ws,
+                "churn",
+                [period, periods, threshold, as_of],
+                pd.DataFrame,
+                lambda: likely_churned(ws, period, periods, threshold, as_of),
+            )
             contracts = None
             if has_contracts(ws):
                 first_end = date.fromisoformat(modelled["period_end"].iloc[0])

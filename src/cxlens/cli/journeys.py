@@ -17,6 +17,7 @@ from cxlens.cli.common import (
     open_ws_with_language,
     print_json,
     records,
+    remembered,
     user_errors,
 )
 from cxlens.cli.tables import print_table
@@ -62,11 +63,15 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Journey map: per stage and touchpoint, customers, moving on, time to next stage, CX scores."""
+        import pandas as pd
+
         from cxlens.journeys.journey_map import SURVEY_ONLY, journey_map
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            frame = journey_map(ws, start, end)
+            frame = remembered(
+                ws, "journey-map", [start, end], pd.DataFrame, lambda: journey_map(ws, start, end)
+            )
         if as_json:
             print_json(records(frame))
             return
@@ -118,11 +123,17 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Funnel: customers at each step, conversion with intervals, time between steps, drop-off."""
-        from cxlens.journeys.funnel import funnel
+        from cxlens.journeys.funnel import Funnel, funnel
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            result = funnel(ws, steps, window, order, by, start, end)
+            result = remembered(
+                ws,
+                "funnel",
+                [steps, window, order, by, start, end],
+                Funnel,
+                lambda: funnel(ws, steps, window, order, by, start, end),
+            )
         if as_json:
             print_json(
                 {
@@ -188,11 +199,17 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Most common touchpoint sequences per session, and the transitions for a Sankey diagram."""
-        from cxlens.journeys.paths import paths
+        from cxlens.journeys.paths import PathReport, paths
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            report = paths(ws, start_at, end_at, steps, session_gap, collapse, top, start, end)
+            report = remembered(
+                ws,
+                "paths",
+                [start_at, end_at, steps, session_gap, collapse, top, start, end],
+                PathReport,
+                lambda: paths(ws, start_at, end_at, steps, session_gap, collapse, top, start, end),
+            )
         if as_json:
             print_json({"paths": records(report.sequences), **report.sankey()})
             return
@@ -237,12 +254,18 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Conversions and their value credited to channels by heuristic models and Markov removal effects."""
-        from cxlens.journeys.attribution import MODELS, attribute
+        from cxlens.journeys.attribution import MODELS, Attribution, attribute
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
             models = list(MODELS) if model == "all" else [m.strip() for m in model.split(",")]
-            result = attribute(ws, models, dimension, lookback, start, end)
+            result = remembered(
+                ws,
+                "attribution",
+                [models, dimension, lookback, start, end],
+                Attribution,
+                lambda: attribute(ws, models, dimension, lookback, start, end),
+            )
         frame = result.table
         if as_json:
             print_json(
@@ -315,13 +338,19 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Key drivers of NPS: relative importance (Shapley R²), direction, significance, customers affected."""
         from cxlens.errors import CxlensError
-        from cxlens.journeys.drivers import drivers
+        from cxlens.journeys.drivers import DriverReport, drivers
 
         with user_errors():
             if target != "nps":
                 raise CxlensError(f"--target can only be nps for now, got {target!r}.")
             ws, language = open_ws_with_language(workspace, lang)
-            report = drivers(ws, by, start, end, bootstrap)
+            report = remembered(
+                ws,
+                "drivers",
+                [by, start, end, bootstrap],
+                DriverReport,
+                lambda: drivers(ws, by, start, end, bootstrap),
+            )
         if as_json:
             print_json(
                 {

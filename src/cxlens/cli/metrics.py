@@ -15,6 +15,7 @@ from cxlens.cli.common import (
     console,
     open_ws_with_language,
     print_json,
+    remembered,
     user_errors,
 )
 from cxlens.cli.tables import print_table
@@ -134,8 +135,22 @@ def register(app: typer.Typer) -> None:
         """Compute metrics with n and 95% intervals, by dimensions and period, optionally compared."""
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            frame = ws.kpi(
-                metrics, by=by, period=period, start=start, end=end, where=where, compare=compare
+            import pandas as pd
+
+            frame = remembered(
+                ws,
+                "kpi",
+                [metrics, by, period, start, end, where, compare],
+                pd.DataFrame,
+                lambda: ws.kpi(
+                    metrics,
+                    by=by,
+                    period=period,
+                    start=start,
+                    end=end,
+                    where=where,
+                    compare=compare,
+                ),
             )
         if out is not None:
             if out.suffix.lower() == ".json":

@@ -35,7 +35,6 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cxlens import __version__
 from cxlens.collect import db
 from cxlens.collect.security import check_csrf, csrf_token, session_cookie, session_user
 from cxlens.collect.service import (
@@ -49,6 +48,7 @@ from cxlens.collect.service import (
 from cxlens.collect.surveys import LANGUAGES, Survey
 from cxlens.errors import CxlensError
 from cxlens.i18n import text
+from cxlens.version import __version__
 from cxlens.workspace import open_workspace
 
 HERE = Path(__file__).parent
