@@ -58,7 +58,7 @@ def test_a_bad_rule_is_refused_and_the_file_left_as_it_was(ws):  # noqa: F811
         ({"name": "x", "metric": "nsp", "when": "drops"}, "metric 'nsp' is not in the catalog"),
         ({"name": "x", "metric": "csat", "when": "below"}, "needs a numeric threshold"),
         ({"name": "x", "metric": "nps", "when": "drops", "period": "fortnight"}, "period must be"),
-        ({"name": "x", "metric": "nps", "when": "drops", "by": "colour"}, "cannot be broken down by colour"),
+        ({"name": "x", "metric": "nps", "when": "drops", "by": "colour"}, "no table has a column 'colour'"),
         ({"name": "x", "metric": "nps", "when": "drops", "where": "colour = 'x'"}, "colour"),
         ({"name": "x", "when": "open_cases", "threshold": 1, "older_than": "soon"}, "older_than"),
         ({"name": "CSAT under 70", "metric": "csat", "when": "below", "threshold": 1}, "already"),

@@ -25,7 +25,7 @@ from cxlens.metrics.implementations import load_implementations
 from cxlens.metrics.measures import Measure, Source
 from cxlens.metrics.where import column_names, parse_where
 from cxlens.periods import parse_date
-from cxlens.schema import get_table
+from cxlens.schema import TABLE_NAMES, get_table
 from cxlens.stats import (
     median_interval,
     nps_difference_test,
@@ -94,12 +94,15 @@ def kpi(
     impls = load_implementations()
     metrics_of = [catalog.get_metric(mid) for mid in q.metrics]
     measures = {m.id: (m, impls[m.id]()) for m in metrics_of}
-    known = known_columns(ws, {s.table for _, m in measures.values() for s in m.sources})
+    # a dimension some table lacks is shown as "(all)" with a note (marketing spend
+    # has no country); one that no table has is a mistake
+    anywhere = known_columns(ws, set(TABLE_NAMES))
     for d in q.by:
-        if d not in known:
+        if d not in anywhere:
+            usable = known_columns(ws, {s.table for _, m in measures.values() for s in m.sources})
             raise CxlensError(
-                f"--by {d}: no table of {', '.join(q.metrics)} has a column '{d}'. "
-                f"Choose one of: {', '.join(sorted(known))}."
+                f"--by {d}: no table has a column '{d}'. "
+                f"{', '.join(q.metrics)} can be broken down by: {', '.join(sorted(usable))}."
             )
     frames = [_with_available_dims(ws, metric, measure, q) for metric, measure in measures.values()]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
