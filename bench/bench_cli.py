@@ -196,7 +196,7 @@ def timed(args: list[str], env: dict[str, str], repeat: int) -> float:
 
 
 def floor_args(sql: str) -> list[str]:
-    code = f"import duckdb\nduckdb.sql({sql!r}).fetchall()\n"
+    code = f"import duckdb\nduckdb.connect().execute({sql!r}).fetchall()\n"
     return [sys.executable, "-c", code]
 
 
@@ -221,7 +221,8 @@ def main() -> None:
         warehouse = root / "warehouse"
         import tomllib
 
-        tz = tomllib.loads((root / "cxlens.toml").read_text()).get("timezone", "UTC")
+        settings = tomllib.loads((root / "cxlens.toml").read_text())
+        tz = settings.get("workspace", {}).get("timezone", "UTC")
         r = args.repeat
         floor_start = timed([sys.executable, "-c", "import duckdb"], env, r)
         print(f"\nStart-up (median of {r}); floor: python -c 'import duckdb' = {floor_start:.2f} s")

@@ -79,7 +79,12 @@ def test_command_line_starts_without_the_analytics() -> None:
 
 
 def test_python_api_is_lazy_but_complete() -> None:
-    """``import cxlens`` is light; ``cxlens.open`` and ``cxlens.Workspace`` load on first use."""
+    """``import cxlens`` is light; ``cxlens.open`` and ``cxlens.Workspace`` load on first use,
+    and even then the engine and the importer wait until a table is read or written."""
     assert _loaded_after("import cxlens") == []
-    loaded = _loaded_after("import cxlens\nassert callable(cxlens.open) and cxlens.Workspace.kpi")
-    assert "duckdb" in loaded
+    code = (
+        "import cxlens, sys\n"
+        "assert callable(cxlens.open) and cxlens.Workspace.kpi\n"
+        "assert 'cxlens.workspace' in sys.modules\n"
+    )
+    assert _loaded_after(code) == []

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxlens.config import Config
-from cxlens.ingest import ImportOptions, ImportResult, import_file
 from cxlens.schema import TABLE_NAMES, get_table
 from cxlens.warehouse import Warehouse
 
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
     import pandas as pd
 
+    from cxlens.ingest import ImportResult
     from cxlens.warehouse.staging import ProgressCallback
 
 
@@ -74,6 +74,8 @@ class WorkspaceData:
         Raises :class:`cxlens.errors.ImportRejected` (listing every problem) if the file
         is not valid; the table is then left exactly as it was.
         """
+        from cxlens.ingest import ImportOptions, import_file  # the importer loads DuckDB
+
         options = ImportOptions(
             mapping=dict(mapping or {}),
             timezone=timezone or self.config.timezone,
@@ -96,6 +98,8 @@ class WorkspaceData:
         )
 
     def _import_frame(self, table: str, frame: pd.DataFrame, update_only: bool) -> ImportResult:
+        from cxlens.ingest import ImportResult
+
         if frame.empty:
             return ImportResult(table=table, file="(data frame)")
         with tempfile.TemporaryDirectory(prefix="cxlens-frame-") as tmp:

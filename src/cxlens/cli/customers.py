@@ -41,6 +41,14 @@ class RfmView:
     moves: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class ChurnView:
+    """What ``cxlens churn`` shows: customers likely lost per period, and contract rates if any."""
+
+    modelled: pd.DataFrame
+    contracts: pd.DataFrame
+
+
 AsOfOption = typer.Option(
     None, "--as-of", help="Analyse as of the end of this day (default: the last order's day)."
 )
@@ -82,13 +90,14 @@ def register(app: typer.Typer) -> None:
         """RFM segments: recency, frequency, monetary scores 1-5, segment sizes, revenue, NPS and CSAT."""
         import pandas as pd
 
-        from cxlens.customers.rfm import migration, rfm, segment_summary
         from cxlens.customers.segments import segment_map
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
 
             def compute() -> RfmView:
+                from cxlens.customers.rfm import migration, rfm, segment_summary
+
                 result = rfm(ws, as_of, bins)
                 if out is not None:
                     write_frame(result.execute(), out)
@@ -269,13 +278,14 @@ def register(app: typer.Typer) -> None:
         """New, returning, resurrecting and dormant customers per period, with retention and quick ratio."""
         import pandas as pd
 
-        from cxlens.customers.cohorts import lifecycle
+        def compute() -> pd.DataFrame:
+            from cxlens.customers.cohorts import lifecycle
+
+            return lifecycle(ws, period, as_of)
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            frame = remembered(
-                ws, "lifecycle", [period, as_of], pd.DataFrame, lambda: lifecycle(ws, period, as_of)
-            )
+            frame = remembered(ws, "lifecycle", [period, as_of], pd.DataFrame, compute)
         if as_json:
             print_json(records(frame))
             return
@@ -317,21 +327,15 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Churn per period: contract churn and retention rates, and customers likely lost (BG/NBD)."""
-        import pandas as pd
 
-        from cxlens.customers.churn import has_contracts, likely_churned, period_start
-        from cxlens.metrics.engine import kpi
+        def compute() -> ChurnView:
+            import pandas as pd
 
-        with user_errors():
-            ws, language = open_ws_with_language(workspace, lang)
-            modelled = remembered(
-                ws,
-                "churn",
-                [period, periods, threshold, as_of],
-                pd.DataFrame,
-                lambda: likely_churned(ws, period, periods, threshold, as_of),
-            )
-            contracts = None
+            from cxlens.customers.churn import has_contracts, likely_churned, period_start
+            from cxlens.metrics.engine import kpi
+
+            modelled = likely_churned(ws, period, periods, threshold, as_of)
+            contracts = pd.DataFrame()
             if has_contracts(ws):
                 first_end = date.fromisoformat(modelled["period_end"].iloc[0])
                 last_end = date.fromisoformat(modelled["period_end"].iloc[-1])
@@ -342,6 +346,13 @@ def register(app: typer.Typer) -> None:
                     start=period_start(first_end, period),
                     end=last_end,
                 )
+            return ChurnView(modelled, contracts)
+
+        with user_errors():
+            ws, language = open_ws_with_language(workspace, lang)
+            view = remembered(ws, "churn", [period, periods, threshold, as_of], ChurnView, compute)
+            modelled = view.modelled
+            contracts = view.contracts if not view.contracts.empty else None
         if as_json:
             data: dict[str, Any] = {"likely_churned": records(modelled), "threshold": threshold}
             if contracts is not None:

@@ -65,13 +65,16 @@ def register(app: typer.Typer) -> None:
         """Journey map: per stage and touchpoint, customers, moving on, time to next stage, CX scores."""
         import pandas as pd
 
-        from cxlens.journeys.journey_map import SURVEY_ONLY, journey_map
+        from cxlens.journeys import SURVEY_ONLY
+
+        def compute() -> pd.DataFrame:
+            from cxlens.journeys.journey_map import journey_map
+
+            return journey_map(ws, start, end)
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            frame = remembered(
-                ws, "journey-map", [start, end], pd.DataFrame, lambda: journey_map(ws, start, end)
-            )
+            frame = remembered(ws, "journey-map", [start, end], pd.DataFrame, compute)
         if as_json:
             print_json(records(frame))
             return

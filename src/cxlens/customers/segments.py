@@ -36,8 +36,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import ibis
-
 from cxlens.errors import CxlensError
 
 if TYPE_CHECKING:
@@ -63,6 +61,8 @@ class SegmentRule:
         )
 
     def condition(self, r: ir.IntegerValue, f: ir.IntegerValue, m: ir.IntegerValue) -> Any:
+        import ibis  # here, so that segment names can be read without loading Ibis
+
         cond = ibis.literal(True)
         for value, (lo, hi) in zip((r, f, m), (self.r, self.f, self.m), strict=True):
             cond &= value.between(lo, hi)
@@ -223,6 +223,8 @@ class SegmentMap:
     def expression(
         self, r: ir.IntegerValue, f: ir.IntegerValue, m: ir.IntegerValue
     ) -> ir.StringValue:
+        import ibis
+
         branches = [(rule.condition(r, f, m), rule.key) for rule in self.rules]
         return ibis.cases(*branches, else_=OTHER)
 

@@ -22,13 +22,12 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from cxlens.journeys import SURVEY_ONLY
 from cxlens.journeys.base import Range, require, seconds_between, stage_order
 from cxlens.stats import nps_interval, t_interval, wilson_interval
 
 if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
-
-SURVEY_ONLY = "(surveys)"
 
 
 def journey_map(ws: WorkspaceData, start: object = None, end: object = None) -> pd.DataFrame:
