@@ -68,6 +68,7 @@ def start_server(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, **(env or {})},
+        start_new_session=True,  # so that a SIGKILL to its group takes the workers too
     )
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -95,12 +96,14 @@ def post(port: int, body: dict[str, object]) -> tuple[int, dict[str, object] | N
 
 
 @pytest.mark.slow
-def test_sigkill_under_load_loses_no_acknowledged_response(store_ws):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigkill_under_load_loses_no_acknowledged_response(store_ws, workers):
+    """With two workers, the serving process writes for both (the answer relay); all die at once."""
     root = store_ws
     c = Collector(cxlens.open(root).config)
     tokens = [c.invite("nps", f"C{1 + i % 4}", "en").token for i in range(600)]
     port = free_port()
-    proc = start_server(root, port)
+    proc = start_server(root, port, workers)
     acknowledged: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -124,7 +127,7 @@ def test_sigkill_under_load_loses_no_acknowledged_response(store_ws):
         t.start()
     while len(acknowledged) < 150 and any(t.is_alive() for t in threads):
         time.sleep(0.005)
-    os.kill(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     stop.set()
     for t in threads:
@@ -145,7 +148,8 @@ def test_sigkill_under_load_loses_no_acknowledged_response(store_ws):
 
 
 @pytest.mark.slow
-def test_a_batch_cut_off_by_sigkill_acknowledged_none_of_its_answers(store_ws, tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_batch_cut_off_by_sigkill_acknowledged_none_of_its_answers(store_ws, tmp_path, workers):
     """Ten answers written in one transaction, the server killed before its commit ends."""
     toml = store_ws / "cxlens.toml"
     toml.write_text(
@@ -175,7 +179,7 @@ def test_a_batch_cut_off_by_sigkill_acknowledged_none_of_its_answers(store_ws, t
     assert marker.read_text() == "10", "the ten answers were not written in one transaction"
     time.sleep(0.3)
     assert not replies, f"answered before the commit: {replies}"
-    os.kill(proc.pid, signal.SIGKILL)
+    os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     for t in threads:
         t.join()

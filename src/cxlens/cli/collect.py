@@ -204,6 +204,7 @@ def register(app: typer.Typer) -> None:
 
         import uvicorn
 
+        from cxlens.collect.relay import ENV_RELAY, RelayServer
         from cxlens.collect.service import Collector
         from cxlens.config import ENV_WORKSPACE
         from cxlens.web.app import create_app, scheduled_jobs
@@ -230,15 +231,21 @@ def register(app: typer.Typer) -> None:
                 args=(ws, Collector(ws.config), minutes, threading.Event()),
                 daemon=True,
             ).start()
-        uvicorn.run(
-            "cxlens.web.app:app_from_environment",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="warning",
-            access_log=False,
-        )
+        # this process writes the answers of every worker, so they share its commits
+        relay = RelayServer(Collector(ws.config)).start()
+        os.environ[ENV_RELAY] = str(relay.path)
+        try:
+            uvicorn.run(
+                "cxlens.web.app:app_from_environment",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_level="warning",
+                access_log=False,
+            )
+        finally:
+            relay.stop()
 
     @app.command("sync")
     def sync_command(

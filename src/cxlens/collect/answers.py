@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from cxlens.collect import db
 from cxlens.collect.security import LinkToken, check_link, new_id
 from cxlens.collect.surveys import LANGUAGES, MAX_COMMENT, Survey
+from cxlens.collect.writer import batch_state, defer, flush
 from cxlens.errors import CxlensError
 
 #: answers that open a follow-up case: NPS 0-6, CSAT 1-2, CES 1-3
@@ -48,7 +49,7 @@ class AnswerError(CxlensError):
 class Submitted:
     submission_id: str
     case_id: int | None
-    survey: Survey
+    survey_id: str
 
 
 def now_utc() -> datetime:
@@ -182,6 +183,10 @@ def submission(
 
     def prepare(conn: sa.Connection) -> Callable[[sa.Connection], Submitted]:
         invitation, survey = find(conn)
+        # the writer's lock keeps other processes from answering the invitation since
+        # it was read; the writes of this batch see each other's through the batch state
+        if invitation is not None and invitation["id"] in batch_state(conn).get("answered", ()):
+            raise LinkError("used", invitation["language"])
         clean, text = check_answers(survey, scores, comment)
         if invitation is None and not survey.public:
             raise LinkError("invalid")
@@ -196,10 +201,10 @@ def submission(
             # (the incremental sync relies on that)
             at = now_utc()
             if invitation is not None:
-                done = conn.execute(_MARK_ANSWERED, {"b_id": invitation["id"], "b_at": at})
-                if done.rowcount != 1:
-                    raise LinkError("used", invitation["language"])
-            conn.execute(
+                batch_state(conn).setdefault("answered", set()).add(invitation["id"])
+                defer(conn, _MARK_ANSWERED, {"b_id": invitation["id"], "b_at": at})
+            defer(
+                conn,
                 _INSERT_SUBMISSION,
                 {
                     "id": sub_id,
@@ -219,9 +224,11 @@ def submission(
                 "language": lang,
                 "touchpoint": survey.touchpoint,
             }
-            conn.execute(_INSERT_ANSWERS, [{**r, **common} for r in rows])
+            for r in rows:
+                defer(conn, _INSERT_ANSWERS, {**r, **common})
             case_id = None
             if case is not None:
+                flush(conn)  # the case refers to the submission
                 result = conn.execute(
                     _INSERT_CASE,
                     {
@@ -237,7 +244,7 @@ def submission(
                     },
                 )
                 case_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-            return Submitted(sub_id, case_id, survey)
+            return Submitted(sub_id, case_id, survey.id)
 
         return apply
 

@@ -6,6 +6,8 @@ waiting (at most :data:`MAX_BATCH`; with a ``linger``, it first waits that long 
 more to arrive), prepares and applies them all in one transaction and commits once:
 one ``fsync`` on SQLite with ``synchronous = FULL``, one WAL flush on PostgreSQL. Only
 then does it set the writes' futures, so nothing is acknowledged before it is on disk.
+Rows that writes :func:`defer` for the same statement (an answer's submission, its
+answers, its invitation's state) go to the database in one ``executemany`` per batch.
 
 A write whose preparation refuses it (raises a :class:`~cxlens.errors.CxlensError`)
 gets that error and writes nothing; the others in the batch go on. If applying a write
@@ -19,6 +21,9 @@ lock on ``<store>.write-lock``, which every cxlens process writing to the store 
 (the other web workers, the CLI): writers queue in the kernel, which wakes the next
 one at once, instead of in SQLite's busy handler, whose growing sleeps add hundreds of
 milliseconds under load. A process takes that lock once per batch, not per write.
+On PostgreSQL an advisory lock plays that part, so that there too transactions commit
+one after another (their ids and update times grow in commit order) and a write's
+checks, made in its transaction, still hold when it commits.
 """
 
 from __future__ import annotations
@@ -45,6 +50,27 @@ log = logging.getLogger("cxlens.collect")
 Prepare = Callable[[sa.Connection], Callable[[sa.Connection], Any]]
 #: the most writes one transaction takes
 MAX_BATCH = 500
+_BATCH = "cxlens.batch"
+
+
+def batch_state(conn: sa.Connection) -> dict[str, Any]:
+    """What the writes of the writer's current transaction share (empty at its start)."""
+    return conn.info.setdefault(_BATCH, {})
+
+
+def defer(conn: sa.Connection, statement: sa.Executable, params: dict[str, Any]) -> None:
+    """Execute ``statement`` with ``params`` before the transaction commits (or :func:`flush`).
+
+    The rows that the writes of one batch defer for the same statement go to the
+    database in one ``executemany``, statements in the order of their first use.
+    """
+    batch_state(conn).setdefault("deferred", {}).setdefault(statement, []).append(params)
+
+
+def flush(conn: sa.Connection) -> None:
+    """Execute what the writes of the transaction deferred so far."""
+    for statement, rows in batch_state(conn).pop("deferred", {}).items():
+        conn.execute(statement, rows)
 
 
 @dataclass
@@ -155,6 +181,7 @@ class Writer:
         """
         conn = self._connection()
         outcomes: list[Any] = []
+        conn.info.pop(_BATCH, None)
         trans = conn.begin()
         try:
             for w in batch:
@@ -164,10 +191,13 @@ class Writer:
                     outcomes.append(_Refused(exc))
                     continue
                 outcomes.append(apply(conn))
+            flush(conn)
         except Exception as exc:
+            conn.info.pop(_BATCH, None)
             trans.rollback()
             raise _Failed(exc) from exc
         except BaseException:
+            conn.info.pop(_BATCH, None)
             trans.rollback()
             raise
         try:
