@@ -44,6 +44,7 @@ class WorkspaceData:
         self.config = config
         self.root = config.root
         self.warehouse = Warehouse.from_config(config)
+        self.warehouse.remove_leftovers()
 
     def __repr__(self) -> str:
         return f"<cxlens workspace {str(self.root)!r} ({self.config.warehouse_url})>"
@@ -68,6 +69,8 @@ class WorkspaceData:
         update_only: bool = False,
         fmt: str | None = None,
         progress: ProgressCallback | None = None,
+        as_text: tuple[str, ...] | list[str] = (),
+        dst: str = "reject",
     ) -> ImportResult:
         """Validate a CSV, Parquet or JSON Lines file and merge it into ``table`` by key.
 
@@ -86,6 +89,8 @@ class WorkspaceData:
             rates={k.upper(): float(v) for k, v in (rates or {}).items()},
             strict=strict,
             update_only=update_only,
+            as_text=tuple(as_text),
+            dst=dst,
         )
         return import_file(
             self.warehouse,

@@ -146,6 +146,17 @@ def register(app: typer.Typer) -> None:
         fmt: str | None = typer.Option(
             None, "--format", help="csv, parquet or jsonl (default: from the file name)."
         ),
+        as_text: list[str] = typer.Option(
+            [],
+            "--as-text",
+            help="Read a source column as text even where a JSON file mixes text and numbers (repeatable).",
+        ),
+        dst: str = typer.Option(
+            "reject",
+            "--dst",
+            help="Local times that occur twice or not at all at a daylight-saving change: "
+            "reject, or read with the offset in force before or after the change.",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
@@ -175,6 +186,8 @@ def register(app: typer.Typer) -> None:
                         strict=strict,
                         fmt=fmt,
                         progress=progress,
+                        as_text=as_text,
+                        dst=dst,
                     )
             except ImportRejected as exc:
                 err_console.print(str(exc), markup=False, soft_wrap=True)

@@ -40,11 +40,26 @@ class Check:
     value: str
 
 
+#: numbers beyond this are taken for a broken export (sums of them lose all precision
+#: or overflow): no amount, spend or count in a CX warehouse comes near it
+MAX_MAGNITUDE = 1e15
+
+DST_CHOICES = ("reject", "before", "after")
+
+
 @dataclass(frozen=True)
 class ParseOptions:
     timezone: str = "UTC"
     date_format: str | None = None
     decimal_comma: bool = False
+    #: local times that occur twice or not at all: rejected, or read with the offset
+    #: in force before or after the daylight-saving change
+    dst: str = "reject"
+
+    @property
+    def has_dst(self) -> bool:
+        """Whether local times in the import's time zone can be ambiguous or missing."""
+        return self.timezone.upper() not in ("UTC", "ETC/UTC", "GMT", "Z")
 
 
 def raw(name: str) -> str:
@@ -70,7 +85,6 @@ def typed_expr(col: Column, source: str, opts: ParseOptions) -> str:
         t = ", ".join(f"'{w}'" for w in TRUE_WORDS)
         f = ", ".join(f"'{w}'" for w in FALSE_WORDS)
         return f"CASE WHEN lower({v}) IN ({t}) THEN TRUE WHEN lower({v}) IN ({f}) THEN FALSE END"
-    tz = opts.timezone.replace("'", "''")
     if col.type == "date":
         if opts.date_format:
             fmt = opts.date_format.replace("'", "''")
@@ -78,27 +92,123 @@ def typed_expr(col: Column, source: str, opts: ParseOptions) -> str:
         return f"TRY_CAST({v} AS DATE)"
     # timestamp: text with an offset (Z, +02:00) is exact; text without one is local
     # time in the import's time zone.
-    if opts.date_format:
+    if opts.date_format and ("%z" in opts.date_format or "%Z" in opts.date_format):
         fmt = opts.date_format.replace("'", "''")
+        return f"CAST(try_strptime({v}, '{fmt}') AS TIMESTAMPTZ)"
+    local = local_time_expr(source, opts)
+    from_local = _from_local(local, opts)
+    if opts.date_format:
+        return from_local
+    return f"CASE WHEN {_has_offset(v)} THEN TRY_CAST({v} AS TIMESTAMPTZ) ELSE {from_local} END"
+
+
+def _has_offset(v: str) -> str:
+    return rf"regexp_matches({v}, '(Z|z|[+-]\d\d(:?\d\d)?)$')"
+
+
+def local_time_expr(source: str, opts: ParseOptions) -> str:
+    """The wall-clock time (TIMESTAMP) of text without an offset; NULL for text with one."""
+    v = cleaned(source)
+    if opts.date_format:
         if "%z" in opts.date_format or "%Z" in opts.date_format:
-            return f"CAST(try_strptime({v}, '{fmt}') AS TIMESTAMPTZ)"
-        return f"timezone('{tz}', CAST(try_strptime({v}, '{fmt}') AS TIMESTAMP))"
-    has_offset = rf"regexp_matches({v}, '(Z|z|[+-]\d\d(:?\d\d)?)$')"
-    return (
-        f"CASE WHEN {has_offset} THEN TRY_CAST({v} AS TIMESTAMPTZ) "
-        f"ELSE timezone('{tz}', TRY_CAST({v} AS TIMESTAMP)) END"
-    )
+            return "CAST(NULL AS TIMESTAMP)"
+        fmt = opts.date_format.replace("'", "''")
+        return f"CAST(try_strptime({v}, '{fmt}') AS TIMESTAMP)"
+    return f"CASE WHEN {_has_offset(v)} THEN NULL ELSE TRY_CAST({v} AS TIMESTAMP) END"
+
+
+def _candidates(local: str, tz: str) -> tuple[str, str]:
+    """The instants ``local`` names with the UTC offset of a day before and of a day after."""
+    before = f"(timezone('{tz}', {local} - INTERVAL 1 DAY) + INTERVAL 1 DAY)"
+    after = f"(timezone('{tz}', {local} + INTERVAL 1 DAY) - INTERVAL 1 DAY)"
+    return before, after
+
+
+def dst_condition(local: str, opts: ParseOptions) -> tuple[str, str]:
+    """SQL true when ``local`` does not exist, and when it occurs twice, in the time zone.
+
+    Near a change the offsets of a day before and of a day after differ; a wall-clock
+    time that neither names back exists not at all (the hour skipped in spring), one
+    that both name, at different instants, occurs twice (the hour repeated in autumn).
+    """
+    tz = opts.timezone.replace("'", "''")
+    before, after = _candidates(local, tz)
+    back_b = f"(timezone('{tz}', {before}) = {local})"
+    back_a = f"(timezone('{tz}', {after}) = {local})"
+    missing = f"({local} IS NOT NULL AND NOT {back_b} AND NOT {back_a})"
+    twice = f"({local} IS NOT NULL AND {back_b} AND {back_a} AND {before} <> {after})"
+    return missing, twice
+
+
+def _from_local(local: str, opts: ParseOptions) -> str:
+    tz = opts.timezone.replace("'", "''")
+    plain = f"timezone('{tz}', {local})"
+    if not opts.has_dst or opts.dst == "reject":
+        return plain
+    before, after = _candidates(local, tz)
+    missing, twice = dst_condition(local, opts)
+    chosen = before if opts.dst == "before" else after
+    return f"CASE WHEN {missing} OR {twice} THEN {chosen} ELSE {plain} END"
 
 
 def checks_for(
-    table: Table, present: set[str], currency: str, rates: dict[str, float]
+    table: Table,
+    present: set[str],
+    currency: str,
+    rates: dict[str, float],
+    opts: ParseOptions | None = None,
 ) -> list[Check]:
     """Every rule that applies to a file of ``table`` holding the columns ``present``."""
+    opts = opts or ParseOptions()
     checks: list[Check] = []
     for col in table.columns:
         if col.name not in present:
             continue
         c, r = q(col.name), raw(col.name)
+        checks.append(
+            Check(
+                "NUL characters",
+                col.name,
+                f"contains({r}, chr(0))",
+                "holds a NUL character (0x00), which no text value may hold",
+                f"replace({r}, chr(0), '\\0')",
+            )
+        )
+        if col.type in ("float", "integer"):
+            checks.append(
+                Check(
+                    "implausibly large numbers",
+                    col.name,
+                    f"abs({c}) > {MAX_MAGNITUDE:.0e}",
+                    f"is beyond {MAX_MAGNITUDE:.0e} in size; sums of such values overflow, so "
+                    "the export is taken to be broken",
+                    r,
+                )
+            )
+        if col.type == "timestamp" and opts.has_dst and opts.dst == "reject":
+            missing, twice = dst_condition(local_time_expr(r, opts), opts)
+            zone = opts.timezone
+            checks.append(
+                Check(
+                    "local times that do not exist",
+                    col.name,
+                    missing,
+                    f"does not exist in {zone} (the clocks skip it at a daylight-saving "
+                    "change); fix it, or read such times with --dst before|after (the UTC "
+                    "offset in force before or after the change)",
+                    r,
+                )
+            )
+            checks.append(
+                Check(
+                    "local times that occur twice",
+                    col.name,
+                    twice,
+                    f"occurs twice in {zone} (the clocks go back at a daylight-saving "
+                    "change); give the offset (+03:00), or choose with --dst before|after",
+                    r,
+                )
+            )
         if col.type != "string":
             hint = TYPE_WORDS[col.type]
             if col.type in ("timestamp", "date"):

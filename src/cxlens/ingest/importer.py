@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cxlens.errors import CxlensError, ImportRejected, Problem, ProblemReport
 from cxlens.ingest.checks import (
+    DST_CHOICES,
     RAW_PREFIX,
     ROW,
     Check,
@@ -29,12 +30,14 @@ from cxlens.ingest.checks import (
     typed_expr,
 )
 from cxlens.ingest.files import (
+    csv_header,
     detect_delimiter,
     detect_encoding,
     detect_format,
     first_ragged_line,
     normalise_name,
 )
+from cxlens.ingest.json_types import text_expressions
 from cxlens.schema import Table, get_table
 from cxlens.warehouse import TMP_PREFIX, Warehouse
 from cxlens.warehouse.staging import (
@@ -90,6 +93,11 @@ class ImportOptions:
     #: only update rows whose key exists; the file needs the key and the columns to set
     update_only: bool = False
     problem_limit: int = 5
+    #: source columns read as text even when a JSON file mixes text and numbers in them
+    as_text: tuple[str, ...] = ()
+    #: local times that occur twice or not at all at a daylight-saving change: "reject",
+    #: or read with the UTC offset in force "before" or "after" the change
+    dst: str = "reject"
 
 
 class Importer:
@@ -119,6 +127,8 @@ class Importer:
     # -- steps ---------------------------------------------------------------------
 
     def run(self) -> ImportResult:
+        if self.options.dst not in DST_CHOICES:
+            raise CxlensError(f"--dst {self.options.dst}: choose one of {', '.join(DST_CHOICES)}.")
         self._check_file()
         fmt = detect_format(self.path, self.fmt_requested)
         encoding = detect_encoding(self.path, self.options.encoding) if fmt == "csv" else "utf-8"
@@ -161,16 +171,22 @@ class Importer:
             db.execute(
                 f"CREATE VIEW src AS SELECT * FROM {source_sql(self.path, fmt, encoding, self.delimiter)}"
             )
-            source_columns = [name for name, _ in db.columns("src")]
+            described = db.columns("src")
         except StagingError as exc:
             raise self._read_error(exc, fmt, encoding) from None
+        source_columns = [name for name, _ in described]
+        header = csv_header(self.path, encoding, self.delimiter) if fmt == "csv" else []
+        self._check_header(header or source_columns)
+        texts = text_expressions(db, described, self.options.as_text, self.report)
+        if self.report:
+            raise ImportRejected(self.report)
         mapping = self._resolve_mapping(source_columns)
         canonical = {c.name: c for c in self.spec.columns}
         select = [f"row_number() OVER () AS {ROW}"]
         self.present: set[str] = set()
         self.extras: list[str] = []
         for src, target in mapping.items():
-            text = f"CAST({q(src)} AS VARCHAR)"
+            text = texts[src]
             if target in canonical:
                 expr = typed_expr(canonical[target], text, self._parse_options())
                 if target in NORMALISE:
@@ -206,9 +222,41 @@ class Importer:
         if self.result.rows == 0:
             raise CxlensError(f"{self.path} has a header but no rows; nothing to import.")
 
+    def _check_header(self, names: list[str]) -> None:
+        """Every column name must be unique once normalised, and none may be reserved."""
+        seen: dict[str, tuple[int, str]] = {}
+        for position, name in enumerate(names, start=1):
+            norm = normalise_name(name)
+            if norm.startswith("__"):
+                self.report.add(
+                    Problem(
+                        "reserved column names",
+                        f"header, column {position}: names starting with '__' are reserved for "
+                        f"cxlens' own bookkeeping; rename it or leave it out",
+                        column=name,
+                    )
+                )
+            if norm in seen:
+                first, other = seen[norm]
+                self.report.add(
+                    Problem(
+                        "column names used twice",
+                        f"header, columns {first} ({other!r}) and {position} ({name!r}) are both "
+                        f"read as '{norm}'; rename one of them",
+                        column=name,
+                    )
+                )
+            else:
+                seen[norm] = (position, name)
+        if self.report:
+            raise ImportRejected(self.report)
+
     def _parse_options(self) -> ParseOptions:
         return ParseOptions(
-            self.options.timezone, self.options.date_format, self.options.decimal_comma
+            self.options.timezone,
+            self.options.date_format,
+            self.options.decimal_comma,
+            self.options.dst,
         )
 
     def _resolve_mapping(self, source_columns: list[str]) -> dict[str, str]:
@@ -254,18 +302,19 @@ class Importer:
         line = re.search(r"Line: (\d+)", text)
         where = f", line {line.group(1)}" if line else ""
         if fmt == "csv":
-            ragged = first_ragged_line(self.path, encoding, self.delimiter)
-            if ragged is not None:
-                number, fields, expected = ragged
+            bad = first_ragged_line(self.path, encoding, self.delimiter)
+            if bad is not None:
+                number, reason = bad
                 return CxlensError(
-                    f"{self.path}, line {number}: cannot read this CSV file: the line has {fields} "
-                    f"field(s) but the header has {expected} (separator {self.delimiter!r}; "
-                    "set another with --delimiter, and check the quoting)."
+                    f"{self.path}, line {number}: cannot read this CSV file: {reason} (separator "
+                    f"{self.delimiter!r}; set another with --delimiter, and check the quoting)."
                 )
         return CxlensError(f"{self.path}{where}: cannot read this {fmt.upper()} file: {first}")
 
     def _validate(self, db: StagingDB) -> None:
-        checks = checks_for(self.spec, self.present, self.currency, self.options.rates)
+        checks = checks_for(
+            self.spec, self.present, self.currency, self.options.rates, self._parse_options()
+        )
         if checks:
             counts = db.fetchone(
                 "SELECT "

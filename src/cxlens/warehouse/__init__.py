@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import os
 import secrets
+import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -119,7 +120,31 @@ class Warehouse:
     def _remove_stale_temp_files(self) -> None:
         for p in self.data_dir.glob(f"{TMP_PREFIX}*"):
             with suppress(OSError):
-                p.unlink()
+                if p.is_dir():
+                    shutil.rmtree(p)
+                else:
+                    p.unlink()
+
+    def remove_leftovers(self) -> None:
+        """Remove what a killed import left behind (staging database, partial Parquet files).
+
+        Runs when a workspace is opened. Only when no import is running: the write
+        lock is tried once, without waiting, and a running writer's files are left alone.
+        """
+        if not self.data_dir.is_dir() or not any(self.data_dir.glob(f"{TMP_PREFIX}*")):
+            return
+        try:
+            fd = os.open(self.data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return  # a read-only workspace: nothing to clean that we could clean
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return
+            self._remove_stale_temp_files()
+        finally:
+            os.close(fd)
 
     def temp_path(self, table: str) -> Path:
         """A fresh path in the data folder to build a new version of ``table`` in."""

@@ -126,13 +126,18 @@ def source_sql(path: Path, fmt: str, encoding: str = "utf-8", delimiter: str | N
     """A DuckDB table function call reading ``path`` with every column as text."""
     lit = quote_literal(str(path))
     if fmt == "csv":
-        # skip = 0 and strict mode: the sniffer must never drop rows to make a file fit
+        # The dialect is stated, not sniffed from the first rows: RFC 4180 quoting, no
+        # comment lines, no rows skipped, strict mode. A sniffer that sees no quote in
+        # its sample would reject a valid file whose first quoted field comes later,
+        # and one that guesses '#' as a comment marker would drop rows silently.
         opts = [
             "all_varchar = true",
             "header = true",
             "skip = 0",
             "strict_mode = true",
-            "sample_size = 20480",
+            "quote = '\"'",
+            "escape = '\"'",
+            "comment = ''",
         ]
         if encoding != "utf-8":
             opts.append(f"encoding = {quote_literal(encoding)}")
@@ -142,7 +147,9 @@ def source_sql(path: Path, fmt: str, encoding: str = "utf-8", delimiter: str | N
     if fmt == "parquet":
         return f"read_parquet({lit})"
     if fmt == "jsonl":
-        return f"read_json({lit}, format = 'newline_delimited', sample_size = 20480)"
+        # types are judged on every row, so a column with text in one row and numbers in
+        # another is seen as mixed (JSON) wherever the odd row is
+        return f"read_json({lit}, format = 'newline_delimited', sample_size = -1)"
     raise StagingError(f"unknown file format {fmt!r}")
 
 
