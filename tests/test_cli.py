@@ -126,3 +126,42 @@ def test_demo_then_tables_shows_six_populated_tables(tmp_path):
     again = invoke("demo", str(ws), "--customers", "300")
     assert again.exit_code == 1 and "--force" in again.output
     assert invoke("demo", str(ws), "--customers", "300", "--seed", "5", "--force").exit_code == 0
+
+
+def test_import_exports_without_a_table_names_the_preset(tmp_path):
+    from tests.conftest import FIXTURES
+
+    ws = tmp_path / "ws"
+    invoke("init", str(ws))
+    exports = FIXTURES / "exports"
+    files = [exports / n for n in ("shopify_orders_export.csv", "zendesk_tickets_export.csv")]
+    result = invoke("import", *map(str, files), "-w", str(ws))
+    assert result.exit_code == 0, result.output
+    assert "recognised as shopify-orders" in result.output
+    assert "recognised as zendesk" in result.output
+    assert "orders: 3 added, 0 updated, 0 unchanged" in result.output
+    assert "2 new customer(s), 1 row(s) could not be matched (rows 6)" in result.output
+    result = invoke("import", "--preset", "zendesk", str(files[1]), "--json", "-w", str(ws))
+    data = json.loads(result.output)
+    assert data[0]["preset"] == "zendesk" and not data[0]["recognised"]
+    assert data[0]["identity"]["matched"] == 3
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("a,b\n1,2\n")
+    result = invoke("import", str(unknown), "-w", str(ws))
+    assert result.exit_code == 1 and "not an export cxlens knows" in result.output
+
+
+def test_import_presets_lists_them_with_their_columns(tmp_path):
+    ws = tmp_path / "ws"
+    invoke("init", str(ws))
+    result = invoke("import", "--presets", "--json", "-w", str(ws))
+    assert result.exit_code == 0, result.output
+    presets = {p["name"]: p for p in json.loads(result.output)}
+    assert set(presets) >= {
+        "shopify-orders", "shopify-customers", "ga4", "zendesk", "freshdesk",
+        "google-ads", "meta-ads", "hubspot-contacts", "stripe-payments",
+    }  # fmt: skip
+    assert {"Name", "Total", "Refunded Amount", "Financial Status"} <= set(
+        presets["shopify-orders"]["columns"]
+    )
+    assert presets["zendesk"]["tables"] == ["tickets", "responses"]

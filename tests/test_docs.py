@@ -29,3 +29,10 @@ def test_every_command_is_in_the_readme():
 def test_every_metric_is_in_the_readme():
     missing = [m for m in load_catalog() if f"`{m}`" not in README]
     assert missing == []
+
+
+def test_every_preset_is_in_the_readme():
+    from cxlens.ingest.presets import all_presets
+
+    missing = [name for name in all_presets() if f"`{name}`" not in README]
+    assert missing == []

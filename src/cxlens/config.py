@@ -53,6 +53,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the survey collection store (SQLite in the workspace, or PostgreSQL).",
     ),
     Setting("security", "secret_key", None, "Signs survey links and sessions. Keep it secret."),
+    Setting(
+        "identity",
+        "emails",
+        "keep",
+        "E-mail addresses from preset imports: keep, or hash (only their SHA-256 is stored).",
+    ),
 )
 
 
@@ -102,6 +108,15 @@ class Config:
         if url.startswith(prefix) and not url.startswith(prefix + "/"):
             return prefix + str(self.resolve(url[len(prefix) :]))
         return url
+
+    @property
+    def hash_emails(self) -> bool:
+        value = str(self.get("identity", "emails")).lower()
+        if value not in ("keep", "hash"):
+            raise CxlensError(
+                f"{self.root / CONFIG_FILE}: [identity] emails = '{value}' must be keep or hash."
+            )
+        return value == "hash"
 
     @property
     def secret_key(self) -> str:

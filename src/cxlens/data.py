@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cxlens.ingest import ImportResult
+    from cxlens.ingest.preset_import import PresetImportResult
+    from cxlens.ingest.presets import Preset
+    from cxlens.ingest.source_check import SourceReport
     from cxlens.warehouse.staging import ProgressCallback
 
 
@@ -35,6 +38,8 @@ class TableInfo:
     last: Any
     columns: tuple[str, ...]
     imported: bool
+    #: where a table read live comes from (None for the warehouse folder)
+    source: str | None = None
 
 
 class WorkspaceData:
@@ -102,6 +107,57 @@ class WorkspaceData:
             progress=progress,
         )
 
+    def import_export(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        preset: str | None = None,
+        timezone: str | None = None,
+        encoding: str = "auto",
+        rates: dict[str, float] | None = None,
+        as_text: tuple[str, ...] | list[str] = (),
+        dst: str = "reject",
+        progress: ProgressCallback | None = None,
+    ) -> PresetImportResult:
+        """Import a known export (Shopify, Zendesk, Google Ads, ...) into every table it fills.
+
+        ``preset`` names the export (``presets()`` lists them); without it the file's
+        header decides, and a file that matches no preset, or more than one, is refused.
+        Every table is checked before any is written.
+        """
+        from cxlens.ingest import ImportOptions
+        from cxlens.ingest.preset_import import import_with_preset
+
+        options = ImportOptions(
+            timezone=timezone or self.config.timezone,
+            encoding=encoding,
+            rates={k.upper(): float(v) for k, v in (rates or {}).items()},
+            as_text=tuple(as_text),
+            dst=dst,
+        )
+        return import_with_preset(
+            self.warehouse,
+            Path(path),
+            preset=preset,
+            currency=self.config.currency,
+            options=options,
+            workspace_root=self.root,
+            hash_emails=self.config.hash_emails,
+            progress=progress,
+        )
+
+    def presets(self) -> list[Preset]:
+        """The import presets: the shipped ones and the workspace's own (presets/*.yaml)."""
+        from cxlens.ingest.presets import all_presets
+
+        return sorted(all_presets(self.root).values(), key=lambda p: p.name)
+
+    def check_sources(self) -> list[SourceReport]:
+        """The import rules run as queries on every ``[sources.*]`` table (nothing loaded)."""
+        from cxlens.ingest.source_check import check_sources
+
+        return check_sources(self.warehouse)
+
     def _import_frame(self, table: str, frame: pd.DataFrame, update_only: bool) -> ImportResult:
         from cxlens.ingest import ImportResult
 
@@ -130,6 +186,7 @@ class WorkspaceData:
         for name in TABLE_NAMES:
             spec = get_table(name)
             t = self.table(name)
+            live = self.warehouse.is_live(name)
             imported = self.warehouse.exists(name)
             if imported and spec.time_column:
                 tc = t[spec.time_column]
@@ -138,7 +195,8 @@ class WorkspaceData:
             else:
                 rows = int(t.count().execute()) if imported else 0
                 first = last = None
-            infos.append(TableInfo(name, rows, first, last, tuple(t.columns), imported))
+            source = self.warehouse.live.sources[name].describe() if live else None
+            infos.append(TableInfo(name, rows, first, last, tuple(t.columns), imported, source))
         return infos
 
     def close(self) -> None:

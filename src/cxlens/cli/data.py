@@ -6,7 +6,7 @@ import re
 import shlex
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -110,8 +110,19 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import")
     def import_(
-        table: str = typer.Argument(..., help=f"Canonical table: {', '.join(TABLE_NAMES)}."),
-        file: Path = typer.Argument(..., help="CSV, TSV, Parquet or JSON Lines file."),
+        args: list[str] = typer.Argument(
+            None,
+            metavar="[TABLE] FILE...",
+            help=f"TABLE FILE imports a file into a canonical table ({', '.join(TABLE_NAMES)}); "
+            "FILE... alone imports known exports (Shopify, Zendesk, Google Ads, ...), "
+            "recognised from their header.",
+        ),
+        preset: str | None = typer.Option(
+            None, "--preset", help="Read the files as this export (see --presets)."
+        ),
+        list_presets: bool = typer.Option(
+            False, "--presets", help="List the import presets and the columns each reads."
+        ),
         map_: list[str] = typer.Option(
             [],
             "--map",
@@ -160,54 +171,66 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
-        """Validate a file and merge it into a canonical table by key.
+        """Validate a file and merge it into a canonical table by key, or import known exports.
 
         The whole file is checked first; a file with problems is rejected with a list
-        of them (file, row, column) and the table is left exactly as it was. Rows
+        of them (file, row, column) and the tables are left exactly as they were. Rows
         whose key already exists are updated; identical rows are left alone.
         Rows are counted from 1 after the header line.
         """
+        args = list(args or [])
         with user_errors():
             ws = open_ws(workspace)
-            mapping = _parse_pairs(map_, "--map")
+            if list_presets:
+                _print_presets(ws, as_json)
+                return
+            if not args:
+                raise CxlensError(
+                    "Give TABLE FILE, or one or more export files (cxlens import --presets "
+                    "lists the exports cxlens knows)."
+                )
             rates = _parse_rates(rate)
-            try:
-                with _Bar(enabled=err_console.is_terminal and not as_json) as progress:
-                    result = ws.import_file(
-                        table,
-                        file,
-                        mapping=mapping,
-                        timezone=timezone,
-                        date_format=date_format,
-                        encoding=encoding,
-                        delimiter=delimiter,
-                        decimal_comma=decimal_comma,
-                        rates=rates,
-                        strict=strict,
-                        fmt=fmt,
-                        progress=progress,
-                        as_text=as_text,
-                        dst=dst,
-                    )
-            except ImportRejected as exc:
-                err_console.print(str(exc), markup=False, soft_wrap=True)
-                raise typer.Exit(1) from None
-        for warning in result.warnings:
-            err_console.print("Warning: " + warning, markup=False, soft_wrap=True)
-        if as_json:
-            print_json(
-                {
-                    "table": result.table,
-                    "file": result.file,
-                    "rows": result.rows,
-                    "added": result.added,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "warnings": result.warnings,
-                }
+            # TABLE FILE: a table's name (or a misspelt one: no such file, no extension)
+            names_table = args[0] in TABLE_NAMES or not (
+                Path(args[0]).exists() or Path(args[0]).suffix
             )
-        else:
-            console.print(result.summary(), markup=False)
+            if preset is None and len(args) == 2 and names_table:
+                _import_table(
+                    ws, args[0], Path(args[1]), as_json,
+                    mapping=_parse_pairs(map_, "--map"), timezone=timezone,
+                    date_format=date_format, encoding=encoding, delimiter=delimiter,
+                    decimal_comma=decimal_comma, rates=rates, strict=strict, fmt=fmt,
+                    as_text=as_text, dst=dst,
+                )  # fmt: skip
+                return
+            if args[0] in TABLE_NAMES:
+                raise CxlensError(
+                    f"cxlens import {args[0]} takes one file; to import several exports, "
+                    "leave out the table name."
+                )
+            if map_ or date_format or delimiter or decimal_comma or strict or fmt:
+                raise CxlensError(
+                    "--map, --date-format, --delimiter, --decimal-comma, --strict and --format "
+                    "apply to TABLE FILE imports; a preset says how its export is read."
+                )
+            results = []
+            for file in args:
+                try:
+                    with _Bar(enabled=err_console.is_terminal and not as_json) as progress:
+                        result = ws.import_export(
+                            Path(file), preset=preset, timezone=timezone, encoding=encoding,
+                            rates=rates, as_text=as_text, dst=dst, progress=progress,
+                        )  # fmt: skip
+                except ImportRejected as exc:
+                    err_console.print(str(exc), markup=False, soft_wrap=True)
+                    raise typer.Exit(1) from None
+                for warning in result.warnings:
+                    err_console.print(f"Warning: {file}: {warning}", markup=False, soft_wrap=True)
+                results.append(result)
+                if not as_json:
+                    console.print(result.summary(), markup=False, soft_wrap=True)
+        if as_json:
+            print_json([_preset_result_json(r) for r in results])
 
     @app.command("tables")
     def tables(
@@ -227,6 +250,7 @@ def register(app: typer.Typer) -> None:
                         "first": i.first.isoformat() if i.first is not None else None,
                         "last": i.last.isoformat() if i.last is not None else None,
                         "columns": list(i.columns),
+                        "source": i.source,
                     }
                     for i in infos
                 ]
@@ -244,9 +268,51 @@ def register(app: typer.Typer) -> None:
                 f"{i.rows:,}",
                 _day(i.first),
                 _day(i.last),
-                ", ".join(i.columns) if i.imported else "(nothing imported yet)",
+                (", ".join(i.columns) if i.imported else "(nothing imported yet)")
+                + (f" [read live from {i.source}]" if i.source else ""),
             )
         print_table(out)
+
+    @app.command("check")
+    def check(
+        as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Check the tables read live from databases ([sources.*] in cxlens.toml).
+
+        The import rules run as queries in the database: missing columns, bad types,
+        empty required values, duplicate keys, out-of-range scores, with counts and
+        examples. Nothing is loaded. Exit code 1 when a problem is found.
+        """
+        with user_errors():
+            ws = open_ws(workspace)
+            if not ws.warehouse.live.sources:
+                raise CxlensError(
+                    "No table is read from a database ([sources.TABLE] in cxlens.toml); "
+                    "imported files were checked when they were imported."
+                )
+            reports = ws.check_sources()
+        if as_json:
+            print_json(
+                [
+                    {
+                        "table": r.table,
+                        "source": r.source,
+                        "rows": r.rows,
+                        "problems": [
+                            {"kind": kind, "count": r.report.counts.get(kind, len(items)),
+                             "column": p.column, "message": p.message}
+                            for kind, items in r.report.problems.items() for p in items
+                        ],
+                    }
+                    for r in reports
+                ]
+            )  # fmt: skip
+        else:
+            for r in reports:
+                console.print(r.render(), markup=False, soft_wrap=True)
+        if not all(r.ok for r in reports):
+            raise typer.Exit(1)
 
     @app.command("demo")
     def demo(
@@ -264,6 +330,84 @@ def register(app: typer.Typer) -> None:
         """Generate a realistic demo workspace (six countries and languages, two years) and load it."""
         with user_errors():
             run_demo(directory, customers=customers, seed=seed, start=start, end=end, force=force)
+
+
+def _import_table(ws: Any, table: str, file: Path, as_json: bool, **options: Any) -> None:
+    try:
+        with _Bar(enabled=err_console.is_terminal and not as_json) as progress:
+            result = ws.import_file(table, file, progress=progress, **options)
+    except ImportRejected as exc:
+        err_console.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    for warning in result.warnings:
+        err_console.print("Warning: " + warning, markup=False, soft_wrap=True)
+    if as_json:
+        print_json(_result_json(result))
+    else:
+        console.print(result.summary(), markup=False)
+
+
+def _result_json(result: Any) -> dict[str, Any]:
+    return {
+        "table": result.table,
+        "file": result.file,
+        "rows": result.rows,
+        "added": result.added,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "warnings": result.warnings,
+    }
+
+
+def _preset_result_json(result: Any) -> dict[str, Any]:
+    identity = result.identity
+    return {
+        "file": result.file,
+        "preset": result.preset,
+        "recognised": result.detected,
+        "tables": [_result_json(r) for r in result.tables],
+        "identity": None
+        if identity is None or identity.mode is None
+        else {
+            "by": identity.mode,
+            "matched": identity.matched,
+            "new_customers": identity.new,
+            "unmatched": identity.unmatched,
+            "unmatched_rows": identity.unmatched_rows,
+            "left_out": identity.left_out,
+        },
+        "warnings": result.warnings,
+    }
+
+
+def _print_presets(ws: Any, as_json: bool) -> None:
+    presets = ws.presets()
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "formats": list(p.formats),
+                    "tables": list(p.tables),
+                    "identified_by": [list(g) for g in p.detect],
+                    "columns": p.columns_read(),
+                    "source": list(p.sources),
+                    "file": str(p.path) if p.path else None,
+                }
+                for p in presets
+            ]
+        )
+        return
+    out = RichTable(title="Import presets (cxlens import --preset NAME FILE...)")
+    out.add_column("preset")
+    out.add_column("export")
+    out.add_column("tables")
+    out.add_column("columns read", overflow="fold")
+    for p in presets:
+        out.add_row(p.name, f"{p.title} ({', '.join(p.formats)})", ", ".join(p.tables),
+                    ", ".join(p.columns_read()))  # fmt: skip
+    console.print(out)
 
 
 def _day(value: object) -> str:

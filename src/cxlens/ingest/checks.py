@@ -90,8 +90,10 @@ def typed_expr(col: Column, source: str, opts: ParseOptions) -> str:
             fmt = opts.date_format.replace("'", "''")
             return f"CAST(try_strptime({v}, '{fmt}') AS DATE)"
         return f"TRY_CAST({v} AS DATE)"
-    # timestamp: text with an offset (Z, +02:00) is exact; text without one is local
-    # time in the import's time zone.
+    # timestamp: text with an offset (Z, +02:00, or " +0200" as Shopify writes it) is
+    # exact; text without one is local time in the import's time zone.
+    v = rf"regexp_replace({v}, '\s+([+-]\d\d:?\d\d)$', '\1')"
+    source = v
     if opts.date_format and ("%z" in opts.date_format or "%Z" in opts.date_format):
         fmt = opts.date_format.replace("'", "''")
         return f"CAST(try_strptime({v}, '{fmt}') AS TIMESTAMPTZ)"

@@ -98,6 +98,12 @@ class ImportOptions:
     #: local times that occur twice or not at all at a daylight-saving change: "reject",
     #: or read with the UTC offset in force "before" or "after" the change
     dst: str = "reject"
+    #: a source column holding each row's number in the original file (not imported)
+    row_column: str | None = None
+    #: how messages name a canonical column (e.g. "Total (amount)" for a preset's source)
+    labels: dict[str, str] = field(default_factory=dict)
+    #: warn about customer ids not in customers (off where identities were resolved)
+    check_references: bool = True
 
 
 class Importer:
@@ -127,8 +133,29 @@ class Importer:
     # -- steps ---------------------------------------------------------------------
 
     def run(self) -> ImportResult:
+        with self.warehouse.write_lock(on_wait=self._say_waiting):
+            stage_path = self.warehouse.data_dir / f"{TMP_PREFIX}stage-{self.spec.name}.duckdb"
+            with StagingDB(stage_path) as db:
+                self.check(db)
+                if self.report:
+                    raise ImportRejected(self.report)
+                self.merge(db)
+        return self.result
+
+    def check(self, db: StagingDB) -> None:
+        """Read the file into ``db`` and check it; problems go to ``self.report``.
+
+        Raises :class:`ImportRejected` at once when the file cannot be checked further
+        (a missing required column, a bad header), :class:`CxlensError` when it cannot
+        be read. The caller holds the write lock.
+        """
         if self.options.dst not in DST_CHOICES:
             raise CxlensError(f"--dst {self.options.dst}: choose one of {', '.join(DST_CHOICES)}.")
+        if self.warehouse.is_live(self.spec.name):
+            raise CxlensError(
+                f"{self.spec.name} is read live from {self.warehouse.live.sources[self.spec.name].describe()} "
+                f"([sources.{self.spec.name}] in cxlens.toml); nothing can be imported into it."
+            )
         self._check_file()
         fmt = detect_format(self.path, self.fmt_requested)
         encoding = detect_encoding(self.path, self.options.encoding) if fmt == "csv" else "utf-8"
@@ -136,19 +163,19 @@ class Importer:
             self.result.warnings.append(
                 f"{self.path} is not UTF-8; read it as Latin-1 (ISO-8859-1)."
             )
-        with self.warehouse.write_lock(on_wait=self._say_waiting):
-            stage_path = self.warehouse.data_dir / f"{TMP_PREFIX}stage-{self.spec.name}.duckdb"
-            with StagingDB(stage_path) as db:
-                self._stage(db, fmt, encoding)
-                self._validate(db)
-                if self.options.update_only:
-                    self._check_keys_exist(db)
-                else:
-                    self._check_references(db)
-                if self.report:
-                    raise ImportRejected(self.report)
-                self._merge(db)
-        return self.result
+        self._stage(db, fmt, encoding)
+        self._validate(db)
+        if self.options.update_only:
+            self._check_keys_exist(db)
+        elif self.options.check_references:
+            self._check_references(db)
+
+    def merge(self, db: StagingDB) -> None:
+        """Merge the checked rows into the table (after :meth:`check` found no problem)."""
+        self._merge(db)
+
+    def label(self, column: str) -> str:
+        return self.options.labels.get(column, column)
 
     def _say_waiting(self) -> None:
         if self.progress:
@@ -182,7 +209,12 @@ class Importer:
             raise ImportRejected(self.report)
         mapping = self._resolve_mapping(source_columns)
         canonical = {c.name: c for c in self.spec.columns}
-        select = [f"row_number() OVER () AS {ROW}"]
+        row_column = self.options.row_column
+        if row_column:
+            mapping = {s: t for s, t in mapping.items() if s != row_column}
+            select = [f"CAST({q(row_column)} AS BIGINT) AS {ROW}"]
+        else:
+            select = [f"row_number() OVER () AS {ROW}"]
         self.present: set[str] = set()
         self.extras: list[str] = []
         for src, target in mapping.items():
@@ -333,7 +365,13 @@ class Importer:
         )
         for row, value in rows:
             self.report.add(
-                Problem(check.kind, check.message, row=int(row), column=check.column, value=value)
+                Problem(
+                    check.kind,
+                    check.message,
+                    row=int(row),
+                    column=self.label(check.column),
+                    value=value,
+                )
             )
         self.report.add_count(check.kind, count - len(rows))
 
@@ -369,7 +407,7 @@ class Importer:
     def _check_keys_exist(self, db: StagingDB) -> None:
         """For updates: every key of the file must already be in the table."""
         key_match = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM c.{q(k)}" for k in self.spec.key)
-        if self.warehouse.exists(self.spec.name):
+        if self.warehouse.has_file(self.spec.name):
             current = parquet_sql(self.warehouse.path(self.spec.name))
             condition = f"NOT EXISTS (SELECT 1 FROM {current} c WHERE {key_match})"
         else:
@@ -389,7 +427,7 @@ class Importer:
     def _check_references(self, db: StagingDB) -> None:
         if not self.spec.references_customers or "customer_id" not in self.present:
             return
-        if self.warehouse.exists("customers"):
+        if self.warehouse.has_file("customers"):
             customers = parquet_sql(self.warehouse.path("customers"))
             unresolved, examples = db.fetchone(
                 f"SELECT count(*), list(customer_id ORDER BY {ROW})[1:5] FROM typed t WHERE customer_id IS NOT NULL "
@@ -458,12 +496,15 @@ class Importer:
         return ", ".join(parts)
 
     def _extra_type_expr(self, db: StagingDB, name: str) -> str:
-        """Extra columns keep numbers as numbers; anything else stays text."""
+        """Extra columns keep numbers as numbers and true/false as booleans; the rest stays text."""
         c = q(name)
-        non_null, numeric, integral = db.fetchone(
+        non_null, numeric, integral, logical = db.fetchone(
             f"SELECT count({c}), count(TRY_CAST({c} AS DOUBLE)), "
-            f"count(*) FILTER (WHERE TRY_CAST({c} AS DOUBLE) = floor(TRY_CAST({c} AS DOUBLE))) FROM typed"
+            f"count(*) FILTER (WHERE TRY_CAST({c} AS DOUBLE) = floor(TRY_CAST({c} AS DOUBLE))), "
+            f"count(*) FILTER (WHERE lower({c}) IN ('true', 'false')) FROM typed"
         )
+        if non_null and logical == non_null:
+            return f"CAST(lower({c}) = 'true' AS BOOLEAN)"
         if non_null and numeric == non_null:
             return (
                 f"TRY_CAST({c} AS BIGINT)" if integral == non_null else f"TRY_CAST({c} AS DOUBLE)"

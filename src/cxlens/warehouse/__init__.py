@@ -33,6 +33,12 @@ from typing import TYPE_CHECKING, Any
 
 from cxlens.errors import CxlensError
 from cxlens.schema import TABLE_NAMES, get_table
+from cxlens.warehouse.sources import (
+    DEFAULT_REFRESH_SECONDS,
+    LiveSources,
+    SourceSpec,
+    parse_sources,
+)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -55,17 +61,28 @@ class Warehouse:
     """The canonical tables of one workspace, read through an Ibis backend."""
 
     def __init__(
-        self, data_dir: Path, url: str = "duckdb://", options: dict[str, Any] | None = None
+        self,
+        data_dir: Path,
+        url: str = "duckdb://",
+        options: dict[str, Any] | None = None,
+        sources: dict[str, SourceSpec] | None = None,
     ):
         self.data_dir = Path(data_dir)
         self.url = url
         self.options = dict(options or {})
         self._backend: BaseBackend | None = None
         self._registered: dict[str, tuple[tuple[int, int] | None, ir.Table]] = {}
+        refresh = float(self.options.get("source_refresh_seconds", DEFAULT_REFRESH_SECONDS))
+        self.live = LiveSources(dict(sources or {}), refresh)
 
     @classmethod
     def from_config(cls, config: Config) -> Warehouse:
-        return cls(config.data_dir, config.warehouse_url, config.section("warehouse"))
+        sources = parse_sources(config.section("sources"), str(config.root / "cxlens.toml"))
+        return cls(config.data_dir, config.warehouse_url, config.section("warehouse"), sources)
+
+    def is_live(self, table: str) -> bool:
+        """Whether ``table`` is read from a database source instead of the warehouse folder."""
+        return table in self.live
 
     # -- storage -------------------------------------------------------------------
 
@@ -74,6 +91,11 @@ class Warehouse:
         return self.data_dir / f"{table}.parquet"
 
     def exists(self, table: str) -> bool:
+        """Whether ``table`` holds data: an imported file, or a database source."""
+        return self.is_live(table) or self.has_file(table)
+
+    def has_file(self, table: str) -> bool:
+        """Whether ``table`` has been imported into the warehouse folder."""
         return self.path(table).is_file()
 
     def signature(self, table: str) -> tuple[int, int] | None:
@@ -85,7 +107,10 @@ class Warehouse:
 
     def version(self) -> str:
         """Changes whenever any table changes; used to invalidate cached results."""
-        parts = [f"{t}:{self.signature(t)}" for t in TABLE_NAMES]
+        parts = [
+            f"{t}:{self.live.stamp(t) if self.is_live(t) else self.signature(t)}"
+            for t in TABLE_NAMES
+        ]
         return "|".join(parts)
 
     @contextmanager
@@ -207,8 +232,13 @@ class Warehouse:
         return self.engine_name == "duckdb"
 
     def table(self, name: str) -> ir.Table:
-        """The canonical table ``name`` as an Ibis table (an empty one if nothing was imported)."""
+        """The canonical table ``name`` as an Ibis table (an empty one if nothing was imported).
+
+        A table declared as a source in cxlens.toml is read from its database instead.
+        """
         spec = get_table(name)
+        if self.is_live(name):
+            return self.live.table(name)
         sig = self.signature(name)
         cached = self._registered.get(name)
         if cached is not None and cached[0] == sig:
@@ -224,6 +254,7 @@ class Warehouse:
         return expr
 
     def close(self) -> None:
+        self.live.close()
         if self._backend is not None:
             with contextlib.suppress(Exception):  # best effort: the process may be exiting
                 self._backend.disconnect()
