@@ -189,3 +189,21 @@ def test_leftovers_of_a_killed_import_go_when_the_workspace_opens(ws, write):
         os.close(fd)
     cxlens.open(ws.root).close()
     assert not list(data.glob(".tmp-*"))
+
+
+def test_a_bare_date_is_local_midnight_not_utc(loaded, write):
+    # "2025-03-01" ends in "-01", which once passed for a UTC offset
+    path = write(
+        "o.csv", "order_id,customer_id,ts,amount\nO1,C1,2025-03-01,5\nO2,C1,2025-07-01,5\n"
+    )
+    loaded.import_file("orders", path, timezone="Europe/Tallinn")
+    got = [t.isoformat() for t in loaded.table("orders").order_by("order_id").ts.execute()]
+    # midnight in Tallinn: UTC+2 in winter, UTC+3 in summer
+    assert got == ["2025-02-28T22:00:00+00:00", "2025-06-30T21:00:00+00:00"]
+
+
+def test_a_day_whose_midnight_the_clocks_skip_is_not_rejected(loaded, write):
+    # Santiago de Chile moved its clocks from 00:00 to 01:00 on 7 September 2025
+    path = write("o.csv", "order_id,customer_id,ts,amount\nO1,C1,2025-09-07,5\n")
+    loaded.import_file("orders", path, timezone="America/Santiago")
+    assert loaded.table("orders").count().execute() == 1

@@ -105,12 +105,19 @@ def typed_expr(col: Column, source: str, opts: ParseOptions) -> str:
 
 
 def _has_offset(v: str) -> str:
-    return rf"regexp_matches({v}, '(Z|z|[+-]\d\d(:?\d\d)?)$')"
+    """SQL: the text ends in a UTC offset after a time of day (a bare date's "-01" is no offset)."""
+    return rf"regexp_matches({v}, '\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)$')"
 
 
-def local_time_expr(source: str, opts: ParseOptions) -> str:
-    """The wall-clock time (TIMESTAMP) of text without an offset; NULL for text with one."""
+def local_time_expr(source: str, opts: ParseOptions, times_only: bool = False) -> str:
+    """The wall-clock time (TIMESTAMP) of text without an offset; NULL for text with one.
+
+    ``times_only`` leaves out bare dates too: a day is read from its first instant,
+    even where the clocks skip midnight, and is never ambiguous.
+    """
     v = cleaned(source)
+    if times_only:
+        v = f"CASE WHEN contains({v}, ':') THEN {v} END"
     if opts.date_format:
         if "%z" in opts.date_format or "%Z" in opts.date_format:
             return "CAST(NULL AS TIMESTAMP)"
@@ -188,7 +195,7 @@ def checks_for(
                 )
             )
         if col.type == "timestamp" and opts.has_dst and opts.dst == "reject":
-            missing, twice = dst_condition(local_time_expr(r, opts), opts)
+            missing, twice = dst_condition(local_time_expr(r, opts, times_only=True), opts)
             zone = opts.timezone
             checks.append(
                 Check(
