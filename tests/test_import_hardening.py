@@ -207,3 +207,12 @@ def test_a_day_whose_midnight_the_clocks_skip_is_not_rejected(loaded, write):
     path = write("o.csv", "order_id,customer_id,ts,amount\nO1,C1,2025-09-07,5\n")
     loaded.import_file("orders", path, timezone="America/Santiago")
     assert loaded.table("orders").count().execute() == 1
+
+
+def test_days_around_a_change_of_offset_are_listed():
+    from cxlens.ingest.checks import _change_days
+
+    days = set(_change_days("Europe/Tallinn"))
+    # 2025: clocks forward on 30 March, back on 26 October; an ordinary day is not listed
+    assert {"2025-03-30", "2025-10-26"} <= days and "2025-06-01" not in days
+    assert _change_days("UTC") == ()

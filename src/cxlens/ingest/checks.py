@@ -10,6 +10,7 @@ every problem at once, with the first few rows of each kind.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cxlens.schema import RESPONSE_KINDS, SCORE_RANGES, Column, Table
 from cxlens.warehouse.staging import quote_ident as q
@@ -92,7 +93,8 @@ def typed_expr(col: Column, source: str, opts: ParseOptions) -> str:
         return f"TRY_CAST({v} AS DATE)"
     # timestamp: text with an offset (Z, +02:00, or " +0200" as Shopify writes it) is
     # exact; text without one is local time in the import's time zone.
-    v = rf"regexp_replace({v}, '\s+([+-]\d\d:?\d\d)$', '\1')"
+    spaced = rf"regexp_replace({v}, '\s+([+-]\d\d:?\d\d)$', '\1')"
+    v = f"CASE WHEN contains({v}, ' +') OR contains({v}, ' -') THEN {spaced} ELSE {v} END"
     source = v
     if opts.date_format and ("%z" in opts.date_format or "%Z" in opts.date_format):
         fmt = opts.date_format.replace("'", "''")
@@ -133,19 +135,63 @@ def _candidates(local: str, tz: str) -> tuple[str, str]:
     return before, after
 
 
+#: the years whose daylight-saving changes are listed; times outside get the full test
+DST_YEARS = (1970, 2100)
+
+
+@lru_cache(maxsize=32)
+def _change_days(timezone: str) -> tuple[str, ...]:
+    """Local days on which the UTC offset of ``timezone`` changes, and the day either side."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+
+    def offset(at: datetime) -> timedelta | None:
+        return at.astimezone(zone).utcoffset()
+
+    week = datetime(DST_YEARS[0], 1, 1, 12, tzinfo=UTC)
+    end = datetime(DST_YEARS[1], 1, 1, 12, tzinfo=UTC)
+    days: set[str] = set()
+    while week < end:  # week by week, then day by day where the offset moved
+        following = week + timedelta(days=7)
+        if offset(following) != offset(week):
+            for n in range(7):
+                day = week + timedelta(days=n + 1)
+                if offset(day) != offset(day - timedelta(days=1)):
+                    for d in (-2, -1, 0, 1):
+                        days.add((day + timedelta(days=d)).date().isoformat())
+        week = following
+    return tuple(sorted(days))
+
+
+def _near_change(local: str, opts: ParseOptions) -> str:
+    """SQL: ``local`` falls on a day around a change of offset (cheap: a lookup by date)."""
+    days = _change_days(opts.timezone)
+    listed = ", ".join(f"DATE '{d}'" for d in days) or "NULL"
+    lo, hi = DST_YEARS
+    return (
+        f"(CAST({local} AS DATE) IN ({listed}) OR {local} < TIMESTAMP '{lo}-01-01' "
+        f"OR {local} >= TIMESTAMP '{hi}-01-01')"
+    )
+
+
 def dst_condition(local: str, opts: ParseOptions) -> tuple[str, str]:
     """SQL true when ``local`` does not exist, and when it occurs twice, in the time zone.
 
     Near a change the offsets of a day before and of a day after differ; a wall-clock
     time that neither names back exists not at all (the hour skipped in spring), one
     that both name, at different instants, occurs twice (the hour repeated in autumn).
+    The conversions run only on the days around a change, found by date first.
     """
     tz = opts.timezone.replace("'", "''")
     before, after = _candidates(local, tz)
     back_b = f"(timezone('{tz}', {before}) = {local})"
     back_a = f"(timezone('{tz}', {after}) = {local})"
-    missing = f"({local} IS NOT NULL AND NOT {back_b} AND NOT {back_a})"
-    twice = f"({local} IS NOT NULL AND {back_b} AND {back_a} AND {before} <> {after})"
+    # CASE, not AND: only the rows near a change reach the conversions
+    near = f"{local} IS NOT NULL AND {_near_change(local, opts)}"
+    missing = f"(CASE WHEN {near} THEN NOT {back_b} AND NOT {back_a} ELSE FALSE END)"
+    twice = f"(CASE WHEN {near} THEN {back_b} AND {back_a} AND {before} <> {after} ELSE FALSE END)"
     return missing, twice
 
 
@@ -157,7 +203,11 @@ def _from_local(local: str, opts: ParseOptions) -> str:
     before, after = _candidates(local, tz)
     missing, twice = dst_condition(local, opts)
     chosen = before if opts.dst == "before" else after
-    return f"CASE WHEN {missing} OR {twice} THEN {chosen} ELSE {plain} END"
+    near = _near_change(local, opts)
+    return (
+        f"CASE WHEN NOT {near} THEN {plain} WHEN {missing} OR {twice} THEN {chosen} "
+        f"ELSE {plain} END"
+    )
 
 
 def checks_for(
