@@ -265,6 +265,13 @@ def register(app: typer.Typer) -> None:
             console.print("Nothing new to sync.")
         for table, n in report.rows.items():
             console.print(f"{table}: {n:,} {'row' if n == 1 else 'rows'} merged", markup=False)
+        if report.comments_analysed:
+            console.print(
+                f"comments: {report.comments_analysed:,} new ones given language, sentiment and themes",
+                markup=False,
+            )
+        if report.text_problem:
+            console.print(f"comments not analysed: {report.text_problem}", markup=False)
         if report.alerts:
             console.print(
                 f"alerts: {report.alerts['sent']} sent, {report.alerts['failed']} failed",

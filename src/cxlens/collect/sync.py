@@ -33,6 +33,10 @@ FOLLOW_UP = "feedback follow-up"
 class SyncReport:
     rows: dict[str, int] = field(default_factory=dict)
     alerts: dict[str, int] = field(default_factory=dict)
+    #: new comments given language, sentiment and themes with the stored model
+    comments_analysed: int = 0
+    #: why new comments could not be analysed (the answers are synced all the same)
+    text_problem: str | None = None
 
 
 def _mark(conn: sa.Connection, name: str) -> str | None:
@@ -54,6 +58,17 @@ def _set_mark(collector: Collector, name: str, mark: str) -> None:
 def _utc(series: pd.Series) -> pd.Series:
     s = pd.to_datetime(series)
     return s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
+
+
+def _analyse_comments(ws: WorkspaceData, report: SyncReport) -> None:
+    """New comments get language, sentiment and themes at once, once `text analyse` has run."""
+    from cxlens.errors import CxlensError
+    from cxlens.text.pipeline import classify_new
+
+    try:
+        report.comments_analysed = classify_new(ws)
+    except CxlensError as exc:
+        report.text_problem = str(exc)
 
 
 def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
@@ -108,6 +123,8 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
         ws.append_rows("responses", frame)
         _set_mark(collector, "answers", str(int(answers["id"].max())))
         report.rows["responses"] = len(frame)
+        if frame["comment"].notna().any():
+            _analyse_comments(ws, report)
     events = []
     if not invitations.empty:
         events.append(

@@ -1,845 +1,328 @@
-"""A small seed lexicon of feedback words per language and sentiment.
+"""Sentiment lexicons of customer feedback in six languages, and the rules that read them.
 
-Added to the training comments as one-word examples, it gives the model a prior
-for words a workspace's own comments have not used yet. Curated for customer
-feedback: service, delivery, price, quality, apps and money back.
+Each language's lexicon is a TOML file in ``cxlens/text/lexicons/`` (written for
+cxlens): words and phrases that are strongly or mildly positive or negative,
+markers of a neutral verdict ("ok", "nothing special"), neutral verbs whose
+negation is a complaint ("didn't arrive", "ei tööta", "funktioniert nicht"),
+negators, intensifiers, diminishers and contrast words. Entries are stemmed with
+:mod:`cxlens.text.morphology`, so one form matches its inflections; in the
+compounding and case-rich languages a stem of five or more letters also matches
+the start of a longer word ("kvaliteet" finds "kvaliteetne").
+
+:func:`lexicon_features` reads a comment the way the rules of VADER (Hutto &
+Gilbert 2014, ICWSM) do, re-implemented here for six languages:
+
+* a negator flips the valence of a sentiment word within the next three words of
+  its clause (a negated positive becomes negative at 0.8 of its strength, a negated
+  negative turns mildly positive at 0.4: "not bad"); with nothing to negate ahead,
+  it reaches back two words, as in "funktioniert nicht";
+* an intensifier before a sentiment word multiplies it by 1.5, a diminisher by 0.6;
+* a contrast word ("but", "aber", "aga", "но", "ali", "mutta") weighs the clause
+  after it 1.4 and the words before it 0.6;
+* emoji, emoticons, "n/10" ratings and exclamation marks add their own valence.
 """
 
 from __future__ import annotations
 
-LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
-    "en": {
-        "negative": (
-            "terrible",
-            "awful",
-            "horrible",
-            "useless",
-            "worst",
-            "disappointed",
-            "disappointing",
-            "rude",
-            "broken",
-            "broke",
-            "damaged",
-            "late",
-            "never arrived",
-            "scam",
-            "rip-off",
-            "overpriced",
-            "junk",
-            "refund still missing",
-            "ignored",
-            "waste of time",
-            "never again",
-            "angry",
-            "frustrating",
-            "infuriating",
-            "poor quality",
-            "cheap materials",
-            "unacceptable",
-            "nobody answers",
-            "charged twice",
-            "hidden fees",
-            "crashes",
-            "wrong item",
-            "lost parcel",
-            "bad",
-            "poor",
-            "appalling",
-            "dreadful",
-            "shocking",
-            "pathetic",
-            "faulty",
-            "defective",
-            "unreliable",
-            "unhelpful",
-            "misleading",
-            "annoyed",
-            "annoying",
-            "delayed",
-            "overcharged",
-            "ripped off",
-            "fed up",
-            "worse",
-            "nightmare",
-            "hopeless",
-            "rubbish",
-            "never received",
-            "not working",
-            "sucks",
-            "waste of money",
-            "avoid",
-        ),
-        "neutral": (
-            "okay",
-            "ok",
-            "fine",
-            "average",
-            "nothing special",
-            "as expected",
-            "acceptable",
-            "decent",
-            "not bad",
-            "alright",
-            "so-so",
-            "could be better",
-            "mixed",
-            "normal",
-            "standard",
-            "took some time",
-            "a bit slow",
-            "fair enough",
-            "reasonable",
-            "mediocre",
-            "adequate",
-            "satisfactory",
-            "meh",
-            "does the job",
-            "not great",
-            "middle of the road",
-            "fairly",
-            "usual",
-            "as described",
-            "passable",
-            "ordinary",
-            "neither good nor bad",
-            "took a while",
-            "okay-ish",
-            "fair",
-            "not great, not terrible",
-        ),
-        "positive": (
-            "excellent",
-            "great",
-            "fantastic",
-            "amazing",
-            "brilliant",
-            "perfect",
-            "love",
-            "lovely",
-            "happy",
-            "fast",
-            "quick",
-            "friendly",
-            "helpful",
-            "recommend",
-            "thank you",
-            "thanks",
-            "easy",
-            "smooth",
-            "reliable",
-            "impressed",
-            "best",
-            "wonderful",
-            "superb",
-            "value for money",
-            "gorgeous",
-            "10/10",
-            "awesome",
-            "outstanding",
-            "spot on",
-            "delighted",
-            "pleased",
-            "satisfied",
-            "efficient",
-            "prompt",
-            "hassle-free",
-            "effortless",
-            "loved",
-            "highly recommend",
-            "top notch",
-            "five stars",
-            "exceeded expectations",
-            "great value",
-            "speedy",
-            "polite",
-            "pleasant",
-            "well done",
-        ),
-    },
-    "et": {
-        "negative": (
-            "kohutav",
-            "jube",
-            "halb",
-            "halvim",
-            "kasutu",
-            "pettunud",
-            "pettumus",
-            "ebaviisakas",
-            "katki",
-            "kahjustatud",
-            "hilines",
-            "ei jõudnudki",
-            "pettus",
-            "ülehinnatud",
-            "kraam",
-            "raha pole tagasi",
-            "ignoreeriti",
-            "aja raiskamine",
-            "enam mitte kunagi",
-            "vihane",
-            "frustreeriv",
-            "ajab närvi",
-            "kehv kvaliteet",
-            "odav materjal",
-            "vastuvõetamatu",
-            "keegi ei vasta",
-            "kaks korda raha",
-            "varjatud tasud",
-            "jookseb kokku",
-            "vale toode",
-            "kadunud pakk",
-            "kehv",
-            "kehva",
-            "halva",
-            "halvasti",
-            "õudne",
-            "õudselt",
-            "kohutavalt",
-            "ebameeldiv",
-            "hilinenud",
-            "hilinemine",
-            "ebakvaliteetne",
-            "praak",
-            "rämps",
-            "jama",
-            "ülbe",
-            "ebaprofessionaalne",
-            "ei soovita",
-            "raha raisk",
-            "mõttetu",
-            "tüütu",
-            "ei tööta",
-            "petetud",
-            "pettumust valmistav",
-            "lagunes",
-        ),
-        "neutral": (
-            "okei",
-            "normaalne",
-            "keskmine",
-            "midagi erilist",
-            "nagu oodatud",
-            "vastuvõetav",
-            "korralik",
-            "pole halb",
-            "käib küll",
-            "nii ja naa",
-            "võiks parem olla",
-            "segased tunded",
-            "tavaline",
-            "võttis aega",
-            "natuke aeglane",
-            "mõistlik",
-            "rahuldav",
-            "rahuldavalt",
-            "keskpärane",
-            "tavapärane",
-            "ootuspärane",
-            "ootuspäraselt",
-            "enam-vähem",
-            "talutav",
-            "kõlbab",
-            "käib kah",
-            "nagu ikka",
-            "üldiselt okei",
-            "keskmiselt",
-            "ok",
-        ),
-        "positive": (
-            "suurepärane",
-            "väga hea",
-            "fantastiline",
-            "imeline",
-            "täiuslik",
-            "armas",
-            "rahul",
-            "väga rahul",
-            "kiire",
-            "sõbralik",
-            "abivalmis",
-            "soovitan",
-            "aitäh",
-            "tänan",
-            "lihtne",
-            "sujuv",
-            "usaldusväärne",
-            "muljetavaldav",
-            "parim",
-            "imeilus",
-            "lahe",
-            "super",
-            "10/10",
-            "suurepäraselt",
-            "väga hästi",
-            "hästi",
-            "hea",
-            "tore",
-            "vahva",
-            "mõnus",
-            "mugav",
-            "laitmatu",
-            "laitmatult",
-            "tipptasemel",
-            "äge",
-            "vinge",
-            "lahke",
-            "professionaalne",
-            "tänud",
-            "ideaalne",
-            "meeldiv",
-            "soovitan soojalt",
-            "ülikiire",
-        ),
-    },
-    "bg": {
-        "negative": (
-            "ужасно",
-            "ужасен",
-            "отвратително",
-            "безполезен",
-            "най-лошият",
-            "разочарован",
-            "разочарование",
-            "груб",
-            "груби",
-            "счупен",
-            "счупи",
-            "повреден",
-            "закъсня",
-            "не пристигна",
-            "измама",
-            "надценен",
-            "боклук",
-            "не са ми върнали парите",
-            "игнорираха",
-            "загуба на време",
-            "никога повече",
-            "ядосан",
-            "дразнещо",
-            "вбесяващо",
-            "лошо качество",
-            "евтини материали",
-            "неприемливо",
-            "никой не отговаря",
-            "таксуваха ме два пъти",
-            "скрити такси",
-            "забива",
-            "грешен артикул",
-            "ужасна",
-            "ужасни",
-            "отвратителен",
-            "отвратителна",
-            "разочарована",
-            "разочароващо",
-            "некачествен",
-            "некачествено",
-            "безобразие",
-            "кошмар",
-            "кошмарно",
-            "срамота",
-            "безполезно",
-            "лош",
-            "лоша",
-            "лошо",
-            "зле",
-            "недоволен",
-            "недоволна",
-            "не работи",
-            "не препоръчвам",
-            "пълен провал",
-            "нагло",
-            "обир",
-            "дефектен",
-            "скандално",
-        ),
-        "neutral": (
-            "нормално",
-            "добре",
-            "средно",
-            "нищо особено",
-            "както се очакваше",
-            "приемливо",
-            "прилично",
-            "не е лошо",
-            "става",
-            "горе-долу",
-            "може и по-добре",
-            "смесени чувства",
-            "обикновено",
-            "отне време",
-            "малко бавно",
-            "разумно",
-            "окей",
-            "ок",
-            "нормален",
-            "нормална",
-            "среден",
-            "средна",
-            "ни добре, ни зле",
-            "без изненади",
-            "стандартно",
-            "задоволително",
-            "поносимо",
-            "като цяло добре",
-            "може да се подобри",
-            "нищо страшно",
-            "приемлив",
-            "приемлива",
-        ),
-        "positive": (
-            "отлично",
-            "отличен",
-            "страхотно",
-            "страхотен",
-            "фантастично",
-            "прекрасно",
-            "перфектно",
-            "доволен",
-            "доволна",
-            "бърза",
-            "бързо",
-            "любезен",
-            "отзивчив",
-            "препоръчвам",
-            "благодаря",
-            "лесно",
-            "надеждно",
-            "впечатлен",
-            "най-доброто",
-            "чудесно",
-            "супер",
-            "10/10",
-            "отлична",
-            "отлични",
-            "страхотна",
-            "страхотни",
-            "доволни",
-            "бърз",
-            "бързи",
-            "любезна",
-            "любезни",
-            "браво",
-            "идеално",
-            "безупречно",
-            "без проблеми",
-            "невероятно",
-            "върхът",
-            "мерси",
-            "препоръчвам горещо",
-            "изключително доволен",
-        ),
-    },
-    "de": {
-        "negative": (
-            "furchtbar",
-            "schrecklich",
-            "miserabel",
-            "nutzlos",
-            "schlechteste",
-            "enttäuscht",
-            "enttäuschend",
-            "unfreundlich",
-            "kaputt",
-            "beschädigt",
-            "zu spät",
-            "nie angekommen",
-            "abzocke",
-            "überteuert",
-            "schrott",
-            "keine erstattung",
-            "ignoriert",
-            "zeitverschwendung",
-            "nie wieder",
-            "ärgerlich",
-            "frustrierend",
-            "schlechte qualität",
-            "billiges material",
-            "inakzeptabel",
-            "niemand antwortet",
-            "doppelt abgebucht",
-            "versteckte gebühren",
-            "stürzt ab",
-            "falscher artikel",
-            "verloren",
-            "schlecht",
-            "schlechte",
-            "schlechter",
-            "schlechtes",
-            "mies",
-            "miese",
-            "katastrophal",
-            "katastrophe",
-            "enttäuschung",
-            "unverschämt",
-            "frechheit",
-            "betrug",
-            "unzuverlässig",
-            "unbrauchbar",
-            "mangelhaft",
-            "defekt",
-            "verspätet",
-            "verspätung",
-            "unhöflich",
-            "keine antwort",
-            "grottig",
-            "lächerlich",
-            "sauer",
-        ),
-        "neutral": (
-            "okay",
-            "in ordnung",
-            "durchschnittlich",
-            "nichts besonderes",
-            "wie erwartet",
-            "akzeptabel",
-            "ordentlich",
-            "nicht schlecht",
-            "geht so",
-            "mittelmäßig",
-            "geht besser",
-            "gemischte gefühle",
-            "normal",
-            "hat gedauert",
-            "etwas langsam",
-            "passt schon",
-            "ganz okay",
-            "solide",
-            "passabel",
-            "annehmbar",
-            "vertretbar",
-            "im rahmen",
-            "geht in ordnung",
-            "ausreichend",
-            "durchwachsen",
-            "so lala",
-            "befriedigend",
-            "standard",
-            "kann man machen",
-            "brauchbar",
-            "mittelprächtig",
-        ),
-        "positive": (
-            "hervorragend",
-            "toll",
-            "fantastisch",
-            "super",
-            "perfekt",
-            "wunderbar",
-            "zufrieden",
-            "sehr zufrieden",
-            "schnell",
-            "freundlich",
-            "hilfsbereit",
-            "empfehlen",
-            "danke",
-            "einfach",
-            "reibungslos",
-            "zuverlässig",
-            "beeindruckt",
-            "klasse",
-            "wunderschön",
-            "top",
-            "10/10",
-            "sehr gut",
-            "überragend",
-            "genial",
-            "spitze",
-            "erstklassig",
-            "ausgezeichnet",
-            "begeistert",
-            "hochwertig",
-            "problemlos",
-            "unkompliziert",
-            "kompetent",
-            "freundliche",
-            "gerne wieder",
-            "empfehlenswert",
-            "mega",
-            "weiter so",
-            "zuvorkommend",
-            "blitzschnell",
-            "einwandfrei",
-            "schnelle",
-        ),
-    },
-    "hr": {
-        "negative": (
-            "užasno",
-            "užas",
-            "grozno",
-            "beskoristan",
-            "najgora",
-            "razočaran",
-            "razočaranje",
-            "nepristojno",
-            "pokvario",
-            "pokvaren",
-            "oštećen",
-            "kasnila",
-            "nikad nije stigao",
-            "prevara",
-            "preskupo",
-            "smeće",
-            "nema povrata novca",
-            "ignorirali",
-            "gubljenje vremena",
-            "nikad više",
-            "ljut",
-            "frustrirajuće",
-            "živcira",
-            "loša kvaliteta",
-            "jeftin materijal",
-            "neprihvatljivo",
-            "nitko ne odgovara",
-            "naplatili dvaput",
-            "skriveni troškovi",
-            "ruši se",
-            "pogrešan artikl",
-            "loše",
-            "loš",
-            "loša",
-            "loši",
-            "grozan",
-            "grozna",
-            "užasan",
-            "užasna",
-            "najgori",
-            "najgore",
-            "katastrofa",
-            "katastrofalno",
-            "sramota",
-            "očajno",
-            "jadno",
-            "nezadovoljan",
-            "nezadovoljna",
-            "razočarana",
-            "bezobrazan",
-            "bezobrazno",
-            "bahato",
-            "nemarno",
-            "nepouzdano",
-            "ne radi",
-            "ne preporučujem",
-            "kasni",
-            "zakasnio",
-            "oštećeno",
-            "lopovi",
-            "pljačka",
-            "kaos",
-        ),
-        "neutral": (
-            "u redu",
-            "ok",
-            "prosječno",
-            "ništa posebno",
-            "kako je očekivano",
-            "prihvatljivo",
-            "pristojno",
-            "nije loše",
-            "može proći",
-            "onako",
-            "moglo bi bolje",
-            "pomiješani osjećaji",
-            "uobičajeno",
-            "trajalo je",
-            "malo sporo",
-            "razumno",
-            "solidno",
-            "korektno",
-            "standardno",
-            "osrednje",
-            "ni dobro ni loše",
-            "sasvim ok",
-            "okej",
-            "dovoljno dobro",
-            "ništa spektakularno",
-            "ništa specijalno",
-            "normalno",
-            "očekivano",
-            "podnošljivo",
-            "prosječan",
-            "prosječna",
-            "tako-tako",
-        ),
-        "positive": (
-            "izvrsno",
-            "odlično",
-            "sjajno",
-            "fantastično",
-            "savršeno",
-            "divno",
-            "zadovoljan",
-            "zadovoljna",
-            "brzo",
-            "brza",
-            "ljubazan",
-            "susretljiv",
-            "preporučujem",
-            "hvala",
-            "jednostavno",
-            "pouzdano",
-            "impresioniran",
-            "najbolji",
-            "prekrasna",
-            "super",
-            "10/10",
-            "oduševljen",
-            "oduševljena",
-            "odličan",
-            "odlična",
-            "izvrstan",
-            "izvrsna",
-            "vrhunski",
-            "vrhunsko",
-            "zadovoljni",
-            "preporuka",
-            "sve pohvale",
-            "pohvala",
-            "svaka čast",
-            "profesionalno",
-            "ljubazna",
-            "ljubazno",
-            "bez problema",
-            "brzo riješeno",
-            "hvala vam",
-            "sretan",
-            "sretna",
-            "najbolje",
-            "pet zvjezdica",
-            "ugodno iznenađen",
-            "top",
-        ),
-    },
-    "fi": {
-        "negative": (
-            "kamala",
-            "kamalaa",
-            "surkea",
-            "hyödytön",
-            "huonoin",
-            "pettynyt",
-            "pettymys",
-            "tyly",
-            "rikki",
-            "hajosi",
-            "vaurioitunut",
-            "myöhässä",
-            "ei koskaan saapunut",
-            "huijaus",
-            "ylihintainen",
-            "roskaa",
-            "ei hyvitystä",
-            "huomiotta",
-            "ajan hukkaa",
-            "ei enää ikinä",
-            "vihainen",
-            "turhauttavaa",
-            "raivostuttavaa",
-            "huono laatu",
-            "halpa materiaali",
-            "kestämätöntä",
-            "kukaan ei vastaa",
-            "veloitettiin kahdesti",
-            "piilomaksuja",
-            "kaatuu",
-            "väärä tuote",
-            "huono",
-            "huonoa",
-            "huonosti",
-            "surkeaa",
-            "kauhea",
-            "kauheaa",
-            "karmea",
-            "petyin",
-            "ala-arvoinen",
-            "ala-arvoista",
-            "viallinen",
-            "rikkinäinen",
-            "myöhästyi",
-            "ei toimi",
-            "jumittaa",
-            "ärsyttävää",
-            "epäkohtelias",
-            "epäluotettava",
-            "rahastusta",
-            "kuraa",
-            "en suosittele",
-            "ei vastausta",
-        ),
-        "neutral": (
-            "ok",
-            "ihan ok",
-            "keskinkertainen",
-            "ei mitään erikoista",
-            "kuten odotettiin",
-            "hyväksyttävä",
-            "kelvollinen",
-            "ei huono",
-            "menettelee",
-            "siltä väliltä",
-            "voisi olla parempi",
-            "ristiriitaiset fiilikset",
-            "tavallinen",
-            "siinä kesti",
-            "vähän hidas",
-            "kohtuullinen",
-            "ihan jees",
-            "perus",
-            "keskiverto",
-            "keskitasoa",
-            "tavanomainen",
-            "ookoo",
-            "kelpaa",
-            "kelpo",
-            "riittävä",
-            "niin ja näin",
-            "normaali",
-            "odotetusti",
-            "välttävä",
-            "ihan kohtuullinen",
-        ),
-        "positive": (
-            "erinomainen",
-            "loistava",
-            "loistavaa",
-            "mahtava",
-            "upea",
-            "täydellinen",
-            "ihana",
-            "tyytyväinen",
-            "nopea",
-            "ystävällinen",
-            "avulias",
-            "suosittelen",
-            "kiitos",
-            "helppo",
-            "sujuvasti",
-            "luotettava",
-            "vaikuttavaa",
-            "paras",
-            "huippu",
-            "super",
-            "10/10",
-            "hyvä",
-            "hyvää",
-            "hyvin",
-            "tosi hyvä",
-            "erinomaista",
-            "mahtavaa",
-            "upeaa",
-            "nopeasti",
-            "ystävällistä",
-            "vaivaton",
-            "vaivatta",
-            "ongelmitta",
-            "kätevä",
-            "kätevästi",
-            "helppoa",
-            "priimaa",
-            "ihastunut",
-            "suosittelen lämpimästi",
-        ),
-    },
-}
+import math
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+import numpy as np
+
+from cxlens.text.morphology import stem
+from cxlens.text.normalise import normalise
+
+LANGUAGES = ("en", "et", "bg", "de", "hr", "fi")
+#: valence of each sentiment category
+VALENCE = {"positive_strong": 2.0, "positive": 1.0, "negative": -1.0, "negative_strong": -2.0}
+#: what a negated "expected" word ("didn't arrive") is worth
+NEGATED_EXPECTED = -1.2
+NEGATION_SCOPE = 3
+NEGATED_POSITIVE = -0.8
+NEGATED_NEGATIVE = 0.4
+INTENSIFY = 1.5
+DIMINISH = 0.6
+BEFORE_CONTRAST = 0.6
+AFTER_CONTRAST = 1.4
+#: shortest stem that also matches the start of longer words
+PREFIX_MIN = 5
+PREFIX_LANGUAGES = frozenset({"et", "bg", "de", "hr", "fi"})
+
+POSITIVE_EMOJI = frozenset("😀😃😄😁😆😊🙂😍🥰😘😻❤♥💕💖💗💙💚💜🧡👍👌🙏🎉✨💯⭐🌟😎🤩🥳👏💪☺😇🤗")
+NEGATIVE_EMOJI = frozenset("😡😠🤬😤😞😔😢😭😩😫🙄👎💩🤮😒😕😖😣😑🤦😬😟☹😨😱💔")
+EMOTICONS_POSITIVE = re.compile(r"(?:^|\s)(?::-?\)|:-?d|;-?\)|<3|\(:)(?=\s|$)")
+EMOTICONS_NEGATIVE = re.compile(r"(?:^|\s)(?::-?\(|:'\(|:-?/|>:\()(?=\s|$)")
+RATING = re.compile(r"\b(\d{1,2})\s*/\s*10\b")
+TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|[.!?;:,…]")
+CLAUSE_END = frozenset(".!?;:…")
+
+#: names of the features :func:`lexicon_features` returns, in order
+FEATURES = (
+    "positive",
+    "negative",
+    "net",
+    "net_squashed",
+    "neutral_markers",
+    "negations",
+    "mixed",
+    "last_sentence_net",
+    "emoji_positive",
+    "emoji_negative",
+    "exclamations",
+    "questions",
+    "shouting",
+    "no_sentiment",
+    "log_words",
+)
+
+
+@dataclass
+class Lexicon:
+    """One language's entries as stem tuples, each with its categories."""
+
+    lang: str
+    entries: dict[tuple[str, ...], dict[str, float]] = field(default_factory=dict)
+    prefixes: dict[str, list[tuple[str, dict[str, float]]]] = field(default_factory=dict)
+    longest: int = 1
+    words: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, phrase: str, category: str, value: float) -> None:
+        key = tuple(
+            stem(w, self.lang) for w in TOKEN.findall(phrase) if w not in CLAUSE_END and w != ","
+        )
+        if not key:
+            return
+        self.entries.setdefault(key, {})[category] = value
+        self.longest = max(self.longest, len(key))
+        if len(key) == 1 and len(key[0]) >= PREFIX_MIN and self.lang in PREFIX_LANGUAGES:
+            self.prefixes.setdefault(key[0][:PREFIX_MIN], []).append((key[0], self.entries[key]))
+
+    def match(self, stems: list[str], i: int) -> tuple[int, dict[str, float]]:
+        """Length and categories of the longest entry starting at word ``i`` (0 if none)."""
+        for n in range(min(self.longest, len(stems) - i), 0, -1):
+            found = self.entries.get(tuple(stems[i : i + n]))
+            if found:
+                return n, found
+        word = stems[i]
+        best: tuple[int, dict[str, float]] = (0, {})
+        for prefix, cats in self.prefixes.get(word[:PREFIX_MIN], ()):
+            if word.startswith(prefix) and len(prefix) > best[0]:
+                best = (len(prefix), cats)
+        return (1, best[1]) if best[0] else (0, {})
+
+
+def _entries(text: str) -> list[str]:
+    return [w.strip() for w in text.replace("\n", " ").split(",") if w.strip()]
+
+
+@cache
+def lexicon(lang: str) -> Lexicon:
+    """The lexicon of ``lang`` (one of LANGUAGES), loaded and stemmed once."""
+    source = resources.files("cxlens.text") / "lexicons" / f"{lang}.toml"
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    lex = Lexicon(lang)
+    order = (
+        "diminishers",
+        "intensifiers",
+        "contrast",
+        "expected",
+        "negators",
+        "neutral",
+        *VALENCE,
+    )
+    for category in order:
+        items = _entries(data.get(category, ""))
+        lex.words[category] = items
+        for phrase in items:
+            lex.add(phrase.casefold(), category, VALENCE.get(category, 1.0))
+    return lex
+
+
+def examples(lang: str) -> tuple[list[str], list[str]]:
+    """The lexicon's sentiment words and neutral markers as labelled one-phrase examples."""
+    lex = lexicon(lang)
+    texts, labels = [], []
+    for category, label in (
+        ("positive_strong", "positive"),
+        ("positive", "positive"),
+        ("negative", "negative"),
+        ("negative_strong", "negative"),
+        ("neutral", "neutral"),
+    ):
+        for phrase in lex.words.get(category, []):
+            texts.append(phrase)
+            labels.append(label)
+    return texts, labels
+
+
+def _emoji(raw: str) -> tuple[float, float]:
+    pos = sum(1 for ch in raw if ch in POSITIVE_EMOJI)
+    neg = sum(1 for ch in raw if ch in NEGATIVE_EMOJI)
+    low = raw.casefold()
+    pos += len(EMOTICONS_POSITIVE.findall(low))
+    neg += len(EMOTICONS_NEGATIVE.findall(low))
+    for value in RATING.findall(raw):
+        score = int(value)
+        if score >= 8:
+            pos += 2
+        elif score <= 4:
+            neg += 2
+    return float(pos), float(neg)
+
+
+def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, list[int]]:
+    """Valence per word of one text's tokens (punctuation included), negations, neutral markers and sentence per word."""
+    lex = lexicon(lang)
+    words = [t for t in tokens if t not in CLAUSE_END and t != ","]
+    stems = [stem(w, lang) for w in words]
+    # where clauses (commas included) and sentences begin, counted in words
+    boundary_before = [False] * (len(words) + 1)
+    sentence = [0] * len(words)
+    j = current = 0
+    for t in tokens:
+        if t in CLAUSE_END or t == ",":
+            boundary_before[j] = True
+            if t in CLAUSE_END:
+                current += 1
+        else:
+            sentence[j] = current
+            j += 1
+    kinds: list[dict[str, float]] = [{} for _ in words]
+    span = [1] * len(words)
+    i = 0
+    while i < len(words):
+        n, cats = lex.match(stems, i)
+        if n:
+            kinds[i] = cats
+            span[i] = n
+            i += n
+        else:
+            i += 1
+    valence = [0.0] * len(words)
+    negated_by: list[int | None] = [None] * len(words)
+    negations = neutral = 0
+    for i, cats in enumerate(kinds):
+        if not cats:
+            continue
+        if "neutral" in cats and not any(k in cats for k in VALENCE):
+            neutral += 1
+            continue
+        sentiment = next((cats[k] for k in VALENCE if k in cats), None)
+        is_modifier = "intensifiers" in cats or "diminishers" in cats
+        nxt = next(
+            (k for k in range(i + span[i], min(i + span[i] + 2, len(words))) if kinds[k]), None
+        )
+        if sentiment is not None and is_modifier and nxt is not None and not boundary_before[nxt]:
+            nk = kinds[nxt]
+            if any(k in nk for k in VALENCE):
+                continue  # "super fast": an intensifier here, not a sentiment of its own
+        if sentiment is None and "expected" not in cats:
+            continue
+        v = sentiment if sentiment is not None else 0.0
+        # modifiers and negators in the words just before, within the clause
+        for back in range(1, NEGATION_SCOPE + 1):
+            k = i - back
+            if k < 0 or boundary_before[k + 1]:
+                break
+            before = kinds[k]
+            if "contrast" in before:
+                break
+            if back <= 2 and v and "intensifiers" in before:
+                v *= INTENSIFY
+            elif back <= 2 and v and "diminishers" in before:
+                v *= DIMINISH
+            if "negators" in before and negated_by[i] is None:
+                negated_by[i] = k
+        if negated_by[i] is not None:
+            v = _negate(v, sentiment)
+        valence[i] = v
+    # negators with nothing ahead reach back to a positive or expected word
+    used = {k for k in negated_by if k is not None}
+    for k, cats in enumerate(kinds):
+        if "negators" not in cats or any(c in cats for c in VALENCE):
+            continue
+        negations += 1
+        if k in used:
+            continue
+        for back in (1, 2):
+            i = k - back
+            if i < 0 or boundary_before[i + 1]:
+                break
+            cats_i = kinds[i]
+            sentiment = next((cats_i[c] for c in VALENCE if c in cats_i), None)
+            # only what a trailing negator can deny: "funktioniert nicht", "gefällt mir nicht"
+            if negated_by[i] is None and (
+                (sentiment or 0) > 0 or (sentiment is None and "expected" in cats_i)
+            ):
+                negated_by[i] = k
+                valence[i] = _negate(valence[i], sentiment)
+                break
+    # contrast: what follows outweighs what came before, within the sentence
+    for i, cats in enumerate(kinds):
+        if "contrast" in cats and not any(c in cats for c in VALENCE):
+            for k in range(len(words)):
+                if sentence[k] == sentence[i] and k != i:
+                    valence[k] *= BEFORE_CONTRAST if k < i else AFTER_CONTRAST
+    return valence, negations, neutral, sentence
+
+
+def _negate(value: float, sentiment: float | None) -> float:
+    """A negated word's valence: "not good" negative, "not bad" mildly positive, "didn't arrive" a complaint."""
+    if sentiment is None:
+        return NEGATED_EXPECTED
+    if value > 0:
+        return value * NEGATED_POSITIVE
+    return abs(value) * NEGATED_NEGATIVE
+
+
+def lexicon_features(text: str | None, lang: str | None) -> np.ndarray:
+    """The FEATURES of one comment in ``lang`` (all six lexicons pooled when it is unknown)."""
+    raw = str(text or "")
+    norm = normalise(raw)
+    tokens = TOKEN.findall(norm)
+    langs: Iterable[str] = (lang,) if lang in LANGUAGES else LANGUAGES
+    best: tuple[list[float], int, int, list[int]] | None = None
+    for code in langs:
+        scored = score_tokens(tokens, code)
+        if best is None or sum(map(abs, scored[0])) > sum(map(abs, best[0])):
+            best = scored
+    valence, negations, neutral, sentence = best if best is not None else ([], 0, 0, [])
+    emoji_pos, emoji_neg = _emoji(raw)
+    exclamations = raw.count("!")
+    questions = raw.count("?")
+    letters = [c for c in raw if c.isalpha()]
+    shouting = sum(1 for c in letters if c.isupper()) / len(letters) if len(letters) > 8 else 0.0
+    boost = 1.0 + 0.1 * min(exclamations, 3)
+    pos = sum(v for v in valence if v > 0) * boost + 0.8 * emoji_pos
+    neg = -sum(v for v in valence if v < 0) * boost + 0.8 * emoji_neg
+    net = pos - neg
+    last = (
+        float(sum(v for v, s in zip(valence, sentence, strict=True) if s == sentence[-1]))
+        if sentence
+        else 0.0
+    )
+    n_words = sum(1 for t in tokens if t not in CLAUSE_END and t != ",")
+    return np.array(
+        [
+            pos,
+            neg,
+            net,
+            math.tanh(net / 2),
+            float(neutral),
+            float(negations),
+            min(pos, neg),
+            last,
+            emoji_pos,
+            emoji_neg,
+            float(min(exclamations, 5)),
+            float(min(questions, 5)),
+            shouting if shouting > 0.5 else 0.0,
+            1.0 if pos == 0 and neg == 0 else 0.0,
+            math.log1p(n_words),
+        ]
+    )

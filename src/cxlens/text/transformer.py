@@ -76,7 +76,10 @@ class TransformerSentiment:
             self.polarity[label] = label_polarity(label, 0, 0)
         return self.polarity[label]
 
-    def predict(self, texts: Sequence[str | None]) -> tuple[list[str | None], np.ndarray]:
+    def predict(
+        self, texts: Sequence[str | None], languages: Sequence[str | None] | None = None
+    ) -> tuple[list[str | None], np.ndarray]:
+        """Labels and scores; the model reads every language itself, so ``languages`` is unused."""
         labels: list[str | None] = [None] * len(texts)
         scores = np.full(len(texts), np.nan)
         todo = [i for i, t in enumerate(texts) if t and str(t).strip()]

@@ -245,7 +245,11 @@ def register(
         def latest() -> list[dict[str, Any]]:
             t = ws.table("responses")
             # sentiment and theme are there once `cxlens text analyse` has run
-            extra = [c for c in ("comment_language", "sentiment", "theme") if c in t.columns]
+            extra = [
+                c
+                for c in ("comment_language", "sentiment", "theme", "theme_sentiment")
+                if c in t.columns
+            ]
             rows = (
                 t.filter(t.comment.notnull()).order_by(t.ts.desc()).limit(50)
                 .select("ts", "kind", "score", "language", "touchpoint", "comment", *extra).execute()
@@ -263,12 +267,26 @@ def register(
                     "touchpoint": c["touchpoint"] or "", "comment": c["comment"],
                     "sentiment": text(f"sentiment_{c['sentiment']}", lang) if isinstance(c.get("sentiment"), str) else "",
                     "theme": c.get("theme") if isinstance(c.get("theme"), str) else "",
+                    "themes": _theme_moods(c.get("theme_sentiment"), lang),
                 }
             )  # fmt: skip
         cases = collector.cases(limit=50)
         for c in cases:
             c["opened"] = format_date(c["opened_at"].date(), lang) if c["opened_at"] else "–"
-        return page("dashboard_feedback.html", user, request, comments=comments, cases=cases)
+        themes = [
+            {
+                "theme": r["theme"],
+                "comments": format_number(r["comments"], lang, 0),
+                "negative": "–" if _nan(r["negative"]) else format_percent(100 * r["negative"], lang, 0),
+                "positive": "–" if _nan(r["positive"]) else format_percent(100 * r["positive"], lang, 0),
+                "impact": "–" if _nan(r["nps_impact"]) else format_number(r["nps_impact"], lang, 1),
+                "significant": not _nan(r["p_value"]) and r["p_value"] < 0.05,
+            }
+            for r in cached("themes", (), lambda: _theme_rows(ws))
+        ]  # fmt: skip
+        return page(
+            "dashboard_feedback.html", user, request, comments=comments, cases=cases, themes=themes
+        )
 
     @app.get("/metrics/{metric_id}", response_class=HTMLResponse, include_in_schema=False)
     def metric_page(
@@ -519,3 +537,38 @@ def _journey_view(
         drivers_rows=driver_rows(d.table, lang, mark_not_significant=False),
     )  # fmt: skip
     return view
+
+
+def _theme_moods(encoded: Any, lang: str) -> list[dict[str, str]]:
+    """A comment's themes, each with the sentiment of the clauses that mention it."""
+    import json
+
+    if not isinstance(encoded, str) or not encoded:
+        return []
+    out = []
+    for theme, mood in json.loads(encoded).items():
+        out.append(
+            {
+                "theme": str(theme),
+                "sentiment": text(f"sentiment_{mood}", lang) if mood else "",
+                "mood": str(mood or ""),
+            }
+        )
+    return out
+
+
+def _theme_rows(ws: Any) -> list[dict[str, Any]]:
+    """Per theme: mentions, share of negative and positive mentions, NPS impact (empty before `text analyse`)."""
+    from cxlens.text.pipeline import themes_frame
+    from cxlens.text.themes import theme_report
+
+    try:
+        report = theme_report(themes_frame(ws))
+    except CxlensError:
+        return []
+    keep = ["theme", "comments", "negative", "positive", "net_sentiment", "nps_impact", "p_value"]
+    return (
+        []
+        if report.empty
+        else [{str(k): v for k, v in r.items()} for r in report[keep].to_dict(orient="records")]
+    )

@@ -1,0 +1,190 @@
+"""The theme taxonomy: keywords and phrases per theme and language, matched on stems.
+
+The built-in taxonomy (``cxlens/text/themes.toml``: delivery, price, quality,
+support, app, returns, billing) can be copied into a workspace's ``cxlens.toml``
+with ``cxlens text themes --seed`` and edited there::
+
+    [text.themes.packaging]
+    en = ["packaging", "bubble wrap"]
+    de = ["verpackung", "karton"]
+
+A theme defined in ``cxlens.toml`` replaces the built-in keywords of the languages
+it lists and adds a theme when the name is new; ``[text] builtin_themes = false``
+keeps only the workspace's own. Keywords are stemmed with
+:mod:`cxlens.text.morphology` and match the start of a word's stem, so "deliver"
+finds "delivery" and "delivered" and "tarne" finds "tarnega"; a phrase matches
+consecutive words that way. Keywords with signs ("€", "10/10") match the text as
+written.
+
+A comment's primary theme is the one mentioned most (the first mentioned on a
+tie). Each theme also gets the clause that mentions it, so that "fast delivery,
+but far too expensive" praises delivery and complains about price.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+
+from cxlens.text.lexicon import LANGUAGES, lexicon
+from cxlens.text.morphology import stem, tokens
+from cxlens.text.normalise import normalise
+
+SENTENCE = re.compile(r"[.!?;…\n]+")
+#: keyword stems shorter than this match whole stems only ("app" is not "appreciate")
+EXACT_BELOW = 4
+LETTERS_ONLY = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
+
+
+@cache
+def builtin_themes() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The shipped taxonomy: theme -> language -> keywords."""
+    source = resources.files("cxlens.text") / "themes.toml"
+    data = tomllib.loads(source.read_text(encoding="utf-8"))
+    return {
+        theme: {lang: tuple(str(k).casefold() for k in kws) for lang, kws in langs.items()}
+        for theme, langs in data.items()
+    }
+
+
+@dataclass(frozen=True)
+class Keyword:
+    theme: str
+    stems: tuple[str, ...]
+    literal: str | None = None
+
+
+@dataclass
+class ThemeSet:
+    """Keywords per theme and language, compiled to stems per language."""
+
+    keywords: dict[str, dict[str, tuple[str, ...]]]
+    _compiled: dict[str | None, tuple[dict[str, list[Keyword]], list[Keyword]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @classmethod
+    def from_config(cls, section: Mapping[str, object] | None) -> ThemeSet:
+        section = section or {}
+        use_builtin = bool(section.get("builtin_themes", True))
+        themes = (
+            {name: dict(langs) for name, langs in builtin_themes().items()} if use_builtin else {}
+        )
+        configured = section.get("themes", {}) or {}
+        if not isinstance(configured, Mapping):
+            from cxlens.errors import CxlensError
+
+            raise CxlensError("cxlens.toml: [text.themes] must be a table of themes.")
+        for name, langs in configured.items():
+            if not isinstance(langs, Mapping):
+                from cxlens.errors import CxlensError
+
+                raise CxlensError(
+                    f"cxlens.toml: [text.themes.{name}] must list keywords per language, "
+                    'for example en = ["packaging", "box"].'
+                )
+            merged = dict(themes.get(str(name), {}))
+            for lang, kws in langs.items():
+                if isinstance(kws, str) or not isinstance(kws, Sequence):
+                    from cxlens.errors import CxlensError
+
+                    raise CxlensError(
+                        f"cxlens.toml: [text.themes.{name}] {lang} must be a list of keywords."
+                    )
+                merged[str(lang)] = tuple(str(w).casefold().strip() for w in kws if str(w).strip())
+            themes[str(name)] = merged
+        return cls(themes)
+
+    def _index(self, lang: str | None) -> tuple[dict[str, list[Keyword]], list[Keyword]]:
+        """Keywords of ``lang`` (all languages when None) by the first letters of their first stem."""
+        if lang in self._compiled:
+            return self._compiled[lang]
+        by_start: dict[str, list[Keyword]] = {}
+        literals: list[Keyword] = []
+        for theme, langs in self.keywords.items():
+            for code, kws in langs.items():
+                if lang is not None and code != lang:
+                    continue
+                for kw in kws:
+                    if not LETTERS_ONLY.match(kw):
+                        literals.append(Keyword(theme, (), kw))
+                        continue
+                    stems = tuple(stem(w, code) for w in tokens(kw))
+                    if stems:
+                        by_start.setdefault(stems[0][:2], []).append(Keyword(theme, stems))
+        self._compiled[lang] = (by_start, literals)
+        return by_start, literals
+
+    def mentions(self, text: str, lang: str | None) -> list[tuple[str, int]]:
+        """(theme, word position) of every keyword found in a normalised text."""
+        if not text:
+            return []
+        by_start, literals = self._index(lang if lang in LANGUAGES else None)
+        code = lang if lang in LANGUAGES else None
+        stems = [stem(w, code) for w in tokens(text)]
+        found: list[tuple[str, int]] = []
+        for i, s in enumerate(stems):
+            for kw in by_start.get(s[:2], ()):
+                n = len(kw.stems)
+                if i + n <= len(stems) and all(
+                    _matches(stems[i + k], kw.stems[k]) for k in range(n)
+                ):
+                    found.append((kw.theme, i))
+        for kw in literals:
+            at = text.find(kw.literal or "")
+            if at >= 0:
+                found.append((kw.theme, len(tokens(text[:at]))))
+        return found
+
+    def find(self, text: str, lang: str | None) -> list[str]:
+        """Themes a normalised text mentions: most mentioned first, then the first mentioned."""
+        counts: dict[str, list[int]] = {}
+        for theme, position in self.mentions(text, lang):
+            counts.setdefault(theme, []).append(position)
+        return sorted(counts, key=lambda t: (-len(set(counts[t])), min(counts[t])))
+
+
+def _matches(word: str, keyword: str) -> bool:
+    """A keyword stem matches the start of a word's stem; short ones ("app", "fit") the whole stem."""
+    return word == keyword if len(keyword) < EXACT_BELOW else word.startswith(keyword)
+
+
+def clauses(text: str, lang: str | None) -> list[str]:
+    """Sentences of a normalised text, cut again at contrast words ("but", "aber", "mutta")."""
+    words_: set[str] = set()
+    for code in [lang] if lang in LANGUAGES else list(LANGUAGES):
+        words_.update(w for w in lexicon(str(code)).words.get("contrast", []) if " " not in w)
+    pattern = (
+        re.compile(r"(?:,\s*|\s)(?:" + "|".join(map(re.escape, sorted(words_))) + r")\s", re.I)
+        if words_
+        else None
+    )
+    out: list[str] = []
+    for sentence in SENTENCE.split(text):
+        parts = pattern.split(f" {sentence} ") if pattern else [sentence]
+        out.extend(p.strip(" ,") for p in parts if p.strip(" ,"))
+    return out
+
+
+def theme_clauses(text: str | None, lang: str | None, themes: ThemeSet) -> dict[str, str]:
+    """Each theme a comment mentions, with the clauses that mention it (joined)."""
+    norm = normalise(text)
+    found: dict[str, list[str]] = {}
+    for clause in clauses(norm, lang):
+        for theme in themes.find(clause, lang):
+            found.setdefault(theme, []).append(clause)
+    # a keyword split across clauses is still a mention: fall back to the whole comment
+    for theme in themes.find(norm, lang):
+        found.setdefault(theme, [norm])
+    return {theme: ". ".join(parts) for theme, parts in found.items()}
+
+
+def assign(
+    texts: Sequence[str | None], languages: Sequence[str | None], themes: ThemeSet
+) -> list[list[str]]:
+    """The themes of each text, primary first."""
+    return [themes.find(normalise(t), lang) for t, lang in zip(texts, languages, strict=True)]

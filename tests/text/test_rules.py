@@ -1,0 +1,113 @@
+"""Lexicon rules, stems, near-duplicate clusters and calibration, each against a hand-worked case."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cxlens.text.duplicates import clusters, jaccard, shingles
+from cxlens.text.evaluation import calibration_error
+from cxlens.text.lexicon import FEATURES, LANGUAGES, lexicon, lexicon_features
+from cxlens.text.morphology import bulgarian_stem, stem, tokens
+from cxlens.text.sentiment import fit_temperature
+
+
+def net(text: str, lang: str) -> float:
+    return float(lexicon_features(text, lang)[FEATURES.index("net")])
+
+
+def test_every_language_has_a_lexicon_with_every_part():
+    for lang in LANGUAGES:
+        words = lexicon(lang).words
+        for part in ("positive", "negative", "neutral", "negators", "intensifiers", "contrast"):
+            assert len(words[part]) >= (50 if part in ("positive", "negative") else 3), (lang, part)
+
+
+def test_stems_cover_inflection():
+    assert stem("toimituksen", "fi") == stem("toimitukset", "fi")
+    assert stem("tarnega", "et") == stem("tarne", "et") == "tarne"
+    assert stem("dostavom", "hr") == stem("dostava", "hr") == "dostav"
+    assert bulgarian_stem("доставката") == bulgarian_stem("доставки") == "доставк"
+    assert bulgarian_stem("от") == "от"  # too short to cut
+    assert tokens("didn't arrive") == ["did", "not", "arrive"]
+
+
+def test_a_word_counts_once_and_a_strong_one_twice():
+    # "good" is +1; "excellent" +2
+    assert net("good", "en") == pytest.approx(1.0)
+    assert net("excellent", "en") == pytest.approx(2.0)
+
+
+def test_negation_flips_within_its_scope():
+    # negated positive: 1 x -0.8; negated negative: |-1| x 0.4
+    assert net("not helpful", "en") == pytest.approx(-0.8)
+    assert net("not slow", "en") == pytest.approx(0.4)
+    assert net("not bad", "en") == 0  # a neutral verdict of its own
+    # a neutral verb denied is a complaint: -1.2
+    assert net("the agent did not answer", "en") == pytest.approx(-1.2)
+    assert net("pakk ei jõudnud kohale", "et") < 0
+    # a trailing German negator reaches back to the verb
+    assert net("das paket kam nicht", "de") == pytest.approx(-1.2)
+    assert net("es gefällt mir nicht", "de") == pytest.approx(-0.8)
+    # negation stops at the clause's end
+    assert net("no. good", "en") == pytest.approx(1.0)
+
+
+def test_intensifiers_diminishers_and_contrast():
+    assert net("very good", "en") == pytest.approx(1.5)
+    assert net("slightly slow", "en") == pytest.approx(-0.6)
+    # before "but" x0.6, after x1.4: +2 x 0.6 - 1 x 1.4 = -0.2
+    assert net("excellent courier but slow", "en") == pytest.approx(2 * 0.6 - 1.4)
+    assert net("hyvä toimitus mutta kallis", "fi") < 0
+
+
+def test_emoji_ratings_and_exclamations():
+    f = dict(zip(FEATURES, lexicon_features("super 😍 10/10!!", "en"), strict=True))
+    # "super" +2, boosted by two "!" (x1.2), plus 0.8 for each of three emoji points
+    assert f["positive"] == pytest.approx(2 * 1.2 + 0.8 * 3)
+    assert f["emoji_positive"] == 3 and f["exclamations"] == 2
+    assert dict(zip(FEATURES, lexicon_features("😡", None), strict=True))["negative"] == 0.8
+
+
+def test_unknown_language_reads_with_every_lexicon():
+    assert net("ужасно", None) < 0 and net("odlično", None) > 0
+
+
+def test_shingles_and_jaccard_by_hand():
+    assert shingles("abcdef") == {b"abcde", b"bcdef"}
+    # {abcde, bcdef} vs {abcde, bcdeg}: 1 shared of 3
+    assert jaccard("abcdef", "abcdeg") == pytest.approx(1 / 3)
+    assert jaccard("", "") == 1.0
+
+
+def test_near_duplicates_share_a_cluster():
+    texts = [
+        "Delivery was super fast, thanks!",
+        "delivery was super fast thanks!!",
+        "The courier lost my parcel and nobody answers",
+        "Delivery was super fast, thanks!",
+        "Prices went up again",
+    ]
+    c = clusters(texts)
+    assert c[0] == c[1] == c[3]
+    assert len({c[0], c[2], c[4]}) == 3
+
+
+def test_calibration_error_by_hand():
+    proba = np.array([[0.9, 0.05, 0.05], [0.9, 0.05, 0.05], [0.2, 0.2, 0.6], [0.2, 0.2, 0.6]])
+    truth = ["negative", "positive", "positive", "positive"]
+    # bin (0.8, 0.9]: confidence 0.9, accuracy 0.5 -> |0.4| x 1/2; bin (0.5, 0.6]: 0.6 vs 1.0 -> 0.4 x 1/2
+    assert calibration_error(proba, truth) == pytest.approx(0.4)
+
+
+def test_temperature_softens_overconfident_predictions():
+    rng = np.random.default_rng(0)
+    truth = rng.choice(["negative", "neutral", "positive"], 600)
+    # says 98 % for a class that is right only 60 % of the time
+    guess = np.where(
+        rng.random(600) < 0.6, truth, rng.choice(["negative", "neutral", "positive"], 600)
+    )
+    proba = np.full((600, 3), 0.01)
+    for i, g in enumerate(guess):
+        proba[i, ["negative", "neutral", "positive"].index(g)] = 0.98
+    assert fit_temperature(proba, truth.tolist()) > 1.5
