@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cxlens.workspace import Workspace
+    from cxlens.data import WorkspaceData
 
 
-def seed_taxonomy(ws: Workspace) -> list[str]:
+def seed_taxonomy(ws: WorkspaceData) -> list[str]:
     """Add every built-in theme that cxlens.toml does not define to ``[text.themes]``.
 
     The file is edited under the workspace's settings lock and replaced atomically,

@@ -305,7 +305,11 @@ def _analysed(ws: WorkspaceData) -> pd.DataFrame:
 
 
 def themes_frame(
-    ws: WorkspaceData, start: Any = None, end: Any = None, discover_k: int = 0, lang: str | None = None
+    ws: WorkspaceData,
+    start: Any = None,
+    end: Any = None,
+    discover_k: int = 0,
+    lang: str | None = None,
 ) -> pd.DataFrame:
     """Comments with their themes (a list, primary first) and each theme's sentiment (a dict).
 
