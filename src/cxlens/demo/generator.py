@@ -10,7 +10,8 @@ finds something real to show:
 * NPS depends on the customer's experience (slow or reopened tickets, delivery
   quality) and on the country (Finland highest, Bulgaria lowest), with a dip in
   Germany in the first quarter of 2026;
-* comments are written in the customer's language and say what the score says;
+* comments are written in the customer's language and mostly say what the score says (one
+  in eight is a step off, with typos, missing capitals and emoji, as real ones are);
 * marketing spend per channel, campaign and ad group matches the customers each
   channel brought.
 
