@@ -178,6 +178,12 @@ def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
+    # the writer's own commits never stop to copy the WAL into the database: its
+    # checkpointer thread does that beside it (see Writer)
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
 def _begin_immediate(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -209,6 +215,7 @@ def create_engine(url: str, writer: bool = False) -> sa.Engine:
             engine = sa.create_engine(url, connect_args=args, poolclass=sa.pool.NullPool)
             event.listen(engine, "connect", _sqlite_pragmas)
             event.listen(engine, "connect", _driver_autocommit)
+            event.listen(engine, "connect", _no_autocheckpoint)
             event.listen(engine, "begin", _begin_immediate)
             return engine
         engine = sa.create_engine(url, connect_args=args)

@@ -50,6 +50,8 @@ log = logging.getLogger("cxlens.collect")
 Prepare = Callable[[sa.Connection], Callable[[sa.Connection], Any]]
 #: the most writes one transaction takes
 MAX_BATCH = 500
+#: the SQLite write-ahead log's size past which the checkpointer copies it into the database
+CHECKPOINT_BYTES = 4 << 20
 _BATCH = "cxlens.batch"
 
 
@@ -87,6 +89,7 @@ class Writer:
         self.linger = max(0.0, linger_seconds)
         self._sqlite = engine.dialect.name == "sqlite"
         self._lock_path = f"{engine.url.database}.write-lock" if self._sqlite else None
+        self._wal_path = f"{engine.url.database}-wal" if self._sqlite else None
         self._reset()
         os.register_at_fork(after_in_child=self._reset)
 
@@ -97,6 +100,7 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._conn: sa.Connection | None = None
         self._lock_file: IO[bytes] | None = None
+        self._checkpoint_due = threading.Event()
         self.engine.dispose(close=False)
 
     def submit(self, prepare: Prepare) -> Future[Any]:
@@ -110,6 +114,10 @@ class Writer:
                         target=self._run, name="cxlens-writer", daemon=True
                     )
                     self._thread.start()
+                    if self._wal_path is not None:
+                        threading.Thread(
+                            target=self._checkpoints, name="cxlens-checkpoint", daemon=True
+                        ).start()
         return write.future
 
     def run(self, prepare: Prepare) -> Any:
@@ -171,6 +179,32 @@ class Writer:
                     except Exception as exc:  # its commit failed
                         outcomes.append(_Refused(exc))
         _settle(batch, outcomes)  # the callers go on once the lock is free for the next writer
+        if self._wal_path is not None:
+            with suppress(OSError):
+                if os.path.getsize(self._wal_path) > CHECKPOINT_BYTES:
+                    self._checkpoint_due.set()
+
+    def _checkpoints(self) -> None:
+        """Copy the SQLite write-ahead log into the database beside the writer, not in its way.
+
+        SQLite would do this in the commit that fills the log, and that answer (and all
+        those queued behind it) would wait for it; a passive checkpoint from another
+        connection lets the writer go on appending to the log meanwhile.
+        """
+        import sqlite3
+
+        conn = None
+        while True:
+            self._checkpoint_due.wait()
+            self._checkpoint_due.clear()
+            try:
+                if conn is None:
+                    conn = sqlite3.connect(str(self.engine.url.database), timeout=10)
+                    conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                log.exception("a checkpoint of the store failed; tried again later")
+                conn = None
 
     def _transaction(self, batch: list[_Write]) -> list[Any]:
         """Prepare and apply ``batch`` in one transaction and commit it.
