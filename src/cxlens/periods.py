@@ -148,6 +148,22 @@ def floor_date(d: date, period: str) -> date:
     return date(d.year, 1, 1)
 
 
+def local_today(tz: str) -> date:
+    """Today's date on the workspace's clock (in ``tz``), not in UTC."""
+    return datetime.now(ZoneInfo(tz)).date()
+
+
+def last_complete_period(period: str, today: date) -> tuple[date, date]:
+    """(first day, last day) of the latest ``period`` that has ended by ``today`` (a local date).
+
+    >>> last_complete_period("quarter", date(2026, 12, 2))
+    (datetime.date(2026, 7, 1), datetime.date(2026, 9, 30))
+    """
+    current = floor_date(today, period)
+    previous = floor_date(current - timedelta(days=1), period)
+    return previous, current - timedelta(days=1)
+
+
 def local_midnight_utc(d: date, tz: str) -> datetime:
     """The UTC instant at which local day ``d`` begins in ``tz``."""
     return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz)).astimezone(UTC)

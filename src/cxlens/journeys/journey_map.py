@@ -24,7 +24,8 @@ import pandas as pd
 
 from cxlens.journeys import SURVEY_ONLY
 from cxlens.journeys.base import Range, require, seconds_between, stage_order
-from cxlens.stats import nps_interval, t_interval, wilson_interval
+from cxlens.schema import SCORE_RANGES
+from cxlens.stats import bounded_mean_interval, nps_interval, wilson_interval
 
 if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
@@ -137,7 +138,9 @@ def _scores(ws: WorkspaceData, rng: Range) -> dict[str, dict[str, float]]:
             values.update(csat=100 * ci.value, csat_low=100 * ci.low, csat_high=100 * ci.high)
             values["csat_n"] = int(rec["csat_n"])
         if rec["ces_n"]:
-            ci = t_interval(rec["ces_sum"], rec["ces_sq"], rec["ces_n"])
+            ci = bounded_mean_interval(
+                rec["ces_sum"], rec["ces_sq"], rec["ces_n"], *SCORE_RANGES["ces"]
+            )
             values.update(ces=ci.value, ces_low=ci.low, ces_high=ci.high, ces_n=int(rec["ces_n"]))
         if rec["nps_n"]:
             ci = nps_interval(rec["promoters"], rec["detractors"], rec["nps_n"])

@@ -16,15 +16,8 @@ from cxlens.config import LANGUAGES, parse_yaml
 from cxlens.errors import CxlensError
 from cxlens.schema import TABLES
 
-KINDS = ("nps", "proportion", "mean", "median", "ratio")
+KINDS = ("nps", "proportion", "mean", "median", "cost", "ratio", "clv")
 UNITS = ("points", "percent", "score", "hours", "currency", "ratio", "years", "count")
-INTERVALS = {
-    "nps": "Wald (adjusted Wald below 100 answers)",
-    "proportion": "Wilson score",
-    "mean": "Student's t",
-    "median": "order statistics (distribution-free)",
-    "ratio": "none (an accounting ratio, not a sample)",
-}
 
 
 @dataclass(frozen=True)
@@ -37,6 +30,13 @@ class Metric:
     formula: str
     names: dict[str, str]
     definitions: dict[str, str]
+    #: how the 95 % interval and the test of a change are computed (catalog text)
+    interval: str
+    test: str
+    #: (lowest, highest) value the metric can take; None: no bound that side
+    range: tuple[float | None, float | None] = (None, None)
+    #: the answer scale a share or mean is computed from (CSAT 1–5), if any
+    answer_scale: tuple[float, float] | None = None
     scale: float = 1.0
 
     def name(self, lang: str = "en") -> str:
@@ -51,7 +51,12 @@ class Metric:
 
     @property
     def interval_method(self) -> str:
-        return INTERVALS[self.kind]
+        return self.interval
+
+    @property
+    def bounded(self) -> bool:
+        """Both ends of the range are finite (a score on a fixed scale, a share)."""
+        return self.range[0] is not None and self.range[1] is not None
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -83,7 +88,10 @@ def problems(entries: list[dict[str, Any]]) -> list[str]:
         if mid in seen:
             found.append(f"{mid}: declared twice")
         seen.add(mid)
-        for field in ("kind", "unit", "better", "needs", "formula", "names", "definitions"):
+        for field in (
+            "kind", "unit", "better", "needs", "range", "interval", "test", "formula", "names",
+            "definitions",
+        ):  # fmt: skip
             if field not in e:
                 found.append(f"{mid}: no {field}")
         if e.get("kind") not in KINDS:
@@ -92,6 +100,7 @@ def problems(entries: list[dict[str, Any]]) -> list[str]:
             found.append(f"{mid}: unit {e.get('unit')!r} is not one of {', '.join(UNITS)}")
         if e.get("better") not in ("higher", "lower"):
             found.append(f"{mid}: better must be higher or lower")
+        found += _range_problems(mid, e)
         for field in ("names", "definitions"):
             texts = e.get(field) or {}
             for lang in LANGUAGES:
@@ -105,6 +114,31 @@ def problems(entries: list[dict[str, Any]]) -> list[str]:
                 if col not in TABLES[table].column_names:
                     found.append(f"{mid}: needs unknown column {table}.{col}")
     return found
+
+
+def _range_problems(mid: str, e: dict[str, Any]) -> list[str]:
+    found = []
+    for field in ("range", "answer_scale"):
+        value = e.get(field)
+        if value is None and field == "answer_scale":
+            continue
+        if not (isinstance(value, list) and len(value) == 2):
+            found.append(f"{mid}: {field} must be [lowest, highest]")
+            continue
+        lo, hi = value
+        if field == "answer_scale" and None in value:
+            found.append(f"{mid}: answer_scale needs both ends")
+        elif lo is not None and hi is not None and lo >= hi:
+            found.append(f"{mid}: {field} {value} is empty")
+    for field in ("interval", "test"):
+        if field in e and not str(e[field]).strip():
+            found.append(f"{mid}: {field} is empty")
+    return found
+
+
+def _bounds(value: list[Any]) -> tuple[float | None, float | None]:
+    lo, hi = value
+    return (None if lo is None else float(lo), None if hi is None else float(hi))
 
 
 @cache
@@ -127,6 +161,14 @@ def load_catalog() -> Catalog:
                 formula=e["formula"],
                 names=dict(e["names"]),
                 definitions=dict(e["definitions"]),
+                interval=str(e["interval"]),
+                test=str(e["test"]),
+                range=_bounds(e["range"]),
+                answer_scale=(
+                    (float(e["answer_scale"][0]), float(e["answer_scale"][1]))
+                    if e.get("answer_scale")
+                    else None
+                ),
                 scale=float(e.get("scale", 1.0)),
             ),
         )

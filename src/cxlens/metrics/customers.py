@@ -35,6 +35,7 @@ def retention_rate() -> Measure:
             ),
         ),
         form="proportion",
+        # customers active at the start still active at the end: 100 % − churn rate
         args=("retained", "at_start"),
         customer_state=True,
     )
@@ -62,10 +63,13 @@ def average_order_value() -> Measure:
 
 @implements("purchase_frequency")
 def purchase_frequency() -> Measure:
+    def agg(t: ir.Table) -> dict[str, ir.Scalar]:
+        return {"sum": t.orders.sum(), "sumsq": (t.orders * t.orders).sum(), "n": t.count()}
+
     return Measure(
-        (Source("orders", "ts", lambda t: {"num": t.count(), "den": t.customer_id.nunique()}),),
-        form="ratio",
-        args=("num", "den"),
+        (Source("orders", "ts", agg, per_customer=lambda t: {"orders": t.count()}),),
+        form="mean",
+        args=("sum", "sumsq", "n"),
     )
 
 
@@ -89,19 +93,34 @@ def average_customer_lifespan() -> Measure:
 
 @implements("historical_clv")
 def historical_clv() -> Measure:
+    """AOV × purchases per customer per year × lifespan, from the window's orders only.
+
+    = (revenue ÷ orders) × (orders ÷ customers ÷ years) × (Σ lifespan ÷ customers)
+    = mean revenue per customer × mean lifespan ÷ years, where a customer's
+    lifespan is from their first to their last order inside the window, so a
+    closed period keeps its value when later orders arrive.
+    """
+
     def per_customer(t: ir.Table) -> dict[str, ir.Scalar]:
-        return {"revenue": t.amount.sum(), "orders": t.count()}
+        return {
+            "revenue": t.amount.sum(),
+            "first_order": t.ts.min(),
+            "last_order": t.ts.max(),
+        }
 
     def agg(t: ir.Table) -> dict[str, ir.Scalar]:
+        span = _span_years(t)
         return {
             "revenue": t.revenue.sum(),
-            "orders": t.orders.sum(),
+            "revenue_sq": (t.revenue * t.revenue).sum(),
+            "span": span.sum(),
+            "span_sq": (span * span).sum(),
+            "cross": (t.revenue * span).sum(),
             "customers": t.count(),
-            "span": _span_years(t).sum(),
         }
 
     return Measure(
-        (Source("orders", "ts", agg, per_customer=per_customer),),
+        (Source("orders", "ts", agg, lambda t: t.amount.notnull(), per_customer=per_customer),),
         form="clv",
-        args=("revenue", "orders", "customers", "span"),
+        args=("revenue", "revenue_sq", "span", "span_sq", "cross", "customers"),
     )

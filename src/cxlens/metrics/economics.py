@@ -11,20 +11,49 @@ if TYPE_CHECKING:
 
 
 def _spend_over(*denominator: str) -> Measure:
+    """Spend ÷ a count the ad platforms report (clicks, leads, ...): a cost per count."""
+
     def agg(t: ir.Table) -> dict[str, ir.Scalar]:
         den = t[denominator[0]].fill_null(0)
         for col in denominator[1:]:
             den = den + t[col].fill_null(0)
         return {"num": t.spend.sum(), "den": den.sum()}
 
-    return Measure((Source("marketing", "date", agg),), form="ratio", args=("num", "den"))
+    return Measure(
+        (Source("marketing", "date", agg),),
+        form="cost",
+        args=("num", "den"),
+        counts=", ".join(denominator).replace("_", " "),
+    )
+
+
+def _return_on_spend(offset: float) -> Measure:
+    """Conversion value ÷ spend over the marketing rows, with the sums the delta method needs."""
+
+    def agg(t: ir.Table) -> dict[str, ir.Scalar]:
+        y, x = t.conversion_value.fill_null(0), t.spend
+        return {
+            "y": y.sum(),
+            "x": x.sum(),
+            "yy": (y * y).sum(),
+            "xx": (x * x).sum(),
+            "xy": (x * y).sum(),
+            "rows": t.count(),
+        }
+
+    return Measure(
+        (Source("marketing", "date", agg),),
+        form="ratio",
+        args=("y", "x", "yy", "xx", "xy", "rows"),
+        offset=offset,
+    )
 
 
 @implements("cac")
 def customer_acquisition_cost() -> Measure:
     return Measure(
         (
-            Source("marketing", "date", lambda t: {"num": t.spend.sum()}),
+            Source("marketing", "date", lambda t: {"num": t.spend.sum(), "rows": t.count()}),
             Source(
                 "customers",
                 "created_at",
@@ -32,8 +61,9 @@ def customer_acquisition_cost() -> Measure:
                 renames={"channel": "acquisition_channel"},
             ),
         ),
-        form="ratio",
-        args=("num", "den"),
+        form="cost",
+        args=("num", "den", "rows"),
+        counts="new customers",
     )
 
 
@@ -102,32 +132,10 @@ def conversion_rate() -> Measure:
 
 @implements("roas")
 def return_on_ad_spend() -> Measure:
-    return Measure(
-        (
-            Source(
-                "marketing",
-                "date",
-                lambda t: {"num": t.conversion_value.sum(), "den": t.spend.sum()},
-            ),
-        ),
-        form="ratio",
-        args=("num", "den"),
-    )
+    return _return_on_spend(0.0)
 
 
 @implements("marketing_roi")
 def marketing_roi() -> Measure:
-    return Measure(
-        (
-            Source(
-                "marketing",
-                "date",
-                lambda t: {
-                    "num": (t.conversion_value.fill_null(0) - t.spend).sum(),
-                    "den": t.spend.sum(),
-                },
-            ),
-        ),
-        form="ratio",
-        args=("num", "den"),
-    )
+    # (value − spend) ÷ spend = ROAS − 1: the same ratio, interval and test, shifted
+    return _return_on_spend(-1.0)

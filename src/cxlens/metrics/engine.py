@@ -21,28 +21,22 @@ import pandas as pd
 from cxlens import periods as P
 from cxlens.errors import CxlensError
 from cxlens.metrics.catalog import Metric, load_catalog
+from cxlens.metrics.estimates import SMALL_SAMPLE, change_test, estimate
 from cxlens.metrics.implementations import load_implementations
 from cxlens.metrics.measures import Measure, Source
 from cxlens.metrics.where import column_names, parse_where
 from cxlens.periods import parse_date
 from cxlens.schema import TABLE_NAMES, get_table
-from cxlens.stats import (
-    median_interval,
-    nps_difference_test,
-    nps_interval,
-    t_interval,
-    two_proportion_test,
-    welch_test,
-    wilson_interval,
-)
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from cxlens.data import WorkspaceData
 
-SMALL_SAMPLE = 30
+__all__ = ["ALL", "SMALL_SAMPLE", "Query", "kpi"]
+
 PERIOD = "_period"
+DAYS_PER_YEAR = 365.25
 ALL = "(all)"
 
 
@@ -300,19 +294,19 @@ def _aggregate(
     keys = _group_keys(q)
     t = _rows(ws, src, metric, q, window)
     if src.per_customer is not None:
-        orders = ws.table(src.table)
-        spans = orders.group_by(_cid=orders.customer_id).aggregate(
-            first_order=orders[src_time_column(src)].min(),
-            last_order=orders[src_time_column(src)].max(),
-        )
         if src.time == "first_order":
+            # a cohort by first order: their lifespans so far, from all their orders
+            orders = ws.table(src.table)
+            spans = orders.group_by(_cid=orders.customer_id).aggregate(
+                first_order=orders[src_time_column(src)].min(),
+                last_order=orders[src_time_column(src)].max(),
+            )
             dims = {d: src.renames.get(d, d) for d in q.by}
             per = t.group_by(*(["customer_id", *dims.values()])).aggregate(_n=t.count())
             joined = per.inner_join(spans, per.customer_id == spans._cid)
             t = _in_window(joined, "first_order", window, q.period, dims)
-        else:
-            per = t.group_by([*keys, "customer_id"]).aggregate(**src.per_customer(t))
-            t = per.inner_join(spans, per.customer_id == spans._cid)
+        else:  # per customer within the window's rows only
+            t = t.group_by([*keys, "customer_id"]).aggregate(**src.per_customer(t))
     aggs = dict(src.aggregates(t))
     if src.median_of is not None:
         aggs["values"] = src.median_of(t).collect()
@@ -351,19 +345,20 @@ def _customer_state(
         return (x.created_at < at) & (x.ended_at.isnull() | (x.ended_at >= at))
 
     at_start = active(x._p_start)
+    churned = at_start & x.ended_at.notnull() & (x.ended_at < x._p_end)
     new = (x.created_at >= x._p_start) & (x.created_at < x._p_end)
-    df = (
+    return (
         x.group_by(_group_keys(q))
         .aggregate(
             at_start=at_start.sum(),
-            churned=(at_start & x.ended_at.notnull() & (x.ended_at < x._p_end)).sum(),
+            churned=churned.sum(),
+            # active at the start and still at the end: retention = 100 % − churn
+            retained=(at_start & ~churned).sum(),
             at_end=active(x._p_end).sum(),
             new=new.sum(),
         )
         .execute()
     )
-    df["retained"] = (df["at_end"] - df["new"]).clip(lower=0)
-    return df
 
 
 def _stats(
@@ -390,73 +385,10 @@ def _stats(
 # -- turning statistics into numbers ---------------------------------------------------------
 
 
-def _finish(metric: Metric, measure: Measure, row: pd.Series, years: float) -> dict[str, Any]:
-    a = [float(row.get(k, 0.0)) for k in measure.args]
-    note = ""
-    if measure.form == "nps":
-        i = nps_interval(a[0], a[1], a[2])
-        value, low, high, n = i.value, i.low, i.high, a[2]
-    elif measure.form == "proportion":
-        i = wilson_interval(a[0], a[1])
-        value, low, high, n = 100 * i.value, 100 * i.low, 100 * i.high, a[1]
-    elif measure.form == "mean":
-        i = t_interval(a[0], a[1], a[2])
-        value, low, high, n = i.value, i.low, i.high, a[2]
-    elif measure.form == "median":
-        values = row.get("values")
-        vals = [float(v) for v in (values if values is not None else [])]
-        i = median_interval(vals)
-        value, low, high, n = i.value, i.low, i.high, float(len(vals))
-    elif measure.form == "ratio":
-        num, den = a
-        factor = metric.scale * (100.0 if metric.unit == "percent" else 1.0)
-        value = num / den * factor if den else math.nan
-        low = high = math.nan
-        n = den
-        if not den:
-            note = f"undefined: no {measure.args[1] if metric.id != 'cac' else 'new customers'} in the period"
-    elif measure.form == "clv":
-        revenue, orders, customers, span = a
-        if customers and orders and years > 0:
-            value = (revenue / orders) * (orders / customers / years) * (span / customers)
-        else:
-            value = math.nan
-        low = high = math.nan
-        n = customers
-    else:  # pragma: no cover - guarded by tests of the registry
-        raise AssertionError(measure.form)
-    if n == 0 and not note:
-        note = "undefined: no data in the period"
-    return {
-        "value": value,
-        "ci_low": low,
-        "ci_high": high,
-        "n": int(n),
-        "small_sample": bool(0 < n < SMALL_SAMPLE) if metric.kind != "ratio" else False,
-        "note": note,
-    }
-
-
-def _test(measure: Measure, prev: pd.Series, cur: pd.Series) -> float:
-    a = [float(prev.get(k, 0.0)) for k in measure.args]
-    b = [float(cur.get(k, 0.0)) for k in measure.args]
-    if measure.form == "nps":
-        return nps_difference_test(*a, *b).p_value
-    if measure.form == "proportion":
-        return two_proportion_test(*a, *b).p_value
-    if measure.form == "mean":
-        return welch_test(*a, *b).p_value
-    return math.nan
-
-
-def _years(label: str, period: str | None, window: P.Window) -> float:
-    return {
-        "day": 1 / 365.25,
-        "week": 7 / 365.25,
-        "month": 1 / 12,
-        "quarter": 0.25,
-        "year": 1.0,
-    }.get(period or "", window.years)
+def _years(bounds: tuple[date, date], window: P.Window) -> float:
+    """The part of a period inside the window, in years of 365.25 days (one rule for all periods)."""
+    start, end = max(bounds[0], window.start), min(bounds[1], window.end)
+    return max((end - start).days, 0) / DAYS_PER_YEAR
 
 
 def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -> pd.DataFrame:
@@ -466,28 +398,39 @@ def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -
         first = P.floor_date(window.start, q.period)
         wide = P.Window(P.floor_date(first - timedelta(days=1), q.period), window.end, window.tz)
     stats = _stats(ws, metric, measure, q, wide)
-    spans = [lbl for lbl, _, _ in wide.periods(q.period)]
+    bounds = {lbl: (s, e) for lbl, s, e in wide.periods(q.period)}
+    spans = list(bounds)
     before_label = dict(zip(spans[1:], spans[:-1], strict=True))
     dim_cols = [f"_d_{d}" for d in q.by]
     labels = {lbl for lbl, _, _ in window.periods(q.period)}
+    today = P.local_today(window.tz)
     rows = []
+    previous_window = window.previous()
     if q.compare and not q.period:
-        prev_stats = _stats(ws, metric, measure, q, window.previous())
+        prev_stats = _stats(ws, metric, measure, q, previous_window)
         prev_index = {tuple(r[c] for c in dim_cols): r for _, r in prev_stats.iterrows()}
     for _, r in stats.sort_values([*dim_cols, PERIOD], na_position="first").iterrows():
         if r[PERIOD] not in labels:
             continue
+        span = bounds[r[PERIOD]]
         out: dict[str, Any] = {"metric": metric.id}
         out.update({d: r[f"_d_{d}"] for d in q.by})
         out["period"] = r[PERIOD]
-        out.update(_finish(metric, measure, r, _years(r[PERIOD], q.period, window)))
+        years = _years(span, window)
+        out.update(estimate(metric, measure, r, years).as_row())
         out["unit"] = metric.unit
+        # complete: the whole period lies in the window and has ended on the workspace's clock
+        out["complete"] = bool(window.start <= span[0] and span[1] <= min(window.end, today))
+        out["to_date"] = bool(span[0] <= today < span[1] and window.end > today)
         if q.compare:
             if q.period:
-                prev = _row_of(stats, r, dim_cols, before_label.get(r[PERIOD]))
+                label = before_label.get(r[PERIOD])
+                prev = _row_of(stats, r, dim_cols, label)
+                prev_years = _years(bounds[label], wide) if label else 0.0
             else:
                 prev = prev_index.get(tuple(r[c] for c in dim_cols))
-            _add_comparison(out, metric, measure, prev, r, q, window)
+                prev_years = previous_window.years
+            _add_comparison(out, metric, measure, prev, prev_years, r, years)
         rows.append(out)
     columns = [
         "metric",
@@ -496,13 +439,16 @@ def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -
         "value",
         "ci_low",
         "ci_high",
+        "ci_level",
         "n",
         "unit",
         "small_sample",
+        "complete",
+        "to_date",
         "note",
     ]
     if q.compare:
-        columns += ["previous", "change", "p_value", "significant"]
+        columns += ["previous", "previous_n", "change", "p_value", "significant", "test"]
     frame = pd.DataFrame(rows, columns=columns)
     if not rows:
         empty = {
@@ -512,6 +458,8 @@ def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -
             "n": 0,
             "unit": metric.unit,
             "small_sample": False,
+            "complete": False,
+            "to_date": False,
             "note": "undefined: no data in the period",
         }
         frame = pd.DataFrame([empty], columns=columns)
@@ -535,18 +483,29 @@ def _add_comparison(
     metric: Metric,
     measure: Measure,
     prev: pd.Series | None,
+    prev_years: float,
     cur: pd.Series,
-    q: Query,
-    window: P.Window,
+    years: float,
 ) -> None:
+    """The previous value, the change (percentage points for percent metrics) and its test.
+
+    The test is the metric's (see :mod:`cxlens.metrics.estimates`), run only when
+    both periods have at least 30 in n; a change is significant when p < 0.05.
+    """
     if prev is None:
-        out.update(previous=math.nan, change=math.nan, p_value=math.nan, significant=False)
+        out.update(
+            previous=math.nan, previous_n=0, change=math.nan, p_value=math.nan,
+            significant=False, test=None,
+        )  # fmt: skip
         return
-    before = _finish(metric, measure, prev, _years(str(prev[PERIOD]), q.period, window))["value"]
-    p = _test(measure, prev, cur)
+    before = estimate(metric, measure, prev, prev_years)
+    result = change_test(metric, measure, prev, prev_years, cur, years)
+    p = math.nan if result is None else result.p_value
     out.update(
-        previous=before,
-        change=out["value"] - before,
+        previous=before.value,
+        previous_n=int(before.n),
+        change=out["value"] - before.value,
         p_value=p,
         significant=bool(not math.isnan(p) and p < 0.05),
+        test=None if result is None else result.method,
     )

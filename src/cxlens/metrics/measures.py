@@ -39,12 +39,16 @@ class Source:
 @dataclass(frozen=True)
 class Measure:
     sources: tuple[Source, ...]
-    #: how the merged aggregates give (successes, n) or (sum, sumsq, n) etc.; see engine.finish
+    #: how the merged aggregates become value, interval and test; see metrics.estimates
     form: str
     #: the names of the aggregates the form reads, in order
     args: tuple[str, ...]
     #: customers' state over a period (churn, retention): computed against period bounds
     customer_state: bool = False
+    #: what a cost is divided by, in words for "undefined: no ... in the period"
+    counts: str = ""
+    #: added to a ratio before it is shown (ROI = ROAS − 1)
+    offset: float = 0.0
 
 
 REGISTRY: dict[str, Callable[[], Measure]] = {}

@@ -1,0 +1,117 @@
+"""Definitions that hold in every corner: undefined where nothing divides, windows that
+use only their own data, one year fraction per period, complementary churn and
+retention, intervals and tests named per metric (data in conftest.py)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+
+import cxlens
+from cxlens.metrics.catalog import load_catalog
+from cxlens.metrics.implementations import load_implementations
+from tests.metrics.conftest import build
+
+Q1 = {"start": "2025-01-01", "end": "2025-03-31"}
+
+
+def test_cac_is_undefined_without_marketing_rows(hand_ws):
+    # April: C4 was acquired (email) but there are no marketing rows at all -> undefined, not 0
+    row = hand_ws.kpi("cac", start="2025-04-01", end="2025-04-30").iloc[0]
+    assert math.isnan(row["value"]) and math.isnan(row["ci_low"])
+    assert row["note"] == "undefined: no marketing spend recorded in the period"
+    # a channel with customers but no spend rows: undefined; one with spend: 100 / 2 = 50
+    by_channel = hand_ws.kpi("cac", by="channel", **Q1).set_index("channel")
+    assert by_channel.loc["search", "value"] == pytest.approx(50.0)
+    assert by_channel.loc["search", "ci_low"] < 50.0 < by_channel.loc["search", "ci_high"]
+
+
+def test_cac_with_spend_rows_of_zero_is_zero(tmp_path):
+    root = build(tmp_path / "w")
+    ws = cxlens.open(root)
+    # March: one marketing row with spend 0 and no new customers -> no customers to divide by
+    row = ws.kpi("cac", start="2025-03-01", end="2025-03-31").iloc[0]
+    assert math.isnan(row["value"]) and row["note"].startswith("undefined: no new customers")
+
+
+def test_historical_clv_of_a_closed_quarter_ignores_later_orders(tmp_path):
+    root = build(tmp_path / "w")
+    ws = cxlens.open(root)
+    before = ws.kpi("historical_clv", **Q1).iloc[0]["value"]
+    later = tmp_path / "later.csv"
+    later.write_text("order_id,customer_id,ts,amount\nO9,C2,2025-08-01,500\nO10,C3,2025-09-01,70\n")
+    ws.import_file("orders", later)
+    assert ws.kpi("historical_clv", **Q1).iloc[0]["value"] == pytest.approx(before, rel=1e-12)
+
+
+def test_one_year_fraction_per_period(hand_ws):
+    by_period = hand_ws.kpi("historical_clv", period="quarter", **Q1).iloc[0]["value"]
+    by_dates = hand_ws.kpi("historical_clv", **Q1).iloc[0]["value"]
+    assert by_period == pytest.approx(by_dates, rel=1e-12)
+    # 90 days of 365.25: AOV 50 x (4/3 / (90/365.25)) x (59/365.25/3)
+    assert by_dates == pytest.approx(50 * (4 / 3) / (90 / 365.25) * (59 / 365.25 / 3))
+
+
+def test_retention_and_churn_are_complements(hand_ws):
+    frame = hand_ws.kpi(
+        ["churn_rate", "retention_rate"], period="month", start="2025-01-01", end="2025-06-30"
+    )
+    wide = frame.pivot(index="period", columns="metric", values="value").dropna()
+    assert len(wide) >= 3
+    assert (wide["churn_rate"] + wide["retention_rate"]).tolist() == pytest.approx(
+        [100.0] * len(wide)
+    )
+
+
+def test_every_row_says_how_its_interval_and_test_are_made(hand_ws):
+    catalog = load_catalog()
+    impls = load_implementations()
+    for metric in catalog.values():
+        assert impls[metric.id]().form == metric.kind, metric.id
+        assert metric.interval and metric.test
+    row = hand_ws.kpi("time_to_resolution", **Q1).iloc[0]
+    # three resolved tickets: [min, max] covers the median with 1 - 2/8 = 75 %
+    assert (row["ci_low"], row["ci_high"], row["ci_level"]) == (4.0, 24.0, 0.75)
+    assert hand_ws.kpi("nps", **Q1).iloc[0]["ci_level"] == 0.95
+
+
+def test_no_test_on_small_samples(hand_ws):
+    months = hand_ws.kpi("nps", period="month", compare="previous", start="2025-02-01",
+                         end="2025-03-31")  # fmt: skip
+    assert not months["significant"].any()
+    assert months["test"].isna().all()  # 8 answers in February: below 30, nothing tested
+
+
+def test_tests_named_by_the_catalog_run_on_large_samples(tmp_path):
+    cxlens.init(tmp_path / "w")
+    ws = cxlens.open(tmp_path / "w")
+    rows = ["response_id,ts,kind,score"]
+    for month, promoters in ((1, 20), (2, 45)):
+        for i in range(60):
+            score = 10 if i < promoters else 3
+            rows.append(f"R{month}-{i},2025-0{month}-{1 + i % 28:02d},nps,{score}")
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(rows) + "\n")
+    ws.import_file("responses", path)
+    frame = ws.kpi("nps", period="month", compare="previous", start="2025-02-01", end="2025-02-28")
+    row = frame.iloc[0]
+    assert row["test"] == load_catalog()["nps"].test
+    assert row["significant"] and row["change"] == pytest.approx(100 * (25 / 60) * 2)
+
+
+def test_periods_still_running_are_marked_to_date(tmp_path, monkeypatch):
+    from cxlens import periods
+
+    cxlens.init(tmp_path / "w", timezone="Europe/Tallinn")
+    ws = cxlens.open(tmp_path / "w")
+    path = tmp_path / "r.csv"
+    path.write_text("response_id,ts,kind,score\nA,2026-10-31T22:30:00Z,nps,10\n"
+                    "B,2026-12-01T22:30:00Z,nps,0\n")  # fmt: skip
+    ws.import_file("responses", path)
+    monkeypatch.setattr(periods, "local_today", lambda tz: date(2026, 12, 2))
+    frame = ws.kpi("nps", period="month").set_index("period")
+    # 22:30 UTC on 1 Dec is 00:30 on 2 Dec in Tallinn: December is running, November is over
+    assert frame.loc["2026-12", "to_date"] and not frame.loc["2026-12", "complete"]
+    assert frame.loc["2026-11", "complete"] and not frame.loc["2026-11", "to_date"]
