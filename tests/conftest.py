@@ -62,6 +62,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def demo_root(tmp_path_factory) -> Path:
     """A demo workspace of 3,000 customers, shared by the analytics tests (read only)."""
     root = tmp_path_factory.mktemp("customers-demo") / "ws"
-    result = CliRunner().invoke(app, ["demo", str(root), "--customers", "3000", "--seed", "5"])
+    result = CliRunner().invoke(
+        app, ["demo", str(root), "--customers", "3000", "--seed", "5", "--end", "2026-09-30"]
+    )
     assert result.exit_code == 0, result.output
     return root

@@ -62,6 +62,12 @@ def test_a_bad_rule_is_refused_and_the_file_left_as_it_was(ws):  # noqa: F811
         ({"name": "x", "metric": "nps", "when": "drops", "where": "colour = 'x'"}, "colour"),
         ({"name": "x", "when": "open_cases", "threshold": 1, "older_than": "soon"}, "older_than"),
         ({"name": "CSAT under 70", "metric": "csat", "when": "below", "threshold": 1}, "already"),
+        ({"name": "x", "metric": "csat", "when": "below", "threshold": 4},
+         "csat is in percent .* 4 means 4 % and would never fire"),
+        ({"name": "x", "metric": "ces_agree", "when": "above", "threshold": 6}, "1–7 answer scale"),
+        ({"name": "x", "metric": "nps", "when": "above", "threshold": 120}, "from −100 to 100"),
+        ({"name": "x", "metric": "ces", "when": "below", "threshold": 1}, "never below 1"),
+        ({"name": "x", "metric": "cac", "when": "above", "threshold": -5}, "outside"),
     ]  # fmt: skip
     for values, message in cases:
         with pytest.raises(CxlensError, match=message):

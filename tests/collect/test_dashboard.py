@@ -32,7 +32,9 @@ PAGES = [
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("dash") / "ws"
-    result = CliRunner().invoke(cli_app, ["demo", str(root), "--customers", "1500", "--seed", "9"])
+    result = CliRunner().invoke(
+        cli_app, ["demo", str(root), "--customers", "1500", "--seed", "9", "--end", "2026-09-30"]
+    )
     assert result.exit_code == 0, result.output
     toml = root / "cxlens.toml"
     toml.write_text(

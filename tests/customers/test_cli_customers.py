@@ -88,6 +88,15 @@ def test_churn_and_clv_commands(demo_root):
     assert len(data["likely_churned"]) == 2 and data["contracts"]
     out = run("clv", "-w", str(demo_root), "--holdout", "6m", "--lang", "de")
     assert "Kundenwert der nächsten 12 Monate" in out and "BG/NBD" in out
+    assert "Log-Likelihood (BG/NBD)" in out and "Log-Likelihood (Gamma-Gamma)" in out
+    assert "angepasst an alle Daten bis" in out and "Kalibrierungszeitraum bis" in out
+    held = json.loads(run("clv", "-w", str(demo_root), "--json", "--holdout", "6m"))
+    full = {p["parameter"]: p["estimate"] for p in held["parameters"]}
+    calibrated = {p["parameter"]: p["estimate"] for p in held["calibration"]["parameters"]}
+    assert list(calibrated) == ["r", "alpha", "a", "b"]
+    assert calibrated != {k: full[k] for k in calibrated}  # the calibration fit, not the full one
+    assert held["calibration"]["end"] < held["as_of"]
+    assert held["calibration"]["log_likelihood"] < 0 and held["log_likelihood"]["purchases"] < 0
     data = json.loads(
         run("clv", "-w", str(demo_root), "--json", "--model", "pareto", "--horizon", "2y")
     )

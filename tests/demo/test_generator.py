@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -103,3 +103,30 @@ def test_time_span_is_respected(tmp_path):
     orders = pq.read_table(paths["orders"]).to_pandas()
     assert orders.ts.min() >= pd.Timestamp("2025-01-01", tz="UTC")
     assert orders.ts.max() < pd.Timestamp("2025-07-01", tz="UTC")
+
+
+def test_history_is_cut_in_the_workspace_time_zone_and_stops_now(tmp_path):
+    now = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)
+    paths = generate(
+        tmp_path, customers=400, seed=2, start=date(2024, 10, 1), end=date(2026, 12, 2),
+        timezone="Europe/Tallinn", now=now,
+    )  # fmt: skip
+    first = pd.Timestamp("2024-10-01", tz="Europe/Tallinn")  # 2024-09-30 21:00 UTC
+    for table, column in (("customers", "created_at"), ("orders", "ts"), ("responses", "ts")):
+        ts = pq.read_table(paths[table]).column(column).to_pandas()
+        assert ts.min() >= first, table
+        assert ts.max() <= pd.Timestamp(now), table  # nothing in the future
+    # no stub: the first local month is as full as the next one
+    r = pq.read_table(paths["orders"]).to_pandas()
+    months = r.ts.dt.tz_convert("Europe/Tallinn").dt.strftime("%Y-%m").value_counts()
+    assert "2024-09" not in months and months["2024-10"] > 0.5 * months["2024-11"]
+    dates = pq.read_table(paths["marketing"]).column("date").to_pylist()
+    assert min(dates) == date(2024, 10, 1) and max(dates) == date(2026, 12, 2)
+
+
+def test_germany_dips_two_quarters_before_the_last():
+    from cxlens.demo.generator import _dip_quarter
+
+    assert _dip_quarter(date(2026, 9, 30)) == (date(2026, 1, 1), date(2026, 4, 1))
+    assert _dip_quarter(date(2026, 12, 2)) == (date(2026, 4, 1), date(2026, 7, 1))
+    assert _dip_quarter(date(2026, 2, 1)) == (date(2025, 7, 1), date(2025, 10, 1))

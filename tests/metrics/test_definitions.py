@@ -115,3 +115,23 @@ def test_periods_still_running_are_marked_to_date(tmp_path, monkeypatch):
     # 22:30 UTC on 1 Dec is 00:30 on 2 Dec in Tallinn: December is running, November is over
     assert frame.loc["2026-12", "to_date"] and not frame.loc["2026-12", "complete"]
     assert frame.loc["2026-11", "complete"] and not frame.loc["2026-11", "to_date"]
+
+
+def test_a_survey_of_several_questions_is_one_response(tmp_path):
+    cxlens.init(tmp_path / "w")
+    ws = cxlens.open(tmp_path / "w")
+    responses = tmp_path / "r.csv"
+    # submission S1 answered an NPS and a CSAT question (as cxlens sync writes them), S2 one
+    responses.write_text(
+        "response_id,ts,kind,score\nS1:nps,2025-01-02,nps,9\nS1:sat,2025-01-02,csat,4\n"
+        "S2:nps,2025-01-03,nps,3\n"
+    )
+    events = tmp_path / "e.csv"
+    events.write_text(
+        "event_id,customer_id,ts,touchpoint\n"
+        + "".join(f"I{i},C{i},2025-01-01,survey_invitation\n" for i in range(4))
+    )
+    ws.import_file("responses", responses)
+    ws.import_file("events", events)
+    row = ws.kpi("response_rate", start="2025-01-01", end="2025-01-31").iloc[0]
+    assert (row["value"], row["n"]) == (50.0, 4)  # 2 responses of 4 invitations

@@ -22,7 +22,10 @@ runner = CliRunner()
 def demo_ws(tmp_path_factory):
     root = tmp_path_factory.mktemp("report") / "ws"
     assert (
-        runner.invoke(app, ["demo", str(root), "--customers", "1500", "--seed", "3"]).exit_code == 0
+        runner.invoke(
+            app, ["demo", str(root), "--customers", "1500", "--seed", "3", "--end", "2026-09-30"]
+        ).exit_code
+        == 0
     )
     ws = cxlens.open(root)
     ws.append_rows(

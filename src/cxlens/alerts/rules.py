@@ -23,10 +23,11 @@ Rules live in ``cxlens.toml``::
     where = "nps"             # optional: only cases of these kinds (nps, csat, ces)
 
 A *drops* or *rises* rule fires only when the change against the previous period is
-statistically significant (the test that fits the metric, p < 0.05); a change that
-may be noise never fires. A *below* or *above* rule fires only when the whole 95%
+statistically significant (the test that fits the metric, p < 0.05, run only when
+both periods have n of at least 30); a change that may be noise never fires. A *below* or *above* rule fires only when the whole 95%
 interval lies beyond the threshold, so a small sample near the line does not fire
-either. Accounting ratios (CPM, CAC...) have no interval: their value is compared.
+either. A threshold is checked against the metric's unit and range (CSAT is a
+percentage: "below 4" would never fire and is refused).
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ from urllib.parse import urlencode
 
 from cxlens.config import CONFIG_FILE
 from cxlens.errors import CxlensError
-from cxlens.metrics.catalog import load_catalog
+from cxlens.metrics.catalog import Metric, load_catalog
 from cxlens.metrics.engine import kpi
-from cxlens.periods import floor_date
+from cxlens.periods import last_complete_period, local_today
 
 if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
@@ -142,6 +143,10 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
         threshold = entry.get("threshold")
         if when in ("below", "above", "open_cases") and not isinstance(threshold, int | float):
             problems.append(f"{where}'{when}' needs a numeric threshold")
+        elif when in ("below", "above") and metric in catalog:
+            problem = threshold_problem(catalog[str(metric)], str(when), float(threshold or 0))
+            if problem:
+                problems.append(where + problem)
         period = str(entry.get("period", "month"))
         if period not in RULE_PERIODS:
             problems.append(f"{where}period must be one of {', '.join(RULE_PERIODS)}")
@@ -178,14 +183,43 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
     return rules
 
 
+def _bound(value: float) -> str:
+    return f"{value:g}".replace("-", "−")
+
+
+def threshold_problem(metric: Metric, when: str, threshold: float) -> str | None:
+    """Why a *below*/*above* threshold does not fit the metric's unit and range, or None.
+
+    A threshold outside the values the metric can take, or at the edge it can never
+    pass, would never fire (or always); a share in percent given as a score on its
+    answer scale ("CSAT below 4", meaning 4 of 5) is the common slip and is named.
+    """
+    low, high = metric.range
+    shown = _bound(threshold)
+    if metric.unit == "percent" and metric.answer_scale and threshold <= metric.answer_scale[1]:
+        a, b = (_bound(v) for v in metric.answer_scale)
+        effect = "would never fire" if when == "below" else "would fire almost always"
+        return (
+            f"{metric.id} is in percent (a share from 0 to 100), not a score on the {a}–{b} "
+            f"answer scale: {shown} means {shown} % and {effect}; give the share in percent, "
+            "for example 70"
+        )
+    if (low is not None and threshold < low) or (high is not None and threshold > high):
+        span = f"from {_bound(low)}" if low is not None else "up"
+        span += f" to {_bound(high)}" if high is not None else " with no upper limit"
+        return f"{metric.id} runs {span} ({metric.unit}); a threshold of {shown} is outside that"
+    if when == "below" and low is not None and threshold <= low:
+        return f"{metric.id} is never below {_bound(low)}: 'below {shown}' would never fire"
+    if when == "above" and high is not None and threshold >= high:
+        return f"{metric.id} is never above {_bound(high)}: 'above {shown}' would never fire"
+    return None
+
+
 def last_full_period(
     ws: WorkspaceData, period: str, today: date | None = None
 ) -> tuple[date, date]:
-    """(first day, last day) of the latest period that has ended."""
-    today = today or datetime.now(UTC).date()
-    current = floor_date(today, period)
-    previous = floor_date(current - timedelta(days=1), period)
-    return previous, current - timedelta(days=1)
+    """(first day, last day) of the latest period that has ended on the workspace's clock."""
+    return last_complete_period(period, today or local_today(ws.config.timezone))
 
 
 def base_url(ws: WorkspaceData) -> str:

@@ -420,6 +420,14 @@ def register(app: typer.Typer) -> None:
         params: pd.DataFrame = pd.concat(
             [result.purchase_model.summary(), result.spend_model.summary()]
         ).reset_index()
+        loglik = {
+            "purchases": float(result.purchase_model.log_likelihood_),
+            "spend": float(result.spend_model.log_likelihood_),
+        }
+        calibration = result.calibration_model
+        cal_end = (
+            result.holdout.attrs.get("calibration_end", "") if result.holdout is not None else ""
+        )
         if as_json:
             data: dict[str, Any] = {
                 "as_of": result.as_of.isoformat(),
@@ -428,10 +436,16 @@ def register(app: typer.Typer) -> None:
                 "yearly_discount": discount,
                 "totals": result.totals(),
                 "parameters": records(params),
+                "log_likelihood": loglik,
                 "deciles": records(result.distribution()),
             }
-            if result.holdout is not None:
+            if result.holdout is not None and calibration is not None:
                 data["holdout"] = records(result.holdout)
+                data["calibration"] = {
+                    "end": cal_end,
+                    "parameters": records(calibration.summary().reset_index()),
+                    "log_likelihood": float(calibration.log_likelihood_),
+                }
             print_json(data)
             return
         currency = ws.config.currency
@@ -457,19 +471,16 @@ def register(app: typer.Typer) -> None:
             ("mean_p_alive", format_number(totals["p_alive_mean"], language, 2)),
         ):
             console.print(f"  {text(key, language)}: {value}", markup=False)
-        ptable = RichTable(title=f"{model_name} + Gamma-Gamma")
-        for key in ("parameter", "estimate", "std_error", "interval"):
-            ptable.add_column(
-                text(key, language), justify="left" if key == "parameter" else "right"
+        title = text(
+            "fit_all_data", language, model=f"{model_name} + Gamma-Gamma",
+            date=result.as_of.isoformat(),
+        )  # fmt: skip
+        _print_parameters(params, title, language)
+        for fitted, ll in ((model_name, loglik["purchases"]), ("Gamma-Gamma", loglik["spend"])):
+            console.print(
+                f"  {text('log_likelihood', language)} ({fitted}): {format_number(ll, language, 2)}",
+                markup=False,
             )
-        for row in params.to_dict(orient="records"):
-            ptable.add_row(
-                row["parameter"],
-                format_number(row["estimate"], language, 3),
-                format_number(row["std_error"], language, 3),
-                f"{format_number(row['ci_lower'], language, 3)} … {format_number(row['ci_upper'], language, 3)}",
-            )
-        print_table(ptable)
         dtable = RichTable(title="CLV")
         for key in ("decile", "customers", "range", "clv_total", "share"):
             dtable.add_column(text(key, language), justify="right")
@@ -482,8 +493,18 @@ def register(app: typer.Typer) -> None:
                 format_percent(100 * row["share"], language, 1),
             )
         print_table(dtable)
-        if result.holdout is not None:
+        if result.holdout is not None and calibration is not None:
             h = result.holdout
+            _print_parameters(
+                calibration.summary().reset_index(),
+                text("fit_calibration", language, model=model_name, date=cal_end),
+                language,
+            )
+            console.print(
+                f"  {text('log_likelihood', language)} ({model_name}): "
+                f"{format_number(float(calibration.log_likelihood_), language, 2)}",
+                markup=False,
+            )
             htable = RichTable(
                 title=text(
                     "holdout_title", language, months=held, date=h.attrs.get("calibration_end", "")
@@ -503,6 +524,21 @@ def register(app: typer.Typer) -> None:
             print_table(htable)
         if out is not None:
             console.print(f"→ {out}", markup=False)
+
+
+def _print_parameters(params: pd.DataFrame, title: str, lang: str) -> None:
+    """Model parameters with standard errors and 95 % intervals."""
+    table = RichTable(title=title)
+    for key in ("parameter", "estimate", "std_error", "interval"):
+        table.add_column(text(key, lang), justify="left" if key == "parameter" else "right")
+    for row in params.to_dict(orient="records"):
+        table.add_row(
+            row["parameter"],
+            format_number(row["estimate"], lang, 3),
+            format_number(row["std_error"], lang, 3),
+            f"{format_number(row['ci_lower'], lang, 3)} … {format_number(row['ci_upper'], lang, 3)}",
+        )
+    print_table(table)
 
 
 def _print_migration(moves: pd.DataFrame, names: Any, start: str, end: str, lang: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -321,8 +321,16 @@ def register(app: typer.Typer) -> None:
         ),
         customers: int = typer.Option(20_000, help="Number of customers to generate."),
         seed: int = typer.Option(42, help="Random seed (same seed, same data)."),
-        start: str = typer.Option("2024-10-01", help="First day of the generated history."),
-        end: str = typer.Option("2026-09-30", help="Last day of the generated history."),
+        start: str | None = typer.Option(
+            None,
+            help="First day of the generated history; default: the start of the quarter two "
+            "years before --end.",
+        ),
+        end: str | None = typer.Option(
+            None,
+            help="Last day of the generated history; default: today in the workspace's time zone "
+            "(the history then stops now).",
+        ),
         force: bool = typer.Option(
             False, "--force", help="Replace an existing demo workspace's data."
         ),
@@ -417,10 +425,39 @@ def _day(value: object) -> str:
     return str(iso())[:10] if iso else str(value)[:10]
 
 
+def demo_range(start: str | None, end: str | None, timezone: str) -> tuple[date, date]:
+    """The demo's first and last local day: by default about two years, ending today.
+
+    The start is the first day of the quarter two years before the day after the
+    end (2024-10-01 for an end on 2026-09-30 or on 2026-12-02), so every month and
+    quarter of the history is whole but the one running on its last day.
+    """
+    from cxlens.periods import floor_date, local_today, parse_date
+
+    last = parse_date(end, "--end") or local_today(timezone)
+    month = floor_date(last + timedelta(days=1), "month")
+    first = parse_date(start, "--start") or floor_date(
+        month.replace(year=month.year - 2), "quarter"
+    )
+    if last <= first:
+        raise CxlensError("--end must be after --start.")
+    return first, last
+
+
 def run_demo(
-    directory: Path, *, customers: int, seed: int, start: str, end: str, force: bool
+    directory: Path,
+    *,
+    customers: int,
+    seed: int,
+    start: str | None = None,
+    end: str | None = None,
+    force: bool = False,
 ) -> Path:
-    """Create (or refresh) a demo workspace in ``directory`` and import generated data."""
+    """Create (or refresh) a demo workspace in ``directory`` and import generated data.
+
+    The data is generated in the workspace's time zone (Europe/Tallinn for a new
+    demo workspace) and ends on ``end`` (default: today there).
+    """
     import shutil
     import tempfile
 
@@ -430,16 +467,11 @@ def run_demo(
 
     if customers < 10:
         raise CxlensError("--customers must be at least 10.")
-    try:
-        first, last = date.fromisoformat(start), date.fromisoformat(end)
-    except ValueError as exc:
-        raise CxlensError(f"--start/--end: {exc}; use YYYY-MM-DD.") from None
-    if last <= first:
-        raise CxlensError("--end must be after --start.")
     typed = directory  # as the user wrote it, for the commands suggested at the end
     directory = directory.expanduser().resolve()
     if (directory / CONFIG_FILE).exists():
         ws = cxlens.open(directory)
+        first, last = demo_range(start, end, ws.config.timezone)  # before anything changes
         if any(ws.warehouse.exists(t) for t in TABLE_NAMES) and not force:
             raise CxlensError(
                 f"{directory} already holds a workspace with data; use --force to regenerate it, "
@@ -449,16 +481,21 @@ def run_demo(
             for t in TABLE_NAMES:
                 ws.warehouse.path(t).unlink(missing_ok=True)
     else:
+        first, last = demo_range(start, end, "Europe/Tallinn")
         cxlens.init(directory, timezone="Europe/Tallinn")
         ws = cxlens.open(directory)
-    console.print(f"Generating {customers:,} customers from {first} to {last} (seed {seed})...")
+    timezone = ws.config.timezone
+    console.print(
+        f"Generating {customers:,} customers from {first} to {last} ({timezone}, seed {seed})..."
+    )
     with (
         tempfile.TemporaryDirectory(dir=directory, prefix=".demo-") as tmp,
         _Bar(err_console.is_terminal) as bar,
     ):
         files = generate(
-            Path(tmp), customers=customers, seed=seed, start=first, end=last, progress=bar
-        )
+            Path(tmp), customers=customers, seed=seed, start=first, end=last,
+            timezone=timezone, progress=bar,
+        )  # fmt: skip
         for table in TABLE_NAMES:
             result = ws.import_file(table, files[table], progress=bar)
             console.print("  " + result.summary().replace(f" in {files[table]}", ""), markup=False)

@@ -20,8 +20,16 @@ from cxlens.cli.common import (
 )
 from cxlens.cli.tables import print_table
 from cxlens.errors import CxlensError
-from cxlens.i18n import check_language, format_number, format_value, text, with_sign
+from cxlens.i18n import (
+    check_language,
+    format_change,
+    format_number,
+    format_percent,
+    format_value,
+    text,
+)
 from cxlens.metrics.catalog import Metric, load_catalog
+from cxlens.metrics.estimates import SMALL_SAMPLE
 
 
 def _metric_json(m: Metric, lang: str) -> dict[str, Any]:
@@ -34,22 +42,48 @@ def _metric_json(m: Metric, lang: str) -> dict[str, Any]:
         "unit": m.unit,
         "higher_is_better": m.higher_is_better,
         "interval": m.interval_method,
+        "test": m.test,
+        "range": list(m.range),
         "needs": {t: list(c) for t, c in m.needs.items()},
     }
 
 
 def _change_cell(row: dict[str, Any], lang: str, currency: str) -> str:
-    """The change; an arrow only when the change is statistically significant."""
+    """The change in the metric's unit (pp for percent); an arrow only when it is significant.
+
+    A change that was not tested because a period has n < 30 says so.
+    """
     change = row.get("change")
     if change is None or (isinstance(change, float) and math.isnan(change)):
         return "–"
-    if row["unit"] == "percent":
-        shown = format_number(abs(change), lang, 2 if abs(change) < 1 else 1)
-    else:
-        shown = format_value(abs(change), row["unit"], lang, currency)
+    shown = format_change(change, row["unit"], lang, currency)
     if row.get("significant"):
-        return f"{'▲' if change > 0 else '▼'} {with_sign(shown, change)}"
-    return with_sign(shown, change)
+        return f"{'▲' if change > 0 else '▼'} {shown}"
+    if not row.get("test") and min(row.get("n") or 0, row.get("previous_n") or 0) < SMALL_SAMPLE:
+        return f"{shown} ({text('not_tested_small', lang)})"
+    return shown
+
+
+def period_cell(row: dict[str, Any], lang: str) -> str:
+    """The period's label, marked when it is still running or only partly covered."""
+    label = str(row["period"])
+    if row.get("to_date"):
+        return f"{label} ({text('to_date', lang)})"
+    if row.get("complete") is False and label != "all":
+        return f"{label} ({text('partial_period', lang)})"
+    return label
+
+
+def interval_cell(row: dict[str, Any], lang: str, currency: str) -> str:
+    """'low … high', with the exact coverage where it is not the nominal 95 %."""
+    low, high = row.get("ci_low"), row.get("ci_high")
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "–"
+    cell = f"{format_value(low, row['unit'], lang, currency)} … {format_value(high, row['unit'], lang, currency)}"
+    level = row.get("ci_level")
+    if level is not None and not math.isnan(level) and abs(level - 0.95) > 1e-9:
+        cell += f" ({text('exact_coverage', lang, level=format_percent(100 * level, lang, 1))})"
+    return cell
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +132,7 @@ def register(app: typer.Typer) -> None:
             ("unit", m.unit),
             ("better", text(m.better, language)),
             ("interval_method", m.interval_method),
+            ("test_method", m.test),
             ("tables", "; ".join(f"{t}: {', '.join(c)}" for t, c in m.needs.items())),
         ]
         for key, value in rows:
@@ -212,13 +247,7 @@ def _print_kpis(
             if row["small_sample"]:
                 value += " *"
                 small = True
-            low, high = row.get("ci_low"), row.get("ci_high")
-            interval = (
-                "–"
-                if low is None or high is None or math.isnan(low) or math.isnan(high)
-                else f"{format_value(low, row['unit'], lang, currency)} … "
-                f"{format_value(high, row['unit'], lang, currency)}"
-            )
+            interval = interval_cell(row, lang, currency)
             cells = [
                 (
                     labels[d](row.get(d))
@@ -227,7 +256,7 @@ def _print_kpis(
                 )
                 for d in by
             ] + [
-                str(row["period"]),
+                period_cell(row, lang),
                 value,
                 interval,
                 format_number(row["n"], lang, 0),
@@ -244,6 +273,10 @@ def _print_kpis(
         }
         for note in sorted(notes):
             console.print(f"  [dim]{note}[/]", soft_wrap=True)
+        if compared:
+            tests = sorted({str(t) for t in rows["test"] if t})
+            if tests:
+                console.print(f"  [dim]{text('tests_used', lang, tests='; '.join(tests))}[/]")
     if compared:
         console.print(text("significant_note", lang), markup=False, soft_wrap=True)
     if small:

@@ -16,7 +16,8 @@ def register(app: typer.Typer) -> None:
             ..., "--out", "-o", help="File to write (report.html or report.pdf)."
         ),
         period: str | None = typer.Option(
-            None, help="2026-Q3, 2026-05 or 2026 (default: the latest quarter with answers)."
+            None,
+            help="2026-Q3, 2026-05 or 2026 (default: the latest complete quarter with answers).",
         ),
         fmt: str | None = typer.Option(
             None, "--format", help="html or pdf (default: from the file name)."

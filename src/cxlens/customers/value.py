@@ -79,6 +79,9 @@ class ClvResult:
     horizon_months: int
     annual_discount: float
     holdout: pd.DataFrame | None = None
+    #: with a holdout check: the purchase model fitted on the calibration period only,
+    #: the fit whose forecast ``holdout`` judges (``purchase_model`` uses all the data)
+    calibration_model: Fittable | None = None
 
     def totals(self) -> dict[str, float]:
         c = self.customers
@@ -143,9 +146,9 @@ def predict_clv(
         frame["clv"] = expected_spend * (monthly @ discount)[back]
     except ClvError as exc:
         raise CxlensError(str(exc)) from exc
-    report = None
+    report, calibration = None, None
     if holdout_months:
-        report = _holdout(ws, model, summary.as_of, holdout_months)
+        report, calibration = _holdout(ws, model, summary.as_of, holdout_months)
     return ClvResult(
         frame.reset_index(),
         purchases,
@@ -154,10 +157,14 @@ def predict_clv(
         horizon_months,
         annual_discount,
         report,
+        calibration,
     )
 
 
-def _holdout(ws: WorkspaceData, model: str, end: date, months: int) -> pd.DataFrame:
+def _holdout(
+    ws: WorkspaceData, model: str, end: date, months: int
+) -> tuple[pd.DataFrame, Fittable]:
+    """The forecast-versus-actual report and the model fitted on the calibration period."""
     cal_end = (pd.Timestamp(end) - pd.DateOffset(months=months)).date()
     start = parse_date(cal_end, "calibration end")
     calibration, holdout, weeks = holdout_split(ws, start, end)
@@ -169,4 +176,4 @@ def _holdout(ws: WorkspaceData, model: str, end: date, months: int) -> pd.DataFr
     split = CalibrationHoldout(calibration, holdout, weeks)
     report = holdout_report(fitted, split)
     report.attrs["calibration_end"] = str(cal_end)
-    return report.reset_index()
+    return report.reset_index(), fitted

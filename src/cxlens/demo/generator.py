@@ -9,11 +9,15 @@ finds something real to show:
   channels start converting journeys more often than others;
 * NPS depends on the customer's experience (slow or reopened tickets, delivery
   quality) and on the country (Finland highest, Bulgaria lowest), with a dip in
-  Germany in the first quarter of 2026;
+  Germany in the quarter two before the one the history ends in;
 * comments are written in the customer's language and mostly say what the score says (one
   in eight is a step off, with typos, missing capitals and emoji, as real ones are);
 * marketing spend per channel, campaign and ad group matches the customers each
   channel brought.
+
+Days are the workspace's local days: the history starts at local midnight of the
+first day and ends at the end of the last local day, or now when that day is today,
+so every period the data covers is whole and nothing lies in the future.
 
 Customers are made in chunks written straight to Parquet, so two million
 customers take bounded memory. Every chunk has its own random stream derived
@@ -22,9 +26,11 @@ from the seed, so the same seed gives the same data.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyarrow as pa
@@ -133,20 +139,43 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
-class _Clock:
-    """Converts fractional days since the first day into UTC timestamps."""
+def _local_midnight(d: date, tz: str) -> datetime:
+    return datetime(d.year, d.month, d.day, tzinfo=ZoneInfo(tz))
 
-    def __init__(self, start: date, end: date):
-        self.origin_us = (
-            int(datetime(start.year, start.month, start.day, tzinfo=UTC).timestamp()) * 1_000_000
-        )
-        self.days = (end - start).days + 1
+
+class _Clock:
+    """Converts fractional days since local midnight of the first day into UTC timestamps.
+
+    ``days`` is the length of the history in days of 24 hours, up to the end of the
+    last local day or ``now``, whichever comes first; ``day_count`` the local days
+    it touches (rows of daily tables such as marketing spend).
+    """
+
+    def __init__(self, start: date, end: date, tz: str = "UTC", now: datetime | None = None):
+        origin = _local_midnight(start, tz)
+        until = _local_midnight(end + timedelta(days=1), tz)
+        if now is not None:
+            until = min(until, now)
+        self.origin_us = int(origin.timestamp()) * 1_000_000
+        self.days = (until - origin).total_seconds() / 86_400
+        if self.days <= 0:
+            raise ValueError(f"the history from {start} to {now or end} has no time in it")
+        self.day_count = max(math.ceil(self.days), 1)
         self.start = start
+        self.end = end
 
     def ts(self, days: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
         us = self.origin_us + np.round(days * DAY_US).astype(np.int64)
         mask = None if valid is None else ~valid
         return pa.array(us, type=pa.timestamp("us", tz="UTC"), mask=mask)
+
+
+def _dip_quarter(end: date) -> tuple[date, date]:
+    """The quarter of Germany's NPS dip: two quarters before the one holding ``end`` ([start, end))."""
+    quarter = (end.year * 12 + end.month - 1) // 3 - 2
+    start = date(quarter * 3 // 12, quarter * 3 % 12 + 1, 1)
+    months = start.month - 1 + 3
+    return start, date(start.year + months // 12, months % 12 + 1, 1)
 
 
 def _ids(prefix: str, start: int, count: int, width: int = 8) -> pa.Array:
@@ -160,20 +189,26 @@ def generate(
     seed: int = 42,
     start: date = date(2024, 10, 1),
     end: date = date(2026, 9, 30),
+    timezone: str = "UTC",
+    now: datetime | None = None,
     progress: Callable[[str, float], None] | None = None,
     chunk_size: int = 50_000,
 ) -> dict[str, Path]:
-    """Write the six tables as Parquet files into ``out_dir``; return their paths by table."""
+    """Write the six tables as Parquet files into ``out_dir``; return their paths by table.
+
+    The history covers the local days ``start`` to ``end`` in ``timezone``; when
+    ``now`` falls inside ``end``, it stops at ``now``.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    clock = _Clock(start, end)
+    clock = _Clock(start, end, timezone, now or datetime.now(UTC))
     paths = {name: out_dir / f"{name}.parquet" for name in [*SCHEMAS, "marketing"]}
     writers = {
         name: pq.ParquetWriter(paths[name], schema, compression="zstd")
         for name, schema in SCHEMAS.items()
     }
     counters = dict.fromkeys(("customer", "order", "event", "session", "ticket", "response"), 0)
-    acquired = np.zeros((clock.days, len(CHANNELS)), dtype=np.int64)
+    acquired = np.zeros((clock.day_count, len(CHANNELS)), dtype=np.int64)
     try:
         for k, first in enumerate(range(0, customers, chunk_size)):
             n = min(chunk_size, customers - first)
@@ -199,7 +234,7 @@ def generate(
 def _chunk(
     rng: np.random.Generator, n: int, counters: dict[str, int], clock: _Clock, acquired: np.ndarray
 ) -> dict[str, Columns]:
-    H = float(clock.days)
+    H = clock.days
     # -- customers ------------------------------------------------------------------
     country = rng.choice(len(COUNTRIES), n, p=COUNTRY_SHARE)
     created = rng.beta(1.5, 1.0, n) * (H - 1.0)
@@ -459,7 +494,7 @@ def _responses(
     contacts: np.ndarray,
     t_cat: np.ndarray,
 ) -> Columns:
-    H = float(clock.days)
+    H = clock.days
     n = len(cids)
     mood = rng.normal(0.0, 1.0, n)
     # relational NPS, up to two per buying customer
@@ -468,12 +503,9 @@ def _responses(
     n_time = first_order[n_cust] + rng.uniform(20, 420, len(n_cust))
     keep = n_time < H
     n_cust, n_time = n_cust[keep], n_time[keep]
-    quarter_start = date(2026, 1, 1).toordinal() - clock.start.toordinal()
-    in_dip = (
-        (COUNTRIES[country[n_cust]] == "DE")
-        & (n_time >= quarter_start)
-        & (n_time < quarter_start + 90)
-    )
+    dip_start, dip_end = _dip_quarter(clock.end)
+    first, last = (d.toordinal() - clock.start.toordinal() for d in (dip_start, dip_end))
+    in_dip = (COUNTRIES[country[n_cust]] == "DE") & (n_time >= first) & (n_time < last)
     # loyal customers recommend more: log orders, centred so the overall level stays put
     loyalty = np.log1p(per_customer[n_cust].astype(float))
     loyalty -= loyalty.mean() if loyalty.size else 0.0

@@ -107,9 +107,31 @@ def with_sign(formatted_magnitude: str, change: float) -> str:
     return ("+" if change > 0 else "-" if change < 0 else "±") + formatted_magnitude
 
 
+def format_change(value: float | None, unit: str, lang: str, currency: str = "EUR") -> str:
+    """A signed change in the metric's unit; percent metrics change in percentage points.
+
+    A change that rounds to nothing is written with ±.
+
+    >>> format_change(2.5, "percent", "en")
+    '+2.5 pp'
+    >>> format_change(-3.0, "points", "de")
+    '-3,0'
+    """
+    if value is None or _undefined(value):
+        return UNDEFINED
+    size = abs(value)
+    if unit == "percent":
+        shown = f"{format_number(size, lang, 2 if size < 1 else 1)} {text('percentage_points', lang)}"
+    else:
+        shown = format_value(size, unit, lang, currency)
+    rounds_to_zero = not any(ch in "123456789" for ch in shown)
+    return with_sign(shown, 0.0 if rounds_to_zero else value)
+
+
 __all__ = [
     "LANGUAGES",
     "check_language",
+    "format_change",
     "format_currency",
     "format_date",
     "format_number",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from cxlens.data import WorkspaceData
 
-__all__ = ["ALL", "SMALL_SAMPLE", "Query", "kpi"]
+__all__ = ["ALL", "SMALL_SAMPLE", "Query", "data_range", "kpi"]
 
 PERIOD = "_period"
 DAYS_PER_YEAR = 365.25
@@ -169,6 +169,11 @@ def _window(ws: WorkspaceData, measure: Measure, q: Query) -> P.Window:
     return P.Window(start, end + timedelta(days=1), tz)
 
 
+def data_range(ws: WorkspaceData, metric_id: str) -> tuple[date, date]:
+    """First and last local day with data in the tables ``metric_id`` reads."""
+    return _data_range(ws, load_implementations()[metric_id]())
+
+
 #: (table file, its signature, column) -> (min, max); a changed file has a new signature
 _RANGES: dict[tuple[str, object, str], tuple[Any, Any]] = {}
 
@@ -200,7 +205,7 @@ def _data_range(ws: WorkspaceData, measure: Measure) -> tuple[date, date]:
             else:
                 out.append(stamp.date())
     if not lows:
-        today = datetime.now(UTC).date()
+        today = P.local_today(ws.config.timezone)
         return today, today
     return min(lows), max(highs)
 

@@ -110,8 +110,12 @@ def _mean(metric: Metric, total: float, total_sq: float, n: float) -> Interval:
     low, high = metric.range
     if low is not None and high is not None:
         return bounded_mean_interval(total, total_sq, n, low, high)
-    if low is not None and low >= 0:
-        return positive_mean_interval(total, total_sq, n)
+    if low is not None:
+        # the part above the lowest possible value on the log scale (orders per customer >= 1)
+        shifted = positive_mean_interval(
+            total - n * low, total_sq - 2 * low * total + n * low * low, n
+        )
+        return Interval(shifted.value + low, shifted.low + low, shifted.high + low, shifted.level)
     return t_interval(total, total_sq, n)
 
 
@@ -126,6 +130,9 @@ def estimate(metric: Metric, measure: Measure, row: Row, years: float) -> Estima
     if form == "nps":
         return Estimate(nps_interval(a[0], a[1], a[2]), a[2])
     if form == "proportion":
+        if a[0] > a[1]:  # more responses than invitations: some answered without one
+            note = f"undefined: {a[0]:g} is more than the {a[1]:g} it would be a share of"
+            return Estimate(Interval.undefined(), a[1], note)
         return Estimate(_scaled(wilson_interval(a[0], a[1]), 100.0), a[1])
     if form == "mean":
         return Estimate(_mean(metric, a[0], a[1], a[2]), a[2])

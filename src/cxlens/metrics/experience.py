@@ -95,7 +95,9 @@ def response_rate() -> Measure:
             Source(
                 "responses",
                 "ts",
-                lambda t: {"k": t.count()},
+                # one submission of several questions is one response: cxlens sync writes
+                # each answer as "<submission id>:<question id>"
+                lambda t: {"k": t.response_id.re_extract(r"^([^:]*)", 1).nunique()},
                 lambda t: t.kind.isin(SCORED) & t.score.notnull(),
             ),
             Source(

@@ -22,11 +22,12 @@ import pandas as pd
 from cxlens.errors import CxlensError
 from cxlens.i18n import (
     check_language,
+    format_change,
     format_date,
     format_number,
+    format_percent,
     format_value,
     text,
-    with_sign,
 )
 from cxlens.metrics.catalog import load_catalog
 from cxlens.metrics.engine import kpi
@@ -75,52 +76,65 @@ def parse_period(text_: str) -> Period:
     )
 
 
-def latest_quarter(ws: WorkspaceData) -> Period:
-    t = ws.table("responses")
-    last = t.ts.max().execute()
-    day = (
-        pd.Timestamp(last).date()
-        if last is not None and not pd.isna(last)
-        else datetime.now(UTC).date()
-    )
-    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+def latest_quarter(ws: WorkspaceData, today: date | None = None) -> Period:
+    """The latest complete quarter the answers cover with enough of them (never one still running)."""
+    from cxlens.metrics.headline import headline_period
+
+    start, _ = headline_period(ws, "quarter", today)
+    return parse_period(f"{start.year}-Q{(start.month - 1) // 3 + 1}")
 
 
 def _fmt(row: Mapping[Any, Any], key: str, lang: str, currency: str) -> str:
     return format_value(row.get(key), row["unit"], lang, currency)
 
 
+def _undefined(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def interval_text(row: Mapping[Any, Any], lang: str, currency: str) -> str:
+    """'low … high' in the metric's unit, with the exact coverage where it is not 95 %."""
+    if _undefined(row.get("ci_low")) or _undefined(row.get("ci_high")):
+        return ""
+    shown = f"{_fmt(row, 'ci_low', lang, currency)} … {_fmt(row, 'ci_high', lang, currency)}"
+    level = row.get("ci_level")
+    if level is not None and not _undefined(level) and abs(float(level) - 0.95) > 1e-9:
+        coverage = format_percent(100 * float(level), lang, 1)
+        shown += f" ({text('exact_coverage', lang, level=coverage)})"
+    return shown
+
+
+def change_status(row: Mapping[Any, Any], lang: str) -> str:
+    """Why a change has no arrow: not significant by its test, or not tested (n < 30)."""
+    if row.get("significant"):
+        return ""
+    if row.get("test"):
+        return f"{text('not_significant', lang)} · {row['test']}"
+    return text("not_tested_small", lang)
+
+
 def tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
+    """One overview tile: value, interval, n and the change with an arrow only when significant."""
     catalog = load_catalog()
     metric = catalog[row["metric"]]
-    raw_change = row.get("change")
-    has_change = raw_change is not None and not (
-        isinstance(raw_change, float) and math.isnan(raw_change)
-    )
-    change = float(raw_change or 0.0)
+    raw = row.get("change")
+    has_change = not _undefined(raw)
+    change = float(raw) if raw is not None and has_change else 0.0
     arrow = ""
     if has_change and row.get("significant"):
         arrow = "▲" if change > 0 else "▼"
     good = None
     if arrow:
         good = (change > 0) == metric.higher_is_better
-    low = row.get("ci_low")
-    interval = (
-        ""
-        if low is None or (isinstance(low, float) and math.isnan(low))
-        else (f"{_fmt(row, 'ci_low', lang, currency)} … {_fmt(row, 'ci_high', lang, currency)}")
-    )
-    unit = "points" if row["unit"] == "percent" else row["unit"]
     return {
         "id": metric.id,
         "name": metric.name(lang),
         "definition": metric.definition(lang),
         "value": _fmt(row, "value", lang, currency),
-        "interval": interval,
+        "interval": interval_text(row, lang, currency),
         "n": format_number(row["n"], lang, 0),
-        "change": with_sign(format_value(abs(change), unit, lang, currency), change)
-        if has_change
-        else "",
+        "change": format_change(change, row["unit"], lang, currency) if has_change else "",
+        "status": change_status(row, lang) if has_change else "",
         "arrow": arrow,
         "good": good,
         "small": bool(row.get("small_sample")),
@@ -200,10 +214,8 @@ def kpi_rows(
                 **{d: str(row.get(d)) for d in dims},
                 "metric": catalog[row["metric"]].name(lang),
                 "value": _fmt(row, "value", lang, currency),
-                "interval": ""
-                if pd.isna(row.get("ci_low"))
-                else f"{_fmt(row, 'ci_low', lang, currency)} … {_fmt(row, 'ci_high', lang, currency)}",
-                "n": format_number(row["n"], lang, 0),
+                "interval": interval_text(row, lang, currency),
+                "n": format_number(row["n"], lang, 0) + (" *" if row.get("small_sample") else ""),
             }
         )
     return out
@@ -230,7 +242,7 @@ def _comments(
 
 
 def build_report(ws: WorkspaceData, period: str | None = None, lang: str | None = None) -> str:
-    """The report for ``period`` (default: the latest quarter with answers) as one HTML page."""
+    """The report for ``period`` (default: the latest complete quarter with answers) as one HTML page."""
     from importlib import resources
 
     import jinja2

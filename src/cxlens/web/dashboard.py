@@ -24,9 +24,18 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cxlens.errors import CxlensError
-from cxlens.i18n import format_currency, format_date, format_number, format_percent, text
+from cxlens.i18n import (
+    format_currency,
+    format_date,
+    format_number,
+    format_percent,
+    format_value,
+    text,
+)
 from cxlens.i18n.messages import MESSAGES
 from cxlens.metrics.catalog import load_catalog
+from cxlens.periods import floor_date, local_today
+from cxlens.periods import label as period_label
 from cxlens.reports.build import TILES, chart_json, tile, trend_chart
 from cxlens.reports.tables import driver_rows, journey_map_rows, segment_rows
 
@@ -132,22 +141,28 @@ def register(
 
         return cached("last_day", (), compute)
 
-    def overview_period(period: str) -> tuple[date, date]:
-        """The latest full period, or the latest one before it with answers (at most a year back)."""
-        from cxlens.alerts.rules import last_full_period
+    def overview_period(period: str, today: date) -> tuple[date, date]:
+        """The latest complete period the data covers with enough answers (never one still running)."""
+        from cxlens.metrics.headline import headline_period
 
-        def compute() -> tuple[date, date]:
-            today = last_day() + timedelta(days=1)
-            first = last_full_period(ws, period, today=today)
-            candidate = first
-            for _ in range(12):
-                nps = ws.kpi("nps", start=candidate[0], end=candidate[1])
-                if int(nps["n"].iloc[0]) > 0:
-                    return candidate
-                candidate = last_full_period(ws, period, today=candidate[0])
-            return first
+        return cast(
+            tuple[date, date],
+            cached("overview_period", (period, today), lambda: headline_period(ws, period, today)),
+        )
 
-        return cast(tuple[date, date], cached("overview_period", (period,), compute))
+    def running_note(period: str, today: date, lang: str) -> str:
+        """One line on the period still running: its NPS so far, marked as to date."""
+        start = floor_date(today, period)
+        frame = cached(
+            "running", (period, start, today), lambda: ws.kpi("nps", start=start, end=today)
+        )
+        row = frame.iloc[0].to_dict()
+        if not row["n"]:
+            return ""
+        label = f"{period_label(start, period)} ({text('to_date', lang)})"
+        value = format_value(row["value"], row["unit"], lang, currency)
+        return text("running_period_note", lang, period=label, value=f"NPS {value}",
+                    n=format_number(row["n"], lang, 0))  # fmt: skip
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:
@@ -162,7 +177,8 @@ def register(
     ) -> HTMLResponse:
         period = period if period in PERIODS else "month"
         lang = user["language"]
-        start, end = overview_period(period)
+        today = local_today(ws.config.timezone)
+        start, end = overview_period(period, today)
         frame = cached(
             "tiles",
             (period, start, end),
@@ -179,6 +195,7 @@ def register(
             period=period,
             periods=PERIODS,
             period_label=label,
+            running=running_note(period, today, lang),
         )
 
     @app.get("/dashboard/trends", response_class=HTMLResponse, include_in_schema=False)
