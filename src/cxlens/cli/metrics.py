@@ -29,7 +29,6 @@ from cxlens.i18n import (
     text,
 )
 from cxlens.metrics.catalog import Metric, load_catalog
-from cxlens.metrics.estimates import SMALL_SAMPLE
 
 
 def _metric_json(m: Metric, lang: str) -> dict[str, Any]:
@@ -59,9 +58,8 @@ def _change_cell(row: dict[str, Any], lang: str, currency: str) -> str:
     shown = format_change(change, row["unit"], lang, currency)
     if row.get("significant"):
         return f"{'▲' if change > 0 else '▼'} {shown}"
-    if not row.get("test") and min(row.get("n") or 0, row.get("previous_n") or 0) < SMALL_SAMPLE:
-        return f"{shown} ({text('not_tested_small', lang)})"
-    return shown
+    reason = row.get("untested")
+    return f"{shown} ({text(f'untested_{reason}', lang)})" if reason else shown
 
 
 def period_cell(row: dict[str, Any], lang: str) -> str:

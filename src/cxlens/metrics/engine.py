@@ -26,14 +26,14 @@ from cxlens.metrics.implementations import load_implementations
 from cxlens.metrics.measures import Measure, Source
 from cxlens.metrics.where import column_names, parse_where
 from cxlens.periods import parse_date
-from cxlens.schema import TABLE_NAMES, get_table
+from cxlens.schema import TABLE_NAMES, TABLES, get_table
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from cxlens.data import WorkspaceData
 
-__all__ = ["ALL", "SMALL_SAMPLE", "Query", "data_range", "kpi"]
+__all__ = ["ALL", "SMALL_SAMPLE", "Query", "covered_days", "data_range", "kpi"]
 
 PERIOD = "_period"
 DAYS_PER_YEAR = 365.25
@@ -178,16 +178,49 @@ def data_range(ws: WorkspaceData, metric_id: str) -> tuple[date, date]:
 _RANGES: dict[tuple[str, object, str], tuple[Any, Any]] = {}
 
 
+def _columns(measure: Measure) -> list[tuple[str, str | None]]:
+    """(table, time column) of each table a measure reads."""
+    columns = []
+    for src in measure.sources:
+        spec = get_table(src.table)
+        columns.append((src.table, src.time if src.time in spec.column_names else spec.time_column))
+    return columns
+
+
 def _data_range(ws: WorkspaceData, measure: Measure) -> tuple[date, date]:
+    lows, highs = _ranges_of(ws, _columns(measure))
+    if not lows:
+        today = P.local_today(ws.config.timezone)
+        return today, today
+    return min(lows), max(highs)
+
+
+def covered_days(ws: WorkspaceData, metric_ids: list[str] | tuple[str, ...]) -> tuple[date, date]:
+    """[first, last] local day the data covers for these metrics: a period inside is complete.
+
+    It starts with the workspace's history (the first day of any table: a metric's
+    first answer coming a few days after the first customer does not make the first
+    month partial) and ends with the table that stops first among those the metrics
+    read (orders exported up to 20 November leave November partial for order
+    metrics, even when answers arrive later).
+    """
+    impls = load_implementations()
+    lows, _ = _ranges_of(ws, [(name, spec.time_column) for name, spec in TABLES.items()])
+    columns = [c for mid in metric_ids for c in _columns(impls[mid]())]
+    _, highs = _ranges_of(ws, columns)
+    today = P.local_today(ws.config.timezone)
+    return (min(lows) if lows else today), (min(highs) if highs else today)
+
+
+def _ranges_of(
+    ws: WorkspaceData, columns: list[tuple[str, str | None]]
+) -> tuple[list[date], list[date]]:
+    """The first and the last local day of each table's time column (tables without data left out)."""
     from zoneinfo import ZoneInfo
 
     lows: list[date] = []
     highs: list[date] = []
-    for src in measure.sources:
-        table = src.table
-        column = (
-            src.time if src.time in get_table(table).column_names else get_table(table).time_column
-        )
+    for table, column in columns:
         if not ws.warehouse.exists(table) or column is None:
             continue
         key = (str(ws.warehouse.path(table)), ws.warehouse.signature(table), column)
@@ -204,10 +237,7 @@ def _data_range(ws: WorkspaceData, measure: Measure) -> tuple[date, date]:
                 out.append(stamp.tz_convert(ZoneInfo(ws.config.timezone)).date())
             else:
                 out.append(stamp.date())
-    if not lows:
-        today = P.local_today(ws.config.timezone)
-        return today, today
-    return min(lows), max(highs)
+    return lows, highs
 
 
 def _is_date_column(table: str, column: str) -> bool:
@@ -390,9 +420,20 @@ def _stats(
 # -- turning statistics into numbers ---------------------------------------------------------
 
 
-def _years(bounds: tuple[date, date], window: P.Window) -> float:
-    """The part of a period inside the window, in years of 365.25 days (one rule for all periods)."""
-    start, end = max(bounds[0], window.start), min(bounds[1], window.end)
+def _complete(span: tuple[date, date], covered: tuple[date, date], today: date) -> bool:
+    """The period [start, end) has ended by ``today`` and lies inside the covered days."""
+    return bool(covered[0] <= span[0] and span[1] <= covered[1] and span[1] <= today)
+
+
+def _years(bounds: tuple[date, date], q: Query) -> float:
+    """A period's length in years of 365.25 days, cut only by --from/--to (one rule for all).
+
+    A quarter has the same year fraction whether it comes from ``--period quarter``
+    or from ``--from``/``--to`` of its first and last day, and whether it is the
+    period shown or the one it is compared with.
+    """
+    start = max(bounds[0], q.start) if q.start else bounds[0]
+    end = min(bounds[1], q.end + timedelta(days=1)) if q.end else bounds[1]
     return max((end - start).days, 0) / DAYS_PER_YEAR
 
 
@@ -409,6 +450,14 @@ def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -
     dim_cols = [f"_d_{d}" for d in q.by]
     labels = {lbl for lbl, _, _ in window.periods(q.period)}
     today = P.local_today(window.tz)
+    # a period is complete when it has ended and lies inside the days the data covers
+    # (and inside --from/--to where they are given; the period compared with lies before)
+    first_day, last_day = covered_days(ws, [metric.id])
+    history = (first_day, last_day + timedelta(days=1))
+    covered = (
+        max(q.start, first_day) if q.start else first_day,
+        min(q.end, last_day) + timedelta(days=1) if q.end else last_day + timedelta(days=1),
+    )
     rows = []
     previous_window = window.previous()
     if q.compare and not q.period:
@@ -421,21 +470,34 @@ def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -
         out: dict[str, Any] = {"metric": metric.id}
         out.update({d: r[f"_d_{d}"] for d in q.by})
         out["period"] = r[PERIOD]
-        years = _years(span, window)
+        years = _years(span, q)
         out.update(estimate(metric, measure, r, years).as_row())
         out["unit"] = metric.unit
-        # complete: the whole period lies in the window and has ended on the workspace's clock
-        out["complete"] = bool(window.start <= span[0] and span[1] <= min(window.end, today))
-        out["to_date"] = bool(span[0] <= today < span[1] and window.end > today)
+        out["to_date"] = bool(span[0] <= today < span[1])
+        out["complete"] = _complete(span, covered, today)
         if q.compare:
             if q.period:
                 label = before_label.get(r[PERIOD])
                 prev = _row_of(stats, r, dim_cols, label)
-                prev_years = _years(bounds[label], wide) if label else 0.0
+                prev_years = _years(bounds[label], Query(q.metrics)) if label else 0.0
+                prev_complete = label is not None and _complete(bounds[label], history, today)
             else:
                 prev = prev_index.get(tuple(r[c] for c in dim_cols))
                 prev_years = previous_window.years
+                prev_complete = _complete(
+                    (previous_window.start, previous_window.end), history, today
+                )
             _add_comparison(out, metric, measure, prev, prev_years, r, years)
+            if out["test"] is None and not math.isnan(out["change"]):
+                out["untested"] = (
+                    "to_date" if out["to_date"]
+                    else "partial" if not (out["complete"] and prev_complete)
+                    else "small_sample"
+                )  # fmt: skip
+            elif out["test"] is not None and not (out["complete"] and prev_complete):
+                # a period still running, or one the data covers in part, is not tested
+                out.update(p_value=math.nan, significant=False, test=None)
+                out["untested"] = "to_date" if out["to_date"] else "partial"
         rows.append(out)
     columns = [
         "metric",
@@ -453,7 +515,9 @@ def _one_metric(ws: WorkspaceData, metric: Metric, measure: Measure, q: Query) -
         "note",
     ]
     if q.compare:
-        columns += ["previous", "previous_n", "change", "p_value", "significant", "test"]
+        columns += [
+            "previous", "previous_n", "change", "p_value", "significant", "test", "untested",
+        ]  # fmt: skip
     frame = pd.DataFrame(rows, columns=columns)
     if not rows:
         empty = {
@@ -495,8 +559,11 @@ def _add_comparison(
     """The previous value, the change (percentage points for percent metrics) and its test.
 
     The test is the metric's (see :mod:`cxlens.metrics.estimates`), run only when
-    both periods have at least 30 in n; a change is significant when p < 0.05.
+    both periods have at least 30 in n and both are complete; a change is
+    significant when p < 0.05. ``untested`` says why a change was not tested:
+    small_sample, to_date (the period is still running) or partial.
     """
+    out["untested"] = ""
     if prev is None:
         out.update(
             previous=math.nan, previous_n=0, change=math.nan, p_value=math.nan,

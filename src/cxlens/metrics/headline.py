@@ -13,7 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from cxlens import periods as P
-from cxlens.metrics.engine import data_range, kpi
+from cxlens.metrics.engine import covered_days, kpi
 from cxlens.metrics.estimates import SMALL_SAMPLE
 
 if TYPE_CHECKING:
@@ -27,16 +27,16 @@ def headline_period(
     ws: WorkspaceData,
     period: str,
     today: date | None = None,
-    metric: str = "nps",
+    metrics: tuple[str, ...] = ("nps",),
     min_n: int = SMALL_SAMPLE,
 ) -> tuple[date, date]:
     """(first day, last day) of the period the overview and the report show by default.
 
     Going back from the latest period that has ended by ``today`` (default: today
-    on the workspace's clock), the first one that the data of ``metric`` covers
-    from its first to its last day and that has at least ``min_n`` in n; failing
-    that, the latest covered one with any data; failing that, the latest complete
-    period.
+    on the workspace's clock), the first one that the data of every one of
+    ``metrics`` covers (see :func:`~cxlens.metrics.engine.covered_days`) and where
+    the first of them has at least ``min_n`` in n; failing that, the latest covered
+    one with any data; failing that, the latest complete period.
     """
     P.check_period(period)
     today = today or P.local_today(ws.config.timezone)
@@ -44,11 +44,11 @@ def headline_period(
     candidates = [latest]
     for _ in range(LOOK_BACK - 1):
         candidates.append(P.last_complete_period(period, candidates[-1][0]))
-    first_day, last_day = data_range(ws, metric)
+    first_day, last_day = covered_days(ws, metrics)
     covered = [(s, e) for s, e in candidates if first_day <= s and e <= last_day]
     if not covered:
         return latest
-    frame = kpi(ws, metric, period=period, start=covered[-1][0], end=covered[0][1])
+    frame = kpi(ws, metrics[0], period=period, start=covered[-1][0], end=covered[0][1])
     n_of = {str(label): int(n) for label, n in zip(frame["period"], frame["n"], strict=True)}
     with_data = None
     for start, end in covered:

@@ -13,12 +13,13 @@ import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from cxlens import periods
 from cxlens.errors import CxlensError
 from cxlens.i18n import (
     check_language,
@@ -80,7 +81,7 @@ def latest_quarter(ws: WorkspaceData, today: date | None = None) -> Period:
     """The latest complete quarter the answers cover with enough of them (never one still running)."""
     from cxlens.metrics.headline import headline_period
 
-    start, _ = headline_period(ws, "quarter", today)
+    start, _ = headline_period(ws, "quarter", today, metrics=TILES)
     return parse_period(f"{start.year}-Q{(start.month - 1) // 3 + 1}")
 
 
@@ -110,7 +111,8 @@ def change_status(row: Mapping[Any, Any], lang: str) -> str:
         return ""
     if row.get("test"):
         return f"{text('not_significant', lang)} · {row['test']}"
-    return text("not_tested_small", lang)
+    reason = row.get("untested")
+    return text(f"untested_{reason}" if reason else "no_test", lang)
 
 
 def tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
@@ -281,7 +283,7 @@ def build_report(ws: WorkspaceData, period: str | None = None, lang: str | None 
         t=lambda key: text(key, language),
         workspace=ws.config.get("workspace", "name"),
         period=per.label,
-        generated=format_date(datetime.now(UTC).date(), language),
+        generated=format_date(periods.local_today(ws.config.timezone), language),
         tiles=tiles,
         trend_chart=trend_chart(trends, language),
         trend_table=kpi_rows(trends, ["period"], language, currency),

@@ -23,6 +23,7 @@ import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
+from cxlens import periods
 from cxlens.errors import CxlensError
 from cxlens.i18n import (
     format_currency,
@@ -34,8 +35,6 @@ from cxlens.i18n import (
 )
 from cxlens.i18n.messages import MESSAGES
 from cxlens.metrics.catalog import load_catalog
-from cxlens.periods import floor_date, local_today
-from cxlens.periods import label as period_label
 from cxlens.reports.build import TILES, chart_json, tile, trend_chart
 from cxlens.reports.tables import driver_rows, journey_map_rows, segment_rows
 
@@ -147,19 +146,23 @@ def register(
 
         return cast(
             tuple[date, date],
-            cached("overview_period", (period, today), lambda: headline_period(ws, period, today)),
+            cached(
+                "overview_period",
+                (period, today),
+                lambda: headline_period(ws, period, today, metrics=TILES),
+            ),
         )
 
     def running_note(period: str, today: date, lang: str) -> str:
         """One line on the period still running: its NPS so far, marked as to date."""
-        start = floor_date(today, period)
+        start = periods.floor_date(today, period)
         frame = cached(
             "running", (period, start, today), lambda: ws.kpi("nps", start=start, end=today)
         )
         row = frame.iloc[0].to_dict()
         if not row["n"]:
             return ""
-        label = f"{period_label(start, period)} ({text('to_date', lang)})"
+        label = f"{periods.label(start, period)} ({text('to_date', lang)})"
         value = format_value(row["value"], row["unit"], lang, currency)
         return text("running_period_note", lang, period=label, value=f"NPS {value}",
                     n=format_number(row["n"], lang, 0))  # fmt: skip
@@ -177,7 +180,7 @@ def register(
     ) -> HTMLResponse:
         period = period if period in PERIODS else "month"
         lang = user["language"]
-        today = local_today(ws.config.timezone)
+        today = periods.local_today(ws.config.timezone)
         start, end = overview_period(period, today)
         frame = cached(
             "tiles",
