@@ -40,7 +40,9 @@ def answers(
                 {
                     "response_id": f"{kind}-{country}-{month}-{i}",
                     "customer_id": f"{country}{i % 20}",
-                    "ts": pd.Timestamp(f"2026-{month}-10T12:00:00Z"),
+                    # spread over the month, to its last day: the data covers the whole month
+                    "ts": pd.Timestamp(f"2026-{month}-01T12:00:00Z")
+                    + pd.Timedelta(days=i % pd.Timestamp(f"2026-{month}-01").days_in_month),
                     "kind": kind,
                     "score": float(s),
                     "touchpoint": touchpoint if isinstance(touchpoint, str) else touchpoint[i % 2],

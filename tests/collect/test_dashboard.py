@@ -188,17 +188,8 @@ def test_dashboard_in_a_browser(demo, user, lang):
 
 
 def _period_of(ws):
-    """The dashboard's rule: the latest full month, or the latest before it with NPS answers."""
-    from datetime import timedelta
+    """The dashboard's rule: the latest complete month the tiles' data covers with NPS n >= 30."""
+    from cxlens.metrics.headline import headline_period
+    from cxlens.reports.build import TILES
 
-    import pandas as pd
-
-    from cxlens.alerts.rules import last_full_period
-
-    last = (
-        pd.Timestamp(ws.table("responses").ts.max().execute()).tz_convert(ws.config.timezone).date()
-    )
-    start, end = last_full_period(ws, "month", today=last + timedelta(days=1))
-    while int(ws.kpi("nps", start=start, end=end)["n"].iloc[0]) == 0:
-        start, end = last_full_period(ws, "month", today=start)
-    return start, end
+    return headline_period(ws, "month", metrics=TILES)

@@ -90,6 +90,9 @@ def test_overview_headline_is_a_complete_covered_month_with_enough_answers(walke
     assert f"{format_date(start, 'en')} – {format_date(last, 'en')}" in heading
     assert "data-running" in html and "to date" in html  # the running month, said as such
     assert label(today, "month") in html
+    definition = client.get("/metrics/nps").text  # a tile's name links to how it is computed
+    assert "Tango&#39;s score interval for the trinomial" in definition
+    assert "two-sample z test on ±1/0 scores" in definition
     tiles = re.findall(r'<article class="tile".*?</article>', html, re.S)
     assert len(tiles) == 8
     for t in tiles:

@@ -135,3 +135,40 @@ def test_a_survey_of_several_questions_is_one_response(tmp_path):
     ws.import_file("events", events)
     row = ws.kpi("response_rate", start="2025-01-01", end="2025-01-31").iloc[0]
     assert (row["value"], row["n"]) == (50.0, 4)  # 2 responses of 4 invitations
+
+
+def test_metrics_explain_names_interval_test_and_range():
+    import json
+
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    out = CliRunner().invoke(app, ["metrics", "explain", "cac", "--json"])
+    data = json.loads(out.output)
+    assert data["interval"] == "exact Poisson (Garwood) for the count, spend held fixed"
+    assert data["test"] == "exact Poisson rate test (conditional binomial)"
+    assert data["range"] == [0.0, None]
+    text = CliRunner().invoke(app, ["metrics", "explain", "nps", "--lang", "de"]).output
+    assert "Tango's score interval" in text and "two-sample z test" in text
+
+
+def test_a_month_the_data_stops_in_is_partial_and_not_tested(tmp_path):
+    cxlens.init(tmp_path / "w")
+    ws = cxlens.open(tmp_path / "w")
+    rows = ["response_id,ts,kind,score"]
+    # 40 answers a day: all of January, then March up to the 12th only (the export stopped)
+    for day in (
+        [f"2025-01-{d:02d}" for d in range(1, 32)]
+        + [f"2025-02-{d:02d}" for d in range(1, 29)]
+        + [f"2025-03-{d:02d}" for d in range(1, 13)]
+    ):
+        rows += [f"{day}-{i},{day},csat,{5 if i % 3 else 1}" for i in range(40)]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(rows) + "\n")
+    ws.import_file("responses", path)
+    frame = ws.kpi("csat", period="month", compare="previous").set_index("period")
+    assert frame.loc["2025-02", "complete"] and frame.loc["2025-02", "test"] is not None
+    march = frame.loc["2025-03"]
+    assert not march["complete"] and not march["to_date"]
+    assert march["test"] is None and march["untested"] == "partial" and not march["significant"]

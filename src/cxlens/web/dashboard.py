@@ -318,7 +318,7 @@ def register(
         lang = user["language"]
         return page(
             "metric.html", user, request, metric_id=m.id, metric_name=m.name(lang), definition=m.definition(lang),
-            formula=m.formula, unit=m.unit, better=m.better,
+            formula=m.formula, unit=m.unit, better=m.better, interval=m.interval, test=m.test,
         )  # fmt: skip
 
     return cached
