@@ -121,7 +121,9 @@ def format_change(value: float | None, unit: str, lang: str, currency: str = "EU
         return UNDEFINED
     size = abs(value)
     if unit == "percent":
-        shown = f"{format_number(size, lang, 2 if size < 1 else 1)} {text('percentage_points', lang)}"
+        shown = (
+            f"{format_number(size, lang, 2 if size < 1 else 1)} {text('percentage_points', lang)}"
+        )
     else:
         shown = format_value(size, unit, lang, currency)
     rounds_to_zero = not any(ch in "123456789" for ch in shown)
