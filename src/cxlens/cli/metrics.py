@@ -50,7 +50,8 @@ def _metric_json(m: Metric, lang: str) -> dict[str, Any]:
 def _change_cell(row: dict[str, Any], lang: str, currency: str) -> str:
     """The change in the metric's unit (pp for percent); an arrow only when it is significant.
 
-    A change that was not tested because a period has n < 30 says so.
+    A change that was not tested says why: n < 30, a period still running or one the
+    data covers only in part.
     """
     change = row.get("change")
     if change is None or (isinstance(change, float) and math.isnan(change)):
