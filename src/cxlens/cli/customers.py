@@ -55,7 +55,7 @@ AsOfOption = typer.Option(
 
 
 def write_frame(frame: pd.DataFrame, path: Path) -> None:
-    """CSV, Parquet or JSON Lines by the file's extension."""
+    """CSV (formulas neutralised), Parquet or JSON Lines by the file's extension."""
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".parquet":
@@ -63,7 +63,9 @@ def write_frame(frame: pd.DataFrame, path: Path) -> None:
     elif suffix in (".jsonl", ".ndjson"):
         frame.to_json(path, orient="records", lines=True, force_ascii=False, date_format="iso")
     elif suffix == ".csv":
-        frame.to_csv(path, index=False)
+        from cxlens.spreadsheets import write_frame_csv
+
+        write_frame_csv(frame, path)
     else:
         fail(f"Cannot write '{path}': use a .csv, .parquet or .jsonl file name.")
 

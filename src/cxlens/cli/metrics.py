@@ -192,14 +192,18 @@ def register(app: typer.Typer) -> None:
                     frame.to_json(orient="records", force_ascii=False, indent=2), encoding="utf-8"
                 )
             else:
-                frame.to_csv(out, index=False)
+                from cxlens.spreadsheets import write_frame_csv
+
+                write_frame_csv(frame, out)
             console.print(f"Wrote {len(frame)} rows to {out}")
             return
         if as_json:
             typer.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
             return
         if as_csv:
-            typer.echo(frame.to_csv(index=False), nl=False)
+            from cxlens.spreadsheets import frame_csv
+
+            typer.echo(frame_csv(frame), nl=False)
             return
         labels = None
         if "segment" in by:

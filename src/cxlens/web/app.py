@@ -13,8 +13,6 @@ work on cases, admins manage surveys and invitations.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import logging
 import secrets
 import threading
@@ -663,9 +661,10 @@ def create_app(
 
     @app.get("/api/v1/responses.csv", tags=["export"], response_class=Response)
     def api_export(user: dict[str, Any] = Depends(need("analyst", html=False))) -> Response:
-        """All answers as CSV (analysts and admins)."""
-        out = io.StringIO()
-        writer = csv.writer(out)
+        """All answers as CSV (analysts and admins); text that a spreadsheet would run as a
+        formula starts with an apostrophe."""
+        from cxlens.spreadsheets import rows_csv
+
         cols = [
             "submission_id",
             "survey_id",
@@ -678,14 +677,13 @@ def create_app(
             "language",
             "touchpoint",
         ]
-        writer.writerow(cols)
         with collector.engine.connect() as conn:
-            for row in conn.execute(
+            rows = conn.execute(
                 sa.select(*(db.answers.c[c] for c in cols)).order_by(db.answers.c.id)
-            ):
-                writer.writerow(["" if v is None else v for v in row])
+            ).all()
+        body = rows_csv(cols, rows)
         return Response(
-            out.getvalue(),
+            body,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": "attachment; filename=responses.csv"},
         )
