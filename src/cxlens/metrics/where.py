@@ -7,6 +7,10 @@ Comparisons (=, !=, <>, <, <=, >, >=), ``in (...)``, ``not in (...)``,
 ``is null``, ``is not null``, ``and``, ``or``, ``not`` and parentheses. Values are
 quoted strings, numbers, true or false. The text is parsed into Ibis predicates;
 it never reaches an engine as SQL.
+
+A filter is bounded so that it cannot exhaust the parser or the engine: at most
+``MAX_LENGTH`` characters, ``MAX_DEPTH`` nested parentheses or ``not``, and
+``MAX_COMPARISONS`` comparisons.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ TOKEN = re.compile(
     r"|(?P<punct>[(),])|(?P<word>[A-Za-z_][A-Za-z0-9_]*))"
 )
 KEYWORDS = {"and", "or", "not", "in", "is", "null", "true", "false"}
+MAX_LENGTH = 4000
+MAX_DEPTH = 20
+MAX_COMPARISONS = 100
 
 Resolver = Callable[[str], "ir.Column"]
 
@@ -33,6 +40,10 @@ def tokenize(text: str) -> list[tuple[str, Any]]:
     tokens: list[tuple[str, Any]] = []
     pos = 0
     text = text.rstrip()
+    if len(text) > MAX_LENGTH:
+        raise CxlensError(
+            f"--where is {len(text):,} characters long; a filter has at most {MAX_LENGTH:,}."
+        )
     while pos < len(text):
         m = TOKEN.match(text, pos)
         if not m or m.end() == pos:
@@ -65,6 +76,8 @@ class Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.resolve = resolve
+        self.depth = 0
+        self.comparisons = 0
 
     def peek(self) -> str | None:
         return self.tokens[self.i][0] if self.i < len(self.tokens) else None
@@ -100,17 +113,31 @@ class Parser:
         return expr
 
     def negation(self) -> ir.BooleanValue:
+        if self.peek() not in ("not", "("):
+            return self.comparison()
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise CxlensError(
+                f"--where nests parentheses or 'not' more than {MAX_DEPTH} deep; "
+                "write the filter more simply."
+            )
         if self.peek() == "not":
             self.i += 1
-            return ~self.negation()
-        if self.peek() == "(":
+            expr = ~self.negation()
+        else:
             self.i += 1
             expr = self.disjunction()
             self.take(")")
-            return expr
-        return self.comparison()
+        self.depth -= 1
+        return expr
 
     def comparison(self) -> ir.BooleanValue:
+        self.comparisons += 1
+        if self.comparisons > MAX_COMPARISONS:
+            raise CxlensError(
+                f"--where has more than {MAX_COMPARISONS} comparisons; use 'in (...)' "
+                "for a list of values."
+            )
         col = self.resolve(self.take("name"))
         kind = self.peek()
         if kind == "is":

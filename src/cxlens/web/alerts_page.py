@@ -36,16 +36,18 @@ def register(
     page: Callable[..., HTMLResponse],
     need: Callable[..., Any],
     form_csrf: Callable[[Request, Any], None],
-    cached: Callable[[str, tuple[Any, ...], Callable[[], Any]], Any],
+    cached: Callable[..., Any],
     roles: tuple[str, ...],
 ) -> None:
     catalog = load_catalog()
 
-    def evaluate(rule: Rule) -> list[Alert]:
+    def evaluate(rule: Rule, user: dict[str, Any]) -> list[Alert]:
         if rule.when == "open_cases":
             return check_alerts(ws, rules=[rule])
         day = today()
-        return list(cached("alert", (rule, day), lambda: check_alerts(ws, today=day, rules=[rule])))
+        return list(
+            cached("alert", (rule, day), lambda: check_alerts(ws, today=day, rules=[rule]), user)
+        )
 
     def view(
         request: Request, user: dict[str, Any], message: str | None = None, status: int = 200
@@ -59,7 +61,7 @@ def register(
         firing, rows = [], []
         for rule in rules:
             try:
-                alerts = evaluate(rule)
+                alerts = evaluate(rule, user)
             except CxlensError as exc:
                 alerts, problem = [], f"{rule.name}: {exc}"
             firing += [_alert_row(a, lang) for a in alerts]

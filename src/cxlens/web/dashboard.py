@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
@@ -34,9 +33,12 @@ from cxlens.i18n import (
     text,
 )
 from cxlens.i18n.messages import MESSAGES
+from cxlens.journeys.base import ORDER
 from cxlens.metrics.catalog import load_catalog
+from cxlens.periods import parse_date
 from cxlens.reports.build import TILES, chart_json, tile, trend_chart
 from cxlens.reports.tables import driver_rows, journey_map_rows, segment_rows
+from cxlens.web.compute import Busy, ResultCache
 
 PERIODS = ("month", "quarter", "year")
 DIMENSIONS = (
@@ -51,34 +53,10 @@ DIMENSIONS = (
     "sentiment",
 )
 DEFAULT_FUNNEL = ("website_visit", "product_page", "cart", "checkout", "order")
-CACHE_SIZE = 256
-
-
-class ResultCache:
-    """Results per (query, warehouse version); the least recently used go first."""
-
-    def __init__(self, size: int = CACHE_SIZE):
-        self.size = size
-        self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self.lock = threading.Lock()
-        #: one computation at a time: the workspace's engine connection is shared
-        self.computing = threading.RLock()  # re-entrant: one result may need another
-
-    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        with self.computing:
-            with self.lock:
-                if key in self.items:  # computed while this request waited
-                    return self.items[key]
-            value = compute()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
+#: at most this many funnel steps (``?steps=``), each a touchpoint of the events table
+MAX_STEPS = 10
+#: the warm-up's turn in the compute queue
+WARM_UP = "(warm-up)"
 
 
 def _layout(fig: Any, height: int = 340) -> Any:
@@ -100,8 +78,9 @@ def warm_up(ws: Any, cache: ResultCache, stop: threading.Event, every: float = 3
             version = ws.warehouse.version()
             if version != seen:
                 steps = tuple(DEFAULT_FUNNEL)
-                cache.get(("customers", (), version), lambda: _customer_data(ws))
-                cache.get(("journeys", steps, version), partial(_journey_data, ws, steps))
+                cache.get(("customers", (), version), lambda: _customer_data(ws), WARM_UP)
+                cache.get(("journeys", (), version), partial(_journey_data, ws), WARM_UP)
+                cache.get(("funnel", steps, version), partial(_funnel_data, ws, steps), WARM_UP)
                 seen = version
         except Exception:  # a visitor's request computes it then (and shows the error)
             seen = None
@@ -115,7 +94,7 @@ def register(
     page: Callable[..., HTMLResponse],
     need: Callable[..., Any],
     warm: bool = True,
-) -> Callable[[str, tuple[Any, ...], Callable[[], Any]], Any]:
+) -> Callable[..., Any]:
     """Add the dashboard's pages; return the function that caches results per warehouse version."""
     cache = ResultCache()
     if warm:
@@ -125,10 +104,18 @@ def register(
     catalog = load_catalog()
     currency = ws.config.currency
 
-    def cached(name: str, params: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        return cache.get((name, params, ws.warehouse.version()), compute)
+    def cached(
+        name: str, params: tuple[Any, ...], compute: Callable[[], Any], viewer: dict[str, Any]
+    ) -> Any:
+        """The result of ``compute`` for the current warehouse, computed in ``viewer``'s turn."""
+        try:
+            return cache.get((name, params, ws.warehouse.version()), compute, viewer["username"])
+        except Busy:
+            raise HTTPException(
+                429, text("too_many", viewer["language"]), headers={"Retry-After": "5"}
+            ) from None
 
-    def last_day() -> date:
+    def last_day(viewer: dict[str, Any]) -> date:
         def compute() -> date:
             t = ws.table("responses")
             last = t.ts.max().execute()
@@ -138,9 +125,9 @@ def register(
             stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
             return stamp.tz_convert(ws.config.timezone).date()
 
-        return cached("last_day", (), compute)
+        return cached("last_day", (), compute, viewer)
 
-    def overview_period(period: str, today: date) -> tuple[date, date]:
+    def overview_period(period: str, today: date, viewer: dict[str, Any]) -> tuple[date, date]:
         """The latest complete period the data covers with enough answers (never one still running)."""
         from cxlens.metrics.headline import headline_period
 
@@ -150,14 +137,19 @@ def register(
                 "overview_period",
                 (period, today),
                 lambda: headline_period(ws, period, today, metrics=TILES),
+                viewer,
             ),
         )
 
-    def running_note(period: str, today: date, lang: str) -> str:
+    def running_note(period: str, today: date, viewer: dict[str, Any]) -> str:
         """One line on the period still running: its NPS so far, marked as to date."""
+        lang = viewer["language"]
         start = periods.floor_date(today, period)
         frame = cached(
-            "running", (period, start, today), lambda: ws.kpi("nps", start=start, end=today)
+            "running",
+            (period, start, today),
+            lambda: ws.kpi("nps", start=start, end=today),
+            viewer,
         )
         row = frame.iloc[0].to_dict()
         if not row["n"]:
@@ -181,11 +173,12 @@ def register(
         period = period if period in PERIODS else "month"
         lang = user["language"]
         today = periods.local_today(ws.config.timezone)
-        start, end = overview_period(period, today)
+        start, end = overview_period(period, today, user)
         frame = cached(
             "tiles",
             (period, start, end),
             lambda: ws.kpi(list(TILES), period=period, start=start, end=end, compare="previous"),
+            user,
         )
         rows = frame.drop_duplicates("metric", keep="last")  # one tile per metric: the period shown
         tiles = [tile(r, lang, currency) for r in rows.to_dict(orient="records")]
@@ -198,7 +191,7 @@ def register(
             period=period,
             periods=PERIODS,
             period_label=label,
-            running=running_note(period, today, lang),
+            running=running_note(period, today, user),
         )
 
     @app.get("/dashboard/trends", response_class=HTMLResponse, include_in_schema=False)
@@ -221,12 +214,13 @@ def register(
             )
             or None
         )
-        end = q.get("to") or last_day().isoformat()
-        start = q.get("from") or (date.fromisoformat(end) - timedelta(days=730)).isoformat()
         try:
+            last = parse_date(q.get("to"), "to") or last_day(user)
+            first = parse_date(q.get("from"), "from") or last - timedelta(days=730)
+            start, end = first.isoformat(), last.isoformat()
             frame = cached(
                 "trend", (metric, period, tuple(by), where, start, end),
-                lambda: ws.kpi(metric, by=by, period=period, start=start, end=end, where=where),
+                lambda: ws.kpi(metric, by=by, period=period, start=start, end=end, where=where), user,
             )  # fmt: skip
         except CxlensError as exc:
             raise HTTPException(422, str(exc)) from None
@@ -242,7 +236,7 @@ def register(
     def customers(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> HTMLResponse:
         lang = user["language"]
         try:
-            data = cached("customers", (), lambda: _customer_data(ws))
+            data = cached("customers", (), lambda: _customer_data(ws), user)
         except CxlensError as exc:
             raise HTTPException(422, str(exc)) from None
         return page(
@@ -252,8 +246,11 @@ def register(
     @app.get("/dashboard/journeys", response_class=HTMLResponse, include_in_schema=False)
     def journeys(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> HTMLResponse:
         lang = user["language"]
-        steps = tuple((request.query_params.get("steps") or " ".join(DEFAULT_FUNNEL)).split())
-        data = cached("journeys", steps, lambda: _journey_data(ws, steps))
+        steps = funnel_steps(request.query_params.get("steps"), user)
+        data = {
+            **cached("journeys", (), partial(_journey_data, ws), user),
+            "funnel": cached("funnel", steps, partial(_funnel_data, ws, steps), user),
+        }
         return page(
             "dashboard_journeys.html", user, request, **_journey_view(data, steps, lang, currency)
         )
@@ -277,7 +274,7 @@ def register(
             return rows.to_dict(orient="records")
 
         comments = []
-        for c in cached("comments", (), latest):
+        for c in cached("comments", (), latest, user):
             stamp = pd.Timestamp(c["ts"])
             comments.append(
                 {
@@ -455,18 +452,23 @@ def _customer_view(data: dict[str, Any], lang: str, currency: str) -> dict[str, 
     }
 
 
-def _journey_data(ws: Any, steps: tuple[str, ...]) -> dict[str, Any]:
+def _funnel_data(ws: Any, steps: tuple[str, ...]) -> pd.DataFrame | None:
+    from cxlens.journeys.funnel import funnel
+
+    try:
+        return funnel(ws, list(steps)).table
+    except CxlensError:
+        return None
+
+
+def _journey_data(ws: Any) -> dict[str, Any]:
+    """The journey page's results that do not depend on the funnel's steps."""
     from cxlens.journeys.attribution import attribute
     from cxlens.journeys.drivers import drivers
-    from cxlens.journeys.funnel import funnel
     from cxlens.journeys.journey_map import journey_map
     from cxlens.journeys.paths import paths
 
     out: dict[str, Any] = {"map": journey_map(ws), "paths": paths(ws, steps=4, top=10)}
-    try:
-        out["funnel"] = funnel(ws, list(steps)).table
-    except CxlensError:
-        out["funnel"] = None
     out["attribution"] = attribute(ws).table
     out["drivers"] = drivers(ws, bootstrap=20)
     return out
