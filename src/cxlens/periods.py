@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 UNITS = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+MAX_DURATION_SECONDS = 100 * 366 * 86_400
 
 
 def parse_date(value: object, name: str) -> date | None:
@@ -48,8 +49,10 @@ def parse_duration(text: str | int | float, option: str = "--window") -> timedel
         if not match:
             raise CxlensError(f"{option} is a duration like 30m, 12h, 14d or 2w, got {text!r}.")
         seconds = float(match.group(1)) * _SECONDS[match.group(2)]
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN
         raise CxlensError(f"{option} must be longer than zero, got {text!r}.")
+    if seconds > MAX_DURATION_SECONDS:
+        raise CxlensError(f"{option} is at most 100 years, got {text!r}.")
     return timedelta(seconds=seconds)
 
 

@@ -28,6 +28,7 @@ ces, so its answers roll up into the same metrics)::
 from __future__ import annotations
 
 import json
+import math
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field
@@ -304,9 +305,15 @@ def survey_from_dict(data: dict[str, Any], source: str = "survey") -> Survey:
                 _localised(data.get("high"), f"{source}, high", template["high"]),
             )
         )
-    sampling = float(data.get("sampling", 1.0))
-    if not 0 < sampling <= 1:
-        raise CxlensError(f"{source}: 'sampling' is a share between 0 and 1, got {sampling}.")
+    raw_sampling = data.get("sampling", 1.0)
+    try:
+        sampling = float(raw_sampling)
+    except (TypeError, ValueError):
+        sampling = math.nan
+    if isinstance(raw_sampling, bool) or not 0 < sampling <= 1:
+        raise CxlensError(
+            f"{source}: 'sampling' is a share between 0 and 1 (such as 0.3), got {raw_sampling!r}."
+        )
     trigger = data.get("trigger")
     if trigger is not None:
         trigger = check_trigger(trigger, source)
