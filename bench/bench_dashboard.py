@@ -47,7 +47,7 @@ def main() -> None:
         built = time.perf_counter() - t0
         ws = cxlens.open(root)
         rows = {info.name: info.rows for info in ws.tables()}
-        Collector(ws.config).add_user("bench", "benchmark password", "viewer")
+        Collector(ws.config).accounts.add_user("bench", "benchmark password", "viewer")
         client = TestClient(create_app(root, schedule=False, warm=False))
         page = client.get("/login")
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]

@@ -77,7 +77,7 @@ def test_users_tokens_sync_and_cases(tmp_path):
     )
     token = run("token", "add", "ann", "-w", root).strip()
     c = Collector(cxlens.open(root).config)
-    assert token.startswith("cxl_") and c.user_for_token(token)["username"] == "ann"
+    assert token.startswith("cxl_") and c.accounts.token_user(token)["username"] == "ann"
     bad = runner.invoke(
         app, ["user", "add", "bob", "--password-stdin", "-w", root], input="short\n"
     )

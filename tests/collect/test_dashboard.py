@@ -44,7 +44,7 @@ def demo(tmp_path_factory):
     )
     c = Collector(cxlens.open(root).config)
     for role, lang in (("viewer", "hr"), ("analyst", "en"), ("admin", "et")):
-        c.add_user(role, PASSWORD, role, lang)
+        c.accounts.add_user(role, PASSWORD, role, lang)
     return root
 
 

@@ -206,8 +206,8 @@ def api_schema(tmp_path_factory):
 
     root = make_ws(tmp_path_factory.mktemp("fuzz") / "ws")
     c = Collector(cxlens.open(root).config)
-    c.add_user("admin", "correct horse battery", "admin")
-    TOKEN["value"] = c.add_token("admin", "fuzz")
+    c.accounts.add_user("admin", "correct horse battery", "admin")
+    TOKEN["value"] = c.accounts.add_token("admin", "fuzz")
     TOKEN["invitation"] = c.invite("nps", "C1", "en").token
     return schemathesis.openapi.from_asgi("/openapi.json", create_app(root, schedule=False))
 

@@ -22,7 +22,7 @@ def site(tmp_path):
     root = make_ws(tmp_path / "ws")
     c = Collector(cxlens.open(root).config)
     for role in ("viewer", "analyst", "admin"):
-        c.add_user(role, PASSWORD, role, "de" if role == "viewer" else "en")
+        c.accounts.add_user(role, PASSWORD, role, "de" if role == "viewer" else "en")
     client = TestClient(create_app(root, schedule=False))
     return client, c
 
@@ -171,7 +171,7 @@ def test_roles_with_api_tokens(site, method, path, least):
         getattr(client, method)(path, headers={"authorization": "Bearer nope"}).status_code == 401
     )
     for role in order:
-        token = c.add_token(role, "test")
+        token = c.accounts.add_token(role, "test")
         kwargs = {"json": {"customer_id": "C1"}} if method == "post" else {}
         r = getattr(client, method)(path, headers={"authorization": f"Bearer {token}"}, **kwargs)
         allowed = order.index(role) >= order.index(least)
@@ -268,7 +268,7 @@ def test_cases_pages_escape_comments_and_respect_roles(site):
         data={"lang": "fi", "csrf": csrf_of(after), "next": "/admin/cases"},
         follow_redirects=False,
     )
-    assert r.status_code == 303 and c.user("analyst")["language"] == "fi"
+    assert r.status_code == 303 and c.accounts.user("analyst")["language"] == "fi"
     assert "Seurantatapaukset" in client.get("/admin/cases").text
 
 
@@ -279,7 +279,7 @@ def test_export_csv(site):
         "/api/v1/responses",
         json={"token": token, "scores": {"nps": 9}, "comment": 'a, "quoted" text'},
     )
-    api = c.add_token("analyst", "export")
+    api = c.accounts.add_token("analyst", "export")
     r = client.get("/api/v1/responses.csv", headers={"authorization": f"Bearer {api}"})
     lines = r.text.splitlines()
     assert (
@@ -306,7 +306,7 @@ def test_admins_manage_users(site):
             "csrf": csrf_of(page.text),
         },
     )
-    assert r.status_code == 200 and c.authenticate("eva", "another long one")["language"] == "fi"
+    assert r.status_code == 200 and c.accounts.user("eva")["language"] == "fi"
     r = client.post(
         "/admin/users",
         data={

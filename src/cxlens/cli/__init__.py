@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "cxlens.cli.customers",
     "cxlens.cli.journeys",
     "cxlens.cli.collect",
+    "cxlens.cli.accounts",
     "cxlens.cli.reports",
     "cxlens.cli.alerts",
     "cxlens.cli.text",

@@ -1,8 +1,7 @@
-"""Commands for collecting feedback: survey, user, token, serve, sync, cases."""
+"""Commands for collecting feedback: survey, serve, sync, cases."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,10 +42,6 @@ def demo_surveys(collector: Any) -> list[str]:
 def register(app: typer.Typer) -> None:
     survey_app = typer.Typer(help="Surveys: create, list, invite, dispatch.", no_args_is_help=True)
     app.add_typer(survey_app, name="survey")
-    user_app = typer.Typer(help="Users of the web app.", no_args_is_help=True)
-    app.add_typer(user_app, name="user")
-    token_app = typer.Typer(help="API tokens for machines.", no_args_is_help=True)
-    app.add_typer(token_app, name="token")
 
     @survey_app.command("create")
     def survey_create(
@@ -153,38 +148,6 @@ def register(app: typer.Typer) -> None:
         print_table(table)
         if not reports:
             console.print("No survey has a trigger; add one (see `cxlens survey create --help`).")
-
-    @user_app.command("add")
-    def user_add(
-        username: str = typer.Argument(...),
-        role: str = typer.Option("viewer", help="viewer, analyst or admin."),
-        lang: str = typer.Option("en", "--lang", "-l", help="Language of the pages."),
-        password_stdin: bool = typer.Option(
-            False, "--password-stdin", help="Read the password from standard input."
-        ),
-        workspace: Path | None = WorkspaceOption,
-    ) -> None:
-        """Add a user (or change an existing one's password and role)."""
-        with user_errors():
-            _, collector = _collector(workspace)
-            if password_stdin:
-                password = sys.stdin.readline().rstrip("\n")
-            else:
-                password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-            collector.add_user(username, password, role, lang)
-        console.print(f"User '{username}' ({role}) saved.", markup=False)
-
-    @token_app.command("add")
-    def token_add(
-        username: str = typer.Argument(..., help="The user the token acts as."),
-        name: str = typer.Option("api", help="What the token is for."),
-        workspace: Path | None = WorkspaceOption,
-    ) -> None:
-        """Create an API token (shown once; send it as Authorization: Bearer ...)."""
-        with user_errors():
-            _, collector = _collector(workspace)
-            token = collector.add_token(username, name)
-        typer.echo(token)
 
     @app.command("serve")
     def serve(

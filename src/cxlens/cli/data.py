@@ -537,8 +537,8 @@ def _demo_collection(ws: object) -> str | None:
 
     collector = Collector(ws.config)  # type: ignore[attr-defined]
     demo_surveys(collector)
-    if collector.user("admin") is not None:
+    if collector.accounts.user("admin") is not None:
         return None
     password = secrets.token_urlsafe(12)
-    collector.add_user("admin", password, "admin")
+    collector.accounts.add_user("admin", password, "admin")
     return password

@@ -129,6 +129,8 @@ users = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # a disabled user cannot sign in, and their tokens do not work
+    sa.Column("disabled_at", sa.DateTime(timezone=True)),
 )
 
 api_tokens = sa.Table(
@@ -139,7 +141,59 @@ api_tokens = sa.Table(
     sa.Column("username", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
     sa.Column("name", sa.String(100), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
 )
+
+#: signed-in browsers: the SHA-256 of each session cookie's random token
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(64), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ip", sa.String(64)),
+)
+sa.Index("ix_sessions_username", sessions.c.username)
+
+#: failed sign-ins per account name ("user:NAME") and per address ("ip:ADDRESS")
+login_throttle = sa.Table(
+    "login_throttle",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("locked_at", sa.DateTime(timezone=True)),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("target", sa.String(200)),
+    sa.Column("ip", sa.String(64)),
+    sa.Column("detail", sa.Text),
+)
+sa.Index("ix_audit_log_ts", audit_log.c.ts)
+
+#: customers erased on request: keyed hashes of id and e-mail (never the values), to flag
+#: a later import of the same person, and what was changed
+erasures = sa.Table(
+    "erasures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("subject_hash", sa.String(64), nullable=False),
+    sa.Column("email_hash", sa.String(64)),
+    sa.Column("summary", sa.Text, nullable=False),
+)
+sa.Index("ix_erasures_subject", erasures.c.subject_hash)
 
 deliveries = sa.Table(
     "deliveries",

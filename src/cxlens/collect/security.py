@@ -4,8 +4,9 @@
   random bits, the signature an HMAC-SHA256 with the workspace's secret key over
   the invitation id, survey, customer and expiry, so a link can be neither guessed
   nor altered (another customer, a later expiry) without the key.
-* Session cookies carry ``<username>.<expiry>.<signature>``; CSRF tokens are an
-  HMAC of the session cookie, checked on every form post.
+* Session cookies carry a random 256-bit token whose SHA-256 the store keeps
+  (:mod:`cxlens.collect.accounts`), so a session ends when its row goes; CSRF
+  tokens are an HMAC of the session cookie, checked on every form post.
 * Passwords are hashed with Argon2id; API tokens are random and stored as SHA-256.
 """
 
@@ -15,7 +16,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -69,26 +69,10 @@ def check_link(key: str, token: LinkToken, survey_id: str, customer_id: str | No
     return hmac.compare_digest(expected, token.signature)
 
 
-def session_cookie(key: str, username: str, hours: float = 12.0) -> str:
-    expires = int(time.time() + hours * 3600)
-    return f"{_b64(username.encode())}.{expires}.{sign(key, 'session', username, str(expires))}"
-
-
-def session_user(key: str, cookie: str | None) -> str | None:
-    if not cookie:
-        return None
-    parts = cookie.split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
-        return None
-    try:
-        username = base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if int(parts[1]) < time.time():
-        return None
-    if not hmac.compare_digest(sign(key, "session", username, parts[1]), parts[2]):
-        return None
-    return username
+def new_session_token() -> tuple[str, str]:
+    """A session cookie's token to hand out and the hash the store keeps."""
+    token = secrets.token_urlsafe(32)
+    return token, token_hash(token)
 
 
 def csrf_token(key: str, cookie: str) -> str:

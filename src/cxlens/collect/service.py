@@ -1,4 +1,8 @@
-"""What the collection does, independent of the web: surveys, invitations, answers, cases, users."""
+"""What the collection does, independent of the web: surveys, invitations, answers, cases.
+
+The users, sessions and tokens of the web app are :attr:`Collector.accounts`
+(:mod:`cxlens.collect.accounts`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 
 from cxlens.collect import db
+from cxlens.collect.accounts import Accounts
 from cxlens.collect.answers import (
     AnswerError,
     LinkError,
@@ -21,14 +26,7 @@ from cxlens.collect.answers import (
     parse_link,
     submission,
 )
-from cxlens.collect.security import (
-    hash_password,
-    link_token,
-    new_api_token,
-    new_id,
-    token_hash,
-    verify_password,
-)
+from cxlens.collect.security import link_token, new_id
 from cxlens.collect.surveys import LANGUAGES, MAX_COMMENT, Survey
 from cxlens.errors import CxlensError
 
@@ -37,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AnswerError", "Collector", "Invitation", "LinkError", "Submitted", "now_utc"]
 
-ROLES = ("viewer", "analyst", "admin")
 CASE_STATUSES = ("open", "in progress", "closed")
 T = TypeVar("T")
 
@@ -94,6 +91,7 @@ class Collector:
         linger = float(section.get("group_commit_ms", 0)) / 1000
         self.writer = db.writer(config.collection_url, linger)
         self._surveys: dict[str, tuple[float, Survey]] = {}
+        self.accounts = Accounts(self.engine, self.write)
 
     def write(self, apply: Callable[[sa.Connection], T]) -> T:
         """Run ``apply`` in the writer's next transaction; its result once that is committed."""
@@ -352,85 +350,3 @@ class Collector:
             return apply
 
         self.writer.run(prepare)
-
-    # -- users and tokens ----------------------------------------------------------
-
-    def add_user(self, username: str, password: str, role: str, language: str = "en") -> None:
-        if role not in ROLES:
-            raise CxlensError(f"A role is one of {', '.join(ROLES)}, not {role!r}.")
-        if (
-            not username
-            or len(username) > 64
-            or not username.replace("-", "")
-            .replace("_", "")
-            .replace(".", "")
-            .replace("@", "")
-            .isalnum()
-        ):
-            raise CxlensError("A user name is 1-64 letters, digits and . _ - @.")
-        if len(password) < 10:
-            raise CxlensError("A password needs at least 10 characters.")
-        row = {
-            "password_hash": hash_password(password),
-            "role": role,
-            "language": language if language in LANGUAGES else "en",
-        }
-
-        def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
-            exists = conn.execute(
-                sa.select(db.users.c.username).where(db.users.c.username == username)
-            ).first()
-            if exists:
-                return _statements(
-                    db.users.update().where(db.users.c.username == username).values(**row)
-                )
-            return _statements(
-                db.users.insert().values(username=username, created_at=now_utc(), **row)
-            )
-
-        self.writer.run(prepare)
-
-    def users(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(db.users.c.username, db.users.c.role, db.users.c.language).order_by(
-                    db.users.c.username
-                )
-            )
-            return [dict(r._mapping) for r in rows]
-
-    def user(self, username: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(db.users).where(db.users.c.username == username)).first()
-        return dict(row._mapping) if row else None
-
-    def authenticate(self, username: str, password: str) -> dict[str, Any] | None:
-        user = self.user(username)
-        if user is None:
-            verify_password(hash_password("x" * 12), password)  # same work for unknown users
-            return None
-        return user if verify_password(user["password_hash"], password) else None
-
-    def set_language(self, username: str, language: str) -> None:
-        if language in LANGUAGES:
-            stmt = db.users.update().where(db.users.c.username == username)
-            self.execute(stmt.values(language=language))
-
-    def add_token(self, username: str, name: str) -> str:
-        if self.user(username) is None:
-            raise CxlensError(f"There is no user '{username}'; add one with `cxlens user add`.")
-        token, digest = new_api_token()
-        stmt = db.api_tokens.insert().values(
-            token_hash=digest, username=username, name=name, created_at=now_utc()
-        )
-        self.execute(stmt)
-        return token
-
-    def user_for_token(self, token: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(db.users)
-                .join(db.api_tokens, db.api_tokens.c.username == db.users.c.username)
-                .where(db.api_tokens.c.token_hash == token_hash(token))
-            ).first()
-        return dict(row._mapping) if row else None

@@ -4,10 +4,14 @@ Public (no sign-in): the survey page at an invitation link (``/s/{token}``), the
 JSON endpoint for in-app widgets (``POST /api/v1/responses``), ``/healthz``, the
 OpenAPI schema and the static files. Public endpoints are rate-limited per IP.
 
-Everything else needs a signed-in user (session cookie: HttpOnly, SameSite=Lax,
-Secure over HTTPS; every form carries a CSRF token) or an API token
-(``Authorization: Bearer cxl_...``). Roles: viewers see, analysts also export and
-work on cases, admins manage surveys and invitations.
+Everything else needs a signed-in user or an API token (:mod:`cxlens.web.auth`):
+the dashboard (:mod:`cxlens.web.dashboard`), surveys, users and cases
+(:mod:`cxlens.web.admin`) and the API for machines (:mod:`cxlens.web.api`).
+
+Every request body is limited in size and every response carries nosniff, a
+referrer policy and frame protection (:mod:`cxlens.web.middleware`); pages carry
+a Content-Security-Policy that allows scripts from this site only, with a nonce
+per page.
 """
 
 from __future__ import annotations
@@ -22,10 +26,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
-import sqlalchemy as sa
 from fastapi import BackgroundTasks, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -34,30 +36,29 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cxlens.collect import db
+from cxlens.collect.accounts import ROLES
 from cxlens.collect.relay import ENV_RELAY, RelayClient, RelayUnavailable
-from cxlens.collect.security import check_csrf, csrf_token, session_cookie, session_user
-from cxlens.collect.service import (
-    CASE_STATUSES,
-    ROLES,
-    AnswerError,
-    Collector,
-    LinkError,
-    Submitted,
-    case_json,
-)
+from cxlens.collect.service import AnswerError, Collector, LinkError, Submitted
 from cxlens.collect.surveys import LANGUAGES, Survey
 from cxlens.errors import CxlensError
 from cxlens.i18n import text
 from cxlens.version import __version__
+from cxlens.web.auth import Auth, client_ip
+from cxlens.web.middleware import BodyLimit, SecurityHeaders, secure
 from cxlens.workspace import open_workspace
 
 HERE = Path(__file__).parent
 LANGUAGE_NAMES = {
     "en": "English", "et": "Eesti", "bg": "Български", "de": "Deutsch", "hr": "Hrvatski", "fi": "Suomi",
 }  # fmt: skip
-SESSION = "cxl_session"
-PRE = "cxl_pre"
+#: the pages' policy: scripts from this site only (each page's nonce marks its own tags)
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; "
+    "object-src 'none'"
+)
+#: the largest request body accepted by default ([collection] max_body_kb)
+MAX_BODY_KB = 1024
 LINK_STATUS = {"invalid": 404, "expired": 410, "used": 409}
 log = logging.getLogger("cxlens.web")
 
@@ -125,16 +126,6 @@ def read_body(adapter: TypeAdapter[Any], raw: bytes) -> Any:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from None
 
 
-class InvitationIn(BaseModel):
-    customer_id: str | None = Field(None, max_length=128)
-    language: str = Field("en", max_length=8)
-
-
-class InvitationOut(BaseModel):
-    url: str
-    expires_at: str
-
-
 def create_app(
     root: str | Path | None = None,
     schedule: bool | None = None,
@@ -185,33 +176,33 @@ def create_app(
         version=__version__,
         description="Feedback collection and CX measurement.",
         lifespan=lifespan,
+        docs_url=None,  # served by cxlens.web.docs, without a CDN
+        redoc_url=None,
     )
+    app.add_middleware(BodyLimit, max_bytes=int(section.get("max_body_kb", MAX_BODY_KB)) * 1024)
+    app.add_middleware(SecurityHeaders)  # outermost: the 413 answers carry the headers too
+    auth = Auth(collector.accounts, collector.key)
     app.state.collector = collector
     app.state.workspace = ws
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
-    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    def render(
+        name: str, status: int = 200, policy: str = PAGE_POLICY, **context: Any
+    ) -> HTMLResponse:
         lang = context.setdefault("lang", "en")
         context.setdefault("title", "cxlens")
         context.setdefault("wide", False)
         context.setdefault("charts", name.startswith("dashboard_"))
         context["t"] = lambda key, **kw: text(key, lang, **kw)
         context["languages"] = list(LANGUAGE_NAMES.items())
+        nonce = context["nonce"] = secrets.token_urlsafe(16)
         html = env.get_template(name).render(**context)
         response = HTMLResponse(html, status_code=status)
-        response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self'; "
-            "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
-        )
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Content-Security-Policy"] = policy.format(nonce=nonce)
         return response
 
     def message(heading: str, body: str, lang: str, status: int) -> HTMLResponse:
         return render("message.html", status, heading=heading, text=body, lang=lang, title=heading)
-
-    def client_ip(request: Request) -> str:
-        return request.client.host if request.client else "unknown"
 
     async def limited(request: Request) -> None:
         if not limiter.allow(client_ip(request)):
@@ -338,40 +329,10 @@ def create_app(
             201, media_type="application/json", background=background,
         )  # fmt: skip
 
-    # -- signing in ----------------------------------------------------------------------
-
-    def user_of(request: Request) -> dict[str, Any] | None:
-        auth = request.headers.get("authorization", "")
-        if auth.lower().startswith("bearer "):
-            return collector.user_for_token(auth[7:].strip())
-        name = session_user(collector.key, request.cookies.get(SESSION))
-        return collector.user(name) if name else None
-
-    def need(role: str, html: bool = True) -> Callable[[Request], dict[str, Any]]:
-        def dependency(request: Request) -> dict[str, Any]:
-            user = user_of(request)
-            if user is None:
-                if html and "authorization" not in request.headers:
-                    raise HTTPException(
-                        303, headers={"Location": "/login?next=" + quote(request.url.path)}
-                    )
-                raise HTTPException(
-                    401, "Sign in or send an API token.", headers={"WWW-Authenticate": "Bearer"}
-                )
-            if ROLES.index(user["role"]) < ROLES.index(role):
-                raise HTTPException(403, text("forbidden", user["language"]))
-            return user
-
-        return dependency
-
-    def form_csrf(request: Request, form: Any) -> None:
-        cookie = request.cookies.get(SESSION)
-        if not check_csrf(collector.key, cookie, str(form.get("csrf") or "")):
-            raise HTTPException(403, "The form has expired; reload the page and try again.")
+    # -- signed-in pages -----------------------------------------------------------------
 
     def page(name: str, user: dict[str, Any], request: Request, **context: Any) -> HTMLResponse:
         lang = user["language"]
-        cookie = request.cookies.get(SESSION, "")
         nav = [
             ("/dashboard", text("overview", lang)),
             ("/dashboard/trends", text("trends", lang)),
@@ -386,307 +347,23 @@ def create_app(
             nav.append(("/admin/users", text("users", lang)))
         return render(
             name, lang=lang, user=user, nav=nav, current=request.url.path, wide=True,
-            csrf=csrf_token(collector.key, cookie) if cookie else "", **context,
+            csrf=auth.csrf(request), **context,
         )  # fmt: skip
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard", 303)
 
-    from cxlens.web import alerts_page, dashboard
+    from cxlens.web import admin, alerts_page, api, dashboard, docs
 
+    auth.register(app, render, pick_lang)
     cached = dashboard.register(
-        app, ws, collector, page, need, warm=run_schedule if warm is None else warm
+        app, ws, collector, page, auth.need, warm=run_schedule if warm is None else warm
     )
-    alerts_page.register(app, ws, page, need, form_csrf, cached, ROLES)
-
-    @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
-    def login_page(request: Request, next: str = "/dashboard") -> HTMLResponse:
-        pre = request.cookies.get(PRE) or secrets.token_urlsafe(16)
-        response = render(
-            "login.html",
-            lang=pick_lang(request, "en"),
-            csrf=csrf_token(collector.key, pre),
-            next=_safe_next(next),
-            error=None,
-            title="cxlens",
-        )
-        response.set_cookie(
-            PRE, pre, httponly=True, samesite="lax", secure=request.url.scheme == "https"
-        )
-        return response
-
-    @app.post("/login", include_in_schema=False)
-    async def login(request: Request) -> Response:
-        form = await request.form()
-        if not check_csrf(collector.key, request.cookies.get(PRE), str(form.get("csrf") or "")):
-            raise HTTPException(403, "The form has expired; reload the page and try again.")
-        user = collector.authenticate(
-            str(form.get("username") or ""), str(form.get("password") or "")
-        )
-        if user is None:
-            pre = request.cookies.get(PRE, "")
-            return render(
-                "login.html",
-                401,
-                lang="en",
-                csrf=csrf_token(collector.key, pre),
-                next=_safe_next(str(form.get("next") or "/dashboard")),
-                error=text("wrong_login", "en"),
-                title="cxlens",
-            )
-        response = RedirectResponse(_safe_next(str(form.get("next") or "/dashboard")), 303)
-        response.set_cookie(
-            SESSION, session_cookie(collector.key, user["username"]), httponly=True, samesite="lax",
-            secure=request.url.scheme == "https", max_age=12 * 3600,
-        )  # fmt: skip
-        response.delete_cookie(PRE)
-        return response
-
-    @app.post("/logout", include_in_schema=False)
-    async def logout(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> Response:
-        form_csrf(request, await request.form())
-        response = RedirectResponse("/login", 303)
-        response.delete_cookie(SESSION)
-        return response
-
-    @app.post("/language", include_in_schema=False)
-    async def language(
-        request: Request, user: dict[str, Any] = Depends(need("viewer"))
-    ) -> Response:
-        form = await request.form()
-        form_csrf(request, form)
-        await run_in_threadpool(
-            collector.set_language, user["username"], str(form.get("lang") or "en")
-        )
-        return RedirectResponse(_safe_next(str(form.get("next") or "/dashboard")), 303)
-
-    # -- signed-in pages -----------------------------------------------------------------
-
-    @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
-    def admin(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> HTMLResponse:
-        return page(
-            "surveys.html",
-            user,
-            request,
-            surveys=collector.surveys(),
-            can_admin=user["role"] == "admin",
-            message=None,
-            link=None,
-        )
-
-    @app.post("/admin/surveys", response_class=HTMLResponse, include_in_schema=False)
-    async def create_survey(
-        request: Request, user: dict[str, Any] = Depends(need("admin"))
-    ) -> HTMLResponse:
-        import yaml
-
-        from cxlens.collect.surveys import survey_from_dict
-        from cxlens.config import parse_yaml
-
-        form = await request.form()
-        form_csrf(request, form)
-        try:
-            data = parse_yaml(str(form.get("definition") or ""))
-            survey = survey_from_dict(data, "the survey")
-            await run_in_threadpool(collector.save_survey, survey)
-            note = f"✓ {survey.id}"
-            status = 200
-        except (CxlensError, yaml.YAMLError) as exc:
-            note, status = str(exc), 422
-        response = page(
-            "surveys.html",
-            user,
-            request,
-            surveys=collector.surveys(),
-            can_admin=True,
-            message=note,
-            link=None,
-        )
-        response.status_code = status
-        return response
-
-    @app.post(
-        "/admin/surveys/{survey_id}/invite", response_class=HTMLResponse, include_in_schema=False
-    )
-    async def invite_page(
-        survey_id: str, request: Request, user: dict[str, Any] = Depends(need("admin"))
-    ) -> HTMLResponse:
-        form = await request.form()
-        form_csrf(request, form)
-        try:
-            inv = await run_in_threadpool(
-                collector.invite,
-                survey_id,
-                str(form.get("customer_id") or "") or None,
-                str(form.get("language") or "en"),
-            )
-        except CxlensError as exc:
-            raise HTTPException(404, str(exc)) from None
-        assert inv is not None
-        return page(
-            "surveys.html",
-            user,
-            request,
-            surveys=collector.surveys(),
-            can_admin=True,
-            message=None,
-            link=inv.url(str(request.base_url)),
-        )
-
-    @app.get("/admin/users", response_class=HTMLResponse, include_in_schema=False)
-    def users_page(request: Request, user: dict[str, Any] = Depends(need("admin"))) -> HTMLResponse:
-        return page("users.html", user, request, users=collector.users(), roles=ROLES, message=None)
-
-    @app.post("/admin/users", response_class=HTMLResponse, include_in_schema=False)
-    async def users_add(
-        request: Request, user: dict[str, Any] = Depends(need("admin"))
-    ) -> HTMLResponse:
-        form = await request.form()
-        form_csrf(request, form)
-        name = str(form.get("username") or "").strip()
-        status = 200
-        try:
-            await run_in_threadpool(
-                collector.add_user,
-                name,
-                str(form.get("password") or ""),
-                str(form.get("role") or ""),
-                str(form.get("language") or "en"),
-            )
-            note = f"✓ {name}"
-        except CxlensError as exc:
-            note, status = str(exc), 422
-        response = page(
-            "users.html", user, request, users=collector.users(), roles=ROLES, message=note
-        )
-        response.status_code = status
-        return response
-
-    @app.get("/admin/cases", response_class=HTMLResponse, include_in_schema=False)
-    def cases_page(
-        request: Request, status: str | None = None, user: dict[str, Any] = Depends(need("viewer"))
-    ) -> HTMLResponse:
-        rows = collector.cases(status if status in CASE_STATUSES else None)
-        for row in rows:
-            row["opened"] = _when(row["opened_at"])
-        return page(
-            "cases.html", user, request, cases=rows, statuses=CASE_STATUSES, filter_status=status
-        )
-
-    @app.get("/admin/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
-    def case_page(
-        case_id: int, request: Request, user: dict[str, Any] = Depends(need("viewer"))
-    ) -> HTMLResponse:
-        try:
-            case, notes = collector.case(case_id)
-        except CxlensError:
-            raise HTTPException(404, "No such case.") from None
-        case["opened"] = _when(case["opened_at"])
-        for n in notes:
-            n["when"] = _when(n["ts"])
-        return page(
-            "case.html",
-            user,
-            request,
-            case=case,
-            notes=notes,
-            statuses=CASE_STATUSES,
-            can_edit=user["role"] != "viewer",
-        )
-
-    @app.post("/admin/cases/{case_id}", include_in_schema=False)
-    async def case_update(
-        case_id: int, request: Request, user: dict[str, Any] = Depends(need("analyst"))
-    ) -> Response:
-        form = await request.form()
-        form_csrf(request, form)
-        try:
-            status = str(form.get("status")) if form.get("status") else None
-            owner = str(form.get("owner")) if form.get("owner") is not None else None
-            await run_in_threadpool(
-                collector.update_case, case_id, user["username"], status, owner,
-                str(form.get("note") or ""),
-            )  # fmt: skip
-        except CxlensError as exc:
-            raise HTTPException(422, str(exc)) from None
-        return RedirectResponse(f"/admin/cases/{case_id}", 303)
-
-    # -- API for machines ----------------------------------------------------------------
-
-    @app.get("/api/v1/surveys", tags=["surveys"])
-    def api_surveys(
-        user: dict[str, Any] = Depends(need("viewer", html=False)),
-    ) -> list[dict[str, Any]]:
-        """The active surveys."""
-        return [
-            {
-                "id": s.id,
-                "kind": s.kind,
-                "name": s.name,
-                "touchpoint": s.touchpoint,
-                "questions": [q.id for q in s.questions],
-            }
-            for s in collector.surveys()
-        ]
-
-    @app.post(
-        "/api/v1/surveys/{survey_id}/invitations",
-        response_model=InvitationOut,
-        status_code=201,
-        tags=["surveys"],
-    )
-    def api_invite(
-        survey_id: str,
-        body: InvitationIn,
-        request: Request,
-        user: dict[str, Any] = Depends(need("admin", html=False)),
-    ) -> InvitationOut:
-        """Create a signed invitation link (admins)."""
-        try:
-            inv = collector.invite(survey_id, body.customer_id, body.language)
-        except CxlensError as exc:
-            raise HTTPException(404, str(exc)) from None
-        assert inv is not None
-        return InvitationOut(
-            url=inv.url(str(request.base_url)), expires_at=inv.expires_at.isoformat()
-        )
-
-    @app.get("/api/v1/cases", tags=["cases"])
-    def api_cases(
-        status: str | None = None, user: dict[str, Any] = Depends(need("viewer", html=False))
-    ) -> list[dict[str, Any]]:
-        """Follow-up cases, newest first."""
-        return [case_json(c) for c in collector.cases(status)]
-
-    @app.get("/api/v1/responses.csv", tags=["export"], response_class=Response)
-    def api_export(user: dict[str, Any] = Depends(need("analyst", html=False))) -> Response:
-        """All answers as CSV (analysts and admins); text that a spreadsheet would run as a
-        formula starts with an apostrophe."""
-        from cxlens.spreadsheets import rows_csv
-
-        cols = [
-            "submission_id",
-            "survey_id",
-            "question_id",
-            "kind",
-            "customer_id",
-            "ts",
-            "score",
-            "comment",
-            "language",
-            "touchpoint",
-        ]
-        with collector.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(*(db.answers.c[c] for c in cols)).order_by(db.answers.c.id)
-            ).all()
-        body = rows_csv(cols, rows)
-        return Response(
-            body,
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": "attachment; filename=responses.csv"},
-        )
+    alerts_page.register(app, ws, page, auth.need, auth.form_csrf, cached, ROLES)
+    admin.register(app, collector, auth, page)
+    api.register(app, collector, auth)
+    docs.register(app, render)
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -705,9 +382,10 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
+        # answered outside the middleware, so the headers are added here
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "Internal error; nothing was stored."}, 500)
-        return message("500", text("something_wrong", "en"), "en", 500)
+            return secure(JSONResponse({"detail": "Internal error; nothing was stored."}, 500))
+        return secure(message("500", text("something_wrong", "en"), "en", 500))
 
     return app
 
@@ -758,14 +436,6 @@ def _link_page(message: Callable[..., HTMLResponse], reason: str, lang: str) -> 
     return message(text(f"link_{reason}", lang), "", lang, LINK_STATUS[reason])
 
 
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/dashboard"
-
-
-def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "–"
-
-
 def _quietly(fn: Callable[..., Any], *args: Any) -> None:
     """Run a notification after the answer is stored; a failure is logged, never raised."""
     try:
@@ -775,12 +445,17 @@ def _quietly(fn: Callable[..., Any], *args: Any) -> None:
 
 
 def scheduled_jobs(ws: Any, collector: Collector, minutes: float, stop: threading.Event) -> None:
-    """Dispatch invitations and sync to the warehouse every ``minutes``."""
+    """Dispatch invitations, sync to the warehouse and remove expired sessions every ``minutes``."""
     from cxlens.alerts.deliver import sync_and_alert
     from cxlens.collect.triggers import dispatch
 
+    jobs = (
+        lambda: dispatch(ws, collector),
+        lambda: sync_and_alert(ws, collector),
+        collector.accounts.sessions_prune,
+    )
     while not stop.wait(minutes * 60):
-        for job in (lambda: dispatch(ws, collector), lambda: sync_and_alert(ws, collector)):
+        for job in jobs:
             try:
                 job()
             except Exception:
