@@ -59,6 +59,18 @@ SETTINGS: tuple[Setting, ...] = (
         "keep",
         "E-mail addresses from preset imports: keep, or hash (only their SHA-256 is stored).",
     ),
+    Setting(
+        "privacy",
+        "comment_retention_days",
+        0,
+        "Remove comments older than this many days (0 keeps them).",
+    ),
+    Setting(
+        "privacy",
+        "email_retention_days",
+        0,
+        "Remove the e-mail addresses of customers inactive this many days (0 keeps them).",
+    ),
 )
 
 

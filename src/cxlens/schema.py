@@ -184,7 +184,7 @@ TABLES: dict[str, Table] = {
                 _c("survey_id", "string"),
                 _c("kind", "string", True, "nps, csat, ces or text."),
                 _c("score", "float", description="0-10 for nps, 1-5 for csat, 1-7 for ces."),
-                _c("comment", "string"),
+                _c("comment", "string", description="Free text (may name the person).", pii=True),
                 _c("language", "string"),
                 _c("touchpoint", "string"),
             ),

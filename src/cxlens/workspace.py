@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cxlens.config import load_config
 from cxlens.data import TableInfo, WorkspaceData
+from cxlens.ingest import ImportResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,6 +30,23 @@ class Workspace(WorkspaceData):
 
     def __enter__(self) -> Workspace:
         return self
+
+    def import_file(self, table: str, path: str | os.PathLike[str], **options: Any) -> ImportResult:
+        """Validate a file and merge it into ``table`` (see :meth:`WorkspaceData.import_file`);
+        the result warns when it brings back a customer who was erased."""
+        result = super().import_file(table, path, **options)
+        if result.added or result.updated:
+            result.warnings.extend(self._erased_again(table))
+        return result
+
+    def _erased_again(self, table: str) -> list[str]:
+        from cxlens.collect.service import Collector
+        from cxlens.privacy.register import returned
+
+        try:
+            return returned(self, Collector(self.config), table)
+        except Exception as exc:  # the check advises; the import itself has succeeded
+            return [f"Could not check the register of erased customers: {exc}"]
 
     def kpi(
         self,

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "cxlens.cli.journeys",
     "cxlens.cli.collect",
     "cxlens.cli.accounts",
+    "cxlens.cli.privacy",
     "cxlens.cli.reports",
     "cxlens.cli.alerts",
     "cxlens.cli.text",

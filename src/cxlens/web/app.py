@@ -59,6 +59,8 @@ PAGE_POLICY = (
 )
 #: the largest request body accepted by default ([collection] max_body_kb)
 MAX_BODY_KB = 1024
+#: how often the server applies the [privacy] retention periods (seconds)
+RETENTION_EVERY = 86_400.0
 LINK_STATUS = {"invalid": 404, "expired": 410, "used": 409}
 log = logging.getLogger("cxlens.web")
 
@@ -445,18 +447,29 @@ def _quietly(fn: Callable[..., Any], *args: Any) -> None:
 
 
 def scheduled_jobs(ws: Any, collector: Collector, minutes: float, stop: threading.Event) -> None:
-    """Dispatch invitations, sync to the warehouse and remove expired sessions every ``minutes``."""
+    """Dispatch invitations, sync to the warehouse and remove expired sessions every ``minutes``;
+    apply the retention periods once a day."""
     from cxlens.alerts.deliver import sync_and_alert
     from cxlens.collect.triggers import dispatch
+    from cxlens.privacy import apply_retention
+
+    retention_due = 0.0
+
+    def retention() -> None:
+        nonlocal retention_due
+        if time.monotonic() >= retention_due:
+            apply_retention(ws, collector)
+            retention_due = time.monotonic() + RETENTION_EVERY
 
     jobs = (
         lambda: dispatch(ws, collector),
         lambda: sync_and_alert(ws, collector),
         collector.accounts.sessions_prune,
+        retention,
     )
     while not stop.wait(minutes * 60):
         for job in jobs:
             try:
                 job()
             except Exception:
-                log.exception("scheduled dispatch or sync failed; retried next round")
+                log.exception("a scheduled job failed; retried next round")
