@@ -207,7 +207,7 @@ def test_retention_removes_old_comments_and_addresses(person_ws):
         f"R3,K1,{(now - timedelta(days=10)).date()},nps,9,still good\n"
     )
     ws.import_file("responses", recent)
-    with c.writing() as conn:  # the store's answers: one old, one recent
+    with c.engine.begin() as conn:  # the store's answers: one old, one recent
         first = conn.execute(sa.select(sa.func.min(db.answers.c.id))).scalar_one()
         conn.execute(
             db.answers.update().where(db.answers.c.id == first).values(ts=now - timedelta(days=500))

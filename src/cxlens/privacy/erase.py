@@ -114,8 +114,9 @@ def _erase_in_warehouse(
 def _erase_in_store(
     collector: Collector, customer_id: str, email: str | None, pseudonym: str
 ) -> dict[str, int]:
-    changed: dict[str, int] = {}
-    with collector.writing() as conn:
+
+    def change(conn: sa.Connection) -> dict[str, int]:
+        changed: dict[str, int] = {}
 
         def update(table: sa.Table, **values: Any) -> int:
             done = conn.execute(
@@ -148,17 +149,18 @@ def _erase_in_store(
                 .values(target=ERASED_NOTE, last_error=None)
             )
             changed["store.deliveries"] = int(deliveries.rowcount or 0)
-    return changed
+        return changed
+
+    return dict(collector.write(change))
 
 
 def _scrub_audit_log(collector: Collector, customer_id: str, number: int) -> None:
-    with collector.writing() as conn:
-        conn.execute(
-            db.audit_log.update()
-            .where(db.audit_log.c.target == customer_id)
-            .where(db.audit_log.c.action.like("customer_%"))
-            .values(target=f"erasure #{number}")
-        )
+    collector.execute(
+        db.audit_log.update()
+        .where(db.audit_log.c.target == customer_id)
+        .where(db.audit_log.c.action.like("customer_%"))
+        .values(target=f"erasure #{number}")
+    )
 
 
 def _wipe_free_pages(collector: Collector) -> None:
@@ -166,9 +168,8 @@ def _wipe_free_pages(collector: Collector) -> None:
     PostgreSQL, let VACUUM reclaim the old row versions."""
     engine = collector.engine
     if engine.dialect.name == "sqlite":
-        # other writers of cxlens wait on the store's write lock meanwhile; pysqlite opens no
-        # transaction before a statement that changes rows, so VACUUM may run here
-        with collector.writing() as conn:
+        # outside any transaction; a writer meanwhile waits (SQLite's busy timeout)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM")
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return

@@ -57,7 +57,8 @@ def record(
 ) -> int:
     """Add an erasure to the register; returns its number."""
     key = collector.key
-    with collector.writing() as conn:
+
+    def change(conn: sa.Connection) -> int:
         result = conn.execute(
             db.erasures.insert().values(
                 erased_at=at, actor=actor[:100], subject_hash=digest(key, customer_id),
@@ -67,6 +68,9 @@ def record(
         )  # fmt: skip
         number = int(result.inserted_primary_key[0])  # type: ignore[index]
         collector.accounts.audit(conn, actor, "customer_erased", f"erasure #{number}", **summary)
+        return number
+
+    number = int(collector.write(change))
     return number
 
 

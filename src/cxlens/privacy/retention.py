@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from cxlens.collect import db
 from cxlens.errors import CxlensError
 from cxlens.warehouse.rewrite import Rows, change_rows
@@ -70,7 +72,9 @@ def apply_retention(
             ws.warehouse, "responses", Rows(before_column="ts", before=cutoff, present="comment"),
             {"comment": None},
         )  # fmt: skip
-        with collector.writing() as conn:
+
+        def clear_comments(conn: sa.Connection) -> dict[str, int]:
+            removed = {}
             for table, time_column in ((db.answers, "ts"), (db.cases, "opened_at")):
                 result = conn.execute(
                     table.update()
@@ -78,14 +82,18 @@ def apply_retention(
                     .where(table.c.comment.is_not(None))
                     .values(comment=None)
                 )
-                done.removed[f"store.{table.name}.comment"] = int(result.rowcount or 0)
+                removed[f"store.{table.name}.comment"] = int(result.rowcount or 0)
+            return removed
+
+        done.removed.update(collector.write(clear_comments))
     if email_days > 0:
         cutoff = at - timedelta(days=email_days)
         inactive = _inactive_with_email(ws, cutoff)
         done.removed["warehouse.customers.email"] = change_rows(
             ws.warehouse, "customers", Rows(column="customer_id", values=inactive), {"email": None}
         )
-        with collector.writing() as conn:
+
+        def expire_addresses(conn: sa.Connection) -> int:
             result = conn.execute(
                 db.deliveries.update()
                 .where(db.deliveries.c.channel == "email")
@@ -93,7 +101,9 @@ def apply_retention(
                 .where(db.deliveries.c.target != EXPIRED)
                 .values(target=EXPIRED, last_error=None)
             )
-            done.removed["store.deliveries.target"] = int(result.rowcount or 0)
+            return int(result.rowcount or 0)
+
+        done.removed["store.deliveries.target"] = collector.write(expire_addresses)
     done.removed = {k: v for k, v in done.removed.items() if v}
     if done.removed:
         collector.accounts.record(actor, "retention_applied", None, **done.removed)
