@@ -135,12 +135,19 @@ def test_export_gives_everything_about_the_person(person_ws, tmp_path):
 def test_erase_leaves_no_trace_keeps_totals_and_flags_a_return(person_ws):
     root = person_ws
     run("customer", "export", PERSON, "-w", str(root))  # the audit log names them now
+    from cxlens.results import ResultStore
+
+    with cxlens.open(root) as ws:  # a result kept in cache/ that lists the person
+        kept_result = {"customers": pd.DataFrame({"customer_id": [PERSON], "clv": [12.5]})}
+        ResultStore(ws).get("likely lost", {}, lambda: kept_result)
+    run("rfm", "-w", str(root))
     needles = [PERSON, EMAIL, "Mustermann", "203.0.113.77", "0000 7781"]
     before = traces(root, needles)
     # the search finds the person everywhere first: in each table and in the store
     for table in ("customers", "orders", "events", "tickets", "responses"):
         assert f"warehouse/{table}.parquet" in before
     assert "collection.db" in before or "collection.db-wal" in before
+    assert any(name.startswith("cache/") for name in before)
     kept = totals(root)
     out = run("customer", "erase", PERSON, "--yes", "-w", str(root))
     assert "erased (erasure #1)" in out

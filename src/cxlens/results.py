@@ -205,3 +205,16 @@ class ResultStore:
             for file in self.folder.glob(f"{stem}.*"):
                 with contextlib.suppress(OSError):
                     file.unlink()
+
+    def clear(self) -> int:
+        """Remove every kept result (after an erasure, so that none still names the person);
+        returns how many files went."""
+        removed = 0
+        if not self.folder.is_dir():
+            return 0
+        for file in self.folder.iterdir():
+            if file.is_file():
+                with contextlib.suppress(OSError):
+                    file.unlink()
+                    removed += 1
+        return removed

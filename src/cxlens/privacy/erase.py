@@ -13,7 +13,8 @@ that could name them is removed:
 * collection store: invitations, displays, submissions (and the IP address),
   answers and their comments, follow-up cases with their comments and notes, and
   the e-mail delivery log (the address);
-* the audit log: entries that named them (exports) name the erasure instead.
+* the audit log: entries that named them (exports) name the erasure instead;
+* the results the commands keep in ``cache/`` are removed.
 
 The erasure is recorded without the personal data (:mod:`cxlens.privacy.register`),
 and SQLite's free pages are wiped (VACUUM) so that the old values are not left in
@@ -31,6 +32,7 @@ import sqlalchemy as sa
 from cxlens.collect import db
 from cxlens.errors import CxlensError
 from cxlens.privacy import register
+from cxlens.results import ResultStore
 from cxlens.schema import TABLE_NAMES, get_table
 from cxlens.warehouse.rewrite import Rows, change_rows
 
@@ -88,6 +90,7 @@ def erase_customer(
     number = register.record(collector, customer_id, email, actor, now_utc(), summary)
     _scrub_audit_log(collector, customer_id, number)
     _wipe_free_pages(collector)
+    ResultStore(ws).clear()  # kept results were computed from the person's rows
     return Erasure(number, summary)
 
 

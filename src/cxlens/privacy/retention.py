@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from cxlens.collect import db
 from cxlens.errors import CxlensError
+from cxlens.results import ResultStore
 from cxlens.warehouse.rewrite import Rows, change_rows
 
 if TYPE_CHECKING:
@@ -106,6 +107,7 @@ def apply_retention(
         done.removed["store.deliveries.target"] = collector.write(expire_addresses)
     done.removed = {k: v for k, v in done.removed.items() if v}
     if done.removed:
+        ResultStore(ws).clear()  # none may still hold what was removed
         collector.accounts.record(actor, "retention_applied", None, **done.removed)
     return done
 
