@@ -40,7 +40,7 @@ def register(
     ) -> HTMLResponse:
         return page(
             "surveys.html", user, request, surveys=collector.surveys(),
-            can_admin=user["role"] == "admin", message=message, link=link,
+            can_admin=user["role"] == "admin", message=message, link=link, current="/admin",
         )  # fmt: skip
 
     @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
@@ -98,7 +98,10 @@ def register(
         for row in rows:
             row["created"] = when(row["created_at"])
             row["actions"] = _actions_for(row, user)
-        response = page("users.html", user, request, users=rows, roles=ROLES, message=message)
+        response = page(
+            "users.html", user, request, users=rows, roles=ROLES, message=message,
+            current="/admin/users",
+        )  # fmt: skip
         response.status_code = status
         return response
 

@@ -72,6 +72,7 @@ def register(
             can_edit=roles.index(user["role"]) >= roles.index(EDITOR),
             metrics=sorted(((m.id, m.name(lang)) for m in catalog.values()), key=lambda x: x[1]),
             whens=[(w, text(f"when_{w}", lang)) for w in WHEN], periods=RULE_PERIODS,
+            current="/dashboard/alerts",
         )  # fmt: skip
         response.status_code = status
         return response

@@ -347,8 +347,10 @@ def create_app(
         ]
         if user["role"] == "admin":
             nav.append(("/admin/users", text("users", lang)))
+        # a page shown after a form names the page to come back to (the form's address has no GET)
+        current = context.pop("current", request.url.path)
         return render(
-            name, lang=lang, user=user, nav=nav, current=request.url.path, wide=True,
+            name, lang=lang, user=user, nav=nav, current=current, wide=True,
             csrf=auth.csrf(request), **context,
         )  # fmt: skip
 
