@@ -159,6 +159,29 @@ def register(
         return text("running_period_note", lang, period=label, value=f"NPS {value}",
                     n=format_number(row["n"], lang, 0))  # fmt: skip
 
+    def funnel_steps(asked: str | None, viewer: dict[str, Any]) -> tuple[str, ...]:
+        """The funnel's steps from ``?steps=``: at most MAX_STEPS touchpoints that occur in events
+        (or ``order``, an order from the orders table)."""
+        if not asked:
+            return DEFAULT_FUNNEL
+        steps = tuple(asked.split())
+        if len(steps) > MAX_STEPS:
+            raise HTTPException(
+                422, f"A funnel has at most {MAX_STEPS} steps; steps= gives {len(steps)}."
+            )
+
+        def compute() -> frozenset[str]:
+            t = ws.table("events")
+            seen = t.select("touchpoint").distinct().execute()["touchpoint"].dropna()
+            return frozenset([*seen, ORDER])
+
+        known = cached("touchpoints", (), compute, viewer)
+        unknown = [s for s in steps if s not in known]
+        if unknown:
+            shown = ", ".join(repr(s[:64]) for s in unknown[:3])
+            raise HTTPException(422, f"steps=: no event has the touchpoint {shown}.")
+        return steps
+
     @app.get("/assets/plotly.min.js", include_in_schema=False)
     def plotly_js() -> Response:
         body = resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
@@ -299,7 +322,7 @@ def register(
                 "impact": "–" if _nan(r["nps_impact"]) else format_number(r["nps_impact"], lang, 1),
                 "significant": not _nan(r["p_value"]) and r["p_value"] < 0.05,
             }
-            for r in cached("themes", (), lambda: _theme_rows(ws))
+            for r in cached("themes", (), lambda: _theme_rows(ws), user)
         ]  # fmt: skip
         return page(
             "dashboard_feedback.html", user, request, comments=comments, cases=cases, themes=themes
