@@ -40,7 +40,7 @@ def walked(tmp_path_factory):
     )
     ws = cxlens.open(root)
     collector = Collector(ws.config)
-    collector.add_user("ann", PASSWORD, "viewer", "en")
+    collector.accounts.add_user("ann", PASSWORD, "viewer", "en")
     client = TestClient(create_app(root, schedule=False))
     for customer, score in (("C0000001", "2"), ("C0000002", "10")):
         link = runner.invoke(

@@ -264,7 +264,9 @@ def test_feedback_page_shows_sentiment_per_theme(demo_root):
         )
     )
     try:
-        Collector(cxlens.open(demo_root).config).add_user("textviewer", PASSWORD, "viewer", "de")
+        Collector(cxlens.open(demo_root).config).accounts.add_user(
+            "textviewer", PASSWORD, "viewer", "de"
+        )
         with TestClient(create_app(demo_root, schedule=False)) as client:
             login(client, "textviewer")
             page = client.get("/dashboard/feedback").text
