@@ -245,9 +245,10 @@ def _print_kpis(
             table.add_column(text("change", lang), justify="right")
         for row in rows.to_dict(orient="records"):
             value = format_value(row["value"], row["unit"], lang, currency)
-            if str(row.get("note") or "").startswith("undefined"):
+            undefined = str(row.get("note") or "").startswith("undefined")
+            if undefined:
                 value = text("undefined", lang)
-            if row["small_sample"]:
+            if row["small_sample"] and not undefined:  # no sample to call small
                 value += " *"
                 small = True
             interval = interval_cell(row, lang, currency)
