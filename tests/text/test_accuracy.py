@@ -20,10 +20,14 @@ from tests.conftest import FIXTURES
 THEMES = {*builtin_themes(), "none"}
 
 
+HALVES = ("dev", "dev2", "final")
+
+
 def hand_written(half: str | None = None) -> pd.DataFrame:
-    """The hand-written set: ``dev`` (errors looked at while tuning), ``final`` (never), or both."""
+    """The hand-written set: ``dev`` and ``dev2`` (errors looked at while tuning), ``final``
+    (never), or all three."""
     frames = []
-    for part in [half] if half else ["dev", "final"]:
+    for part in [half] if half else HALVES:
         for lang in LANGUAGES:
             f = pd.read_csv(
                 FIXTURES / "text" / part / f"{lang}.tsv",
@@ -45,12 +49,29 @@ def model(tmp_path_factory) -> SentimentModel:
     return SentimentModel().fit(r.comment.tolist(), labels, r.language.tolist())
 
 
-def test_hand_written_set_has_a_hundred_comments_per_language_in_two_halves():
+def test_hand_written_set_has_a_hundred_and_sixty_comments_per_language():
     frame = hand_written()
-    assert frame.groupby(["lang", "half"]).size().eq(50).all() and len(frame) == 600
+    sizes = frame.groupby(["half", "lang"]).size()
+    assert sizes["dev"].eq(50).all() and sizes["final"].eq(50).all(), sizes.to_dict()
+    assert sizes["dev2"].ge(60).all() and len(sizes) == 3 * len(LANGUAGES), sizes.to_dict()
     assert set(frame.sentiment) == {"negative", "neutral", "positive"}
     assert set(frame.theme) <= THEMES
     assert not frame.duplicated(["lang", "text"]).any()
+
+
+def test_second_dev_set_shares_no_near_duplicate_with_the_others():
+    """A dev2 comment has no near copy (Jaccard of 5-grams >= 0.5) in dev, final or dev2
+    itself, so that what is tuned on it says nothing directly about the final half."""
+    frame = hand_written()
+    for lang in LANGUAGES:
+        part = frame[frame.lang == lang]
+        newer = part[part.half == "dev2"].text.tolist()
+        for i, text in enumerate(newer):
+            if len(normalise(text).split()) < 4:
+                continue
+            others = [*part[part.half != "dev2"].text, *newer[i + 1 :]]
+            closest = max(others, key=lambda s, t=text: jaccard(t, s))
+            assert jaccard(text, closest) < 0.5, (text, closest)
 
 
 def test_hand_written_comments_share_no_near_duplicate_with_demo_or_lexicon():
