@@ -23,6 +23,28 @@ def test_keywords_match_stems_and_phrases():
     assert themes.find("", "en") == []
 
 
+def test_keywords_match_as_written_and_at_the_head_of_compounds():
+    themes = ThemeSet(
+        {
+            "price": {"fi": ("hinta", "liittymä")},
+            "delivery": {"de": ("sendung", "liefer")},
+            "returns": {"de": ("rücksendung",)},
+            "billing": {"de": ("gebühr",)},
+        }
+    )
+    # the stemmer cuts "hinta" to "hin" (a whole-stem match) and "hintaa" to "hint":
+    # the keyword as written still starts the word
+    assert themes.find("hintaa oli liikaa", "fi") == ["price"]
+    # a compound names the theme of its last part: a delivery fee is a fee
+    assert themes.find("nettiliittymä on hidas", "fi") == ["price"]
+    assert themes.find("die liefergebühr ist zu hoch", "de") == ["billing"]
+    assert themes.find("lieferung kam spät", "de") == ["delivery"]
+    # a part that starts inside a longer keyword is not a part: a return is no shipment
+    assert themes.find("rücksendung vor einem monat abgeschickt", "de") == ["returns"]
+    # English compounds are written apart: "rate" is not inside "separate"
+    assert ThemeSet({"price": {"en": ("rate",)}}).find("in a separate box", "en") == []
+
+
 def test_primary_theme_is_the_most_mentioned_then_the_first():
     themes = ThemeSet.from_config(None)
     assert (

@@ -37,6 +37,13 @@ from cxlens.text.normalise import normalise
 SENTENCE = re.compile(r"[.!?;…\n]+")
 #: keyword stems shorter than this match whole stems only ("app" is not "appreciate")
 EXACT_BELOW = 4
+#: languages that write compounds as one word, whose parts are matched too
+COMPOUNDING = frozenset({"de", "fi", "et"})
+#: shortest keyword stem matched inside a compound, and shortest first part before it
+COMPOUND_PART_MIN = 4
+COMPOUND_MODIFIER_MIN = 3
+#: distinct word stems whose theme is remembered per language
+WORD_CACHE = 200_000
 LETTERS_ONLY = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 
 
@@ -56,6 +63,7 @@ class Keyword:
     theme: str
     stems: tuple[str, ...]
     literal: str | None = None
+    words: tuple[str, ...] = ()
 
 
 @dataclass
@@ -63,9 +71,7 @@ class ThemeSet:
     """Keywords per theme and language, compiled to stems per language."""
 
     keywords: dict[str, dict[str, tuple[str, ...]]]
-    _compiled: dict[str | None, tuple[dict[str, list[Keyword]], list[Keyword]]] = field(
-        default_factory=dict, repr=False
-    )
+    _compiled: dict[str | None, _Index] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_config(cls, section: Mapping[str, object] | None) -> ThemeSet:
@@ -99,42 +105,57 @@ class ThemeSet:
             themes[str(name)] = merged
         return cls(themes)
 
-    def _index(self, lang: str | None) -> tuple[dict[str, list[Keyword]], list[Keyword]]:
-        """Keywords of ``lang`` (all languages when None) by the first letters of their first stem."""
+    def _index(self, lang: str | None) -> _Index:
+        """Keywords of ``lang`` (all languages when None): single stems and phrases."""
         if lang in self._compiled:
             return self._compiled[lang]
-        by_start: dict[str, list[Keyword]] = {}
-        literals: list[Keyword] = []
+        index = _Index(compounding=lang in COMPOUNDING)
         for theme, langs in self.keywords.items():
             for code, kws in langs.items():
                 if lang is not None and code != lang:
                     continue
                 for kw in kws:
                     if not LETTERS_ONLY.match(kw):
-                        literals.append(Keyword(theme, (), kw))
+                        index.literals.append(Keyword(theme, (), kw))
                         continue
-                    stems = tuple(stem(w, code) for w in tokens(kw))
-                    if stems:
-                        by_start.setdefault(stems[0][:2], []).append(Keyword(theme, stems))
-        self._compiled[lang] = (by_start, literals)
-        return by_start, literals
+                    words = tuple(tokens(kw))
+                    stems = tuple(stem(w, code) for w in words)
+                    if len(stems) == 1:
+                        index.single.append(Keyword(theme, stems, words=words))
+                    elif stems:
+                        index.phrases.setdefault(stems[0][:2], []).append(
+                            Keyword(theme, stems, words=words)
+                        )
+        self._compiled[lang] = index
+        return index
 
     def mentions(self, text: str, lang: str | None) -> list[tuple[str, int]]:
-        """(theme, word position) of every keyword found in a normalised text."""
+        """(theme, word position) of every keyword found in a normalised text.
+
+        A word names at most one theme through a single keyword: in German, Finnish
+        and Estonian the keyword found furthest into the word, the head of a compound
+        ("liefer|gebühr" is a fee, "netti|liittymä" a subscription), else the longest.
+        Phrases are matched besides.
+        """
         if not text:
             return []
-        by_start, literals = self._index(lang if lang in LANGUAGES else None)
         code = lang if lang in LANGUAGES else None
-        stems = [stem(w, code) for w in tokens(text)]
+        index = self._index(code)
+        words = tokens(text)
+        stems = [stem(w, code) for w in words]
         found: list[tuple[str, int]] = []
         for i, s in enumerate(stems):
-            for kw in by_start.get(s[:2], ()):
+            theme = index.theme_of(words[i], s)
+            if theme is not None:
+                found.append((theme, i))
+            for kw in index.phrases.get(s[:2], ()):
                 n = len(kw.stems)
                 if i + n <= len(stems) and all(
-                    _matches(stems[i + k], kw.stems[k]) for k in range(n)
+                    _matches(stems[i + k], kw.stems[k]) or _matches(words[i + k], kw.words[k])
+                    for k in range(n)
                 ):
                     found.append((kw.theme, i))
-        for kw in literals:
+        for kw in index.literals:
             at = text.find(kw.literal or "")
             if at >= 0:
                 found.append((kw.theme, len(tokens(text[:at]))))
@@ -146,6 +167,47 @@ class ThemeSet:
         for theme, position in self.mentions(text, lang):
             counts.setdefault(theme, []).append(position)
         return sorted(counts, key=lambda t: (-len(set(counts[t])), min(counts[t])))
+
+
+@dataclass
+class _Index:
+    """One language's compiled keywords, with the theme each word stem names cached."""
+
+    compounding: bool
+    single: list[Keyword] = field(default_factory=list)
+    phrases: dict[str, list[Keyword]] = field(default_factory=dict)
+    literals: list[Keyword] = field(default_factory=list)
+    _by_word: dict[str, str | None] = field(default_factory=dict)
+
+    def theme_of(self, word: str, word_stem: str) -> str | None:
+        """The theme a word names through a single keyword, if any.
+
+        A keyword matches when its stem starts the word's stem or the keyword as
+        written starts the word (stemmers cut Finnish "ruoka" and "ruokaa"
+        differently); in compounding languages also when it starts a later part.
+        """
+        if word in self._by_word:
+            return self._by_word[word]
+        found: list[tuple[int, int, str]] = []  # (where in the word, length, theme)
+        for kw in self.single:
+            for k, w in ((kw.stems[0], word_stem), (kw.words[0], word)):
+                if _matches(w, k):
+                    found.append((0, len(k), kw.theme))
+                elif (
+                    self.compounding
+                    and len(k) >= COMPOUND_PART_MIN
+                    and len(w) >= len(k) + COMPOUND_MODIFIER_MIN
+                ):
+                    at = w.find(k, COMPOUND_MODIFIER_MIN)
+                    if at >= 0:
+                        found.append((at, len(k), kw.theme))
+        # a part that starts inside a longer keyword is no head: "rücksend|ung" is not "sendung"
+        heads = [f for f in found if not any(o[0] < f[0] < o[0] + o[1] for o in found)]
+        best = max(heads, default=None, key=lambda f: (f[0], f[1]))
+        theme = best[2] if best else None
+        if len(self._by_word) < WORD_CACHE:
+            self._by_word[word] = theme
+        return theme
 
 
 def _matches(word: str, keyword: str) -> bool:
