@@ -111,3 +111,34 @@ def test_temperature_softens_overconfident_predictions():
     for i, g in enumerate(guess):
         proba[i, ["negative", "neutral", "positive"].index(g)] = 0.98
     assert fit_temperature(proba, truth.tolist()) > 1.5
+
+
+def test_a_clause_that_denies_what_the_lexicon_does_not_know_is_a_complaint():
+    # "called back" is expected, denied: -1.2; "no email" denies a word the lexicon
+    # does not know: -0.8, once per clause
+    assert net("nobody called back, no email either", "en") == pytest.approx(-1.2 - 0.8)
+    assert net("paketa nema", "hr") == pytest.approx(-0.8)
+    # alone in its clause a negator answers a question; "without" only joins
+    assert net("nothing", "en") == 0 and net("No!", "en") == 0
+    assert net("no. good", "en") == pytest.approx(1.0)
+    assert net("delivered without any problem", "en") > 0
+    # an answer of no comment is no complaint
+    assert net("no comment", "en") == 0 and net("ei kommenttia", "fi") == 0
+
+
+def test_a_negator_denies_the_verb_not_the_still_before_it():
+    # "vieläkään" (still not) -1 keeps its sign, "tullut" (come) denied: -1.2
+    assert net("paketti ei ole vieläkään tullut", "fi") == pytest.approx(-1.0 - 1.2)
+
+
+def test_a_denied_pair_of_opposites_is_a_neutral_verdict():
+    for text, lang in (("neither good nor bad", "en"), ("ei hyvä eikä huono", "fi")):
+        features = lexicon_features(text, lang)
+        assert features[FEATURES.index("net")] == 0, text
+        assert features[FEATURES.index("neutral_markers")] == 1, text
+
+
+def test_an_eye_roll_turns_praise_into_sarcasm():
+    # "thanks" +1 read as -1, and the emoji -0.8
+    assert net("thanks a lot 🙄", "en") == pytest.approx(-1.0 - 0.8)
+    assert net("thanks a lot", "en") > 0

@@ -15,15 +15,25 @@ Gilbert 2014, ICWSM) do, re-implemented here for six languages:
 * a negator flips the valence of a sentiment word within the next three words of
   its clause (a negated positive becomes negative at 0.8 of its strength, a negated
   negative turns mildly positive at 0.4: "not bad"); with nothing to negate ahead,
-  it reaches back two words, as in "funktioniert nicht";
+  it reaches back two words, as in "funktioniert nicht"; with nothing the lexicon
+  knows in reach, the clause it denies counts as a complaint at -0.8, once ("nobody
+  called back", "paketa nema"), unless the negator stands alone ("No.", "nothing")
+  or only joins ("without", "ilman", "ohne");
+* a negator denies the verb, not the "still" before it: in "ei ole vieläkään
+  tullut" the "vieläkään" keeps its sign;
+* a denied pair of opposites in one sentence ("neither good nor bad", "ei hyvä
+  eikä huono") is a neutral verdict;
 * an intensifier before a sentiment word multiplies it by 1.5, a diminisher by 0.6;
 * a contrast word ("but", "aber", "aga", "но", "ali", "mutta") weighs the clause
   after it 1.4 and the words before it 0.6;
-* emoji, emoticons, "n/10" ratings and exclamation marks add their own valence.
+* emoji, emoticons, "n/10" ratings and exclamation marks add their own valence;
+  an eye roll or a facepalm ("🙄", "🤦") turns the praise of its comment into
+  sarcasm.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import tomllib
@@ -45,6 +55,26 @@ NEGATED_EXPECTED = -1.2
 NEGATION_SCOPE = 3
 NEGATED_POSITIVE = -0.8
 NEGATED_NEGATIVE = 0.4
+#: a clause denied with nothing to deny ("nobody called back", "eikä pakettia näy")
+BARE_NEGATION = -0.8
+#: negators that only join ("without", "neither ... nor"): never a complaint on their own
+JOINING_NEGATORS = frozenset(
+    {
+        "without",
+        "nor",
+        "neither",
+        "ilma",
+        "ega",
+        "без",
+        "нито",
+        "ohne",
+        "weder",
+        "bez",
+        "ni",
+        "niti",
+        "ilman",
+    }
+)
 INTENSIFY = 1.5
 DIMINISH = 0.6
 BEFORE_CONTRAST = 0.6
@@ -55,6 +85,8 @@ PREFIX_LANGUAGES = frozenset({"et", "bg", "de", "hr", "fi"})
 
 POSITIVE_EMOJI = frozenset("😀😃😄😁😆😊🙂😍🥰😘😻❤♥💕💖💗💙💚💜🧡👍👌🙏🎉✨💯⭐🌟😎🤩🥳👏💪☺😇🤗")
 NEGATIVE_EMOJI = frozenset("😡😠🤬😤😞😔😢😭😩😫🙄👎💩🤮😒😕😖😣😑🤦😬😟☹😨😱💔")
+#: emoji that turn the praise around them into sarcasm ("thanks a lot 🙄")
+SARCASM_EMOJI = frozenset("🙄🤦😒🙃")
 EMOTICONS_POSITIVE = re.compile(r"(?:^|\s)(?::-?\)|:-?d|;-?\)|<3|\(:)(?=\s|$)")
 EMOTICONS_NEGATIVE = re.compile(r"(?:^|\s)(?::-?\(|:'\(|:-?/|>:\()(?=\s|$)")
 RATING = re.compile(r"\b(\d{1,2})\s*/\s*10\b")
@@ -204,6 +236,7 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
         else:
             i += 1
     valence = [0.0] * len(words)
+    base = [0.0] * len(words)  # valence before negation
     negated_by: list[int | None] = [None] * len(words)
     negations = neutral = 0
     for i, cats in enumerate(kinds):
@@ -239,16 +272,23 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             if "negators" in before and negated_by[i] is None:
                 negated_by[i] = k
         if negated_by[i] is not None:
+            earlier = [j for j in range(i) if negated_by[j] == negated_by[i]]
+            for j in earlier:  # "ei ole vieläkään tullut": the verb is denied, "still" stays
+                valence[j] = base[j]
+                negated_by[j] = None
             v = _negate(v, sentiment)
+        base[i] = sentiment if sentiment is not None else 0.0
         valence[i] = v
     # negators with nothing ahead reach back to a positive or expected word
     used = {k for k in negated_by if k is not None}
+    bare: list[int] = []
     for k, cats in enumerate(kinds):
         if "negators" not in cats or any(c in cats for c in VALENCE):
             continue
         negations += 1
         if k in used:
             continue
+        reached = False
         for back in (1, 2):
             i = k - back
             if i < 0 or boundary_before[i + 1]:
@@ -261,7 +301,27 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             ):
                 negated_by[i] = k
                 valence[i] = _negate(valence[i], sentiment)
+                reached = True
                 break
+        # alone in its clause ("No.", "nothing") a negator answers a question, denies nothing
+        alone = (k == 0 or boundary_before[k]) and (k + 1 == len(words) or boundary_before[k + 1])
+        if not reached and not alone and words[k] not in JOINING_NEGATORS:
+            bare.append(k)
+    # a clause that denies something the lexicon does not know is a complaint, once
+    clause = list(itertools.accumulate(int(boundary_before[k]) for k in range(len(words))))
+    denied = {clause[i] for i, k in enumerate(negated_by) if k is not None}
+    for k in bare:
+        if clause[k] not in denied:
+            denied.add(clause[k])
+            valence[k] = BARE_NEGATION
+    # "neither good nor bad", "ei hyvä eikä huono": a denied pair is a neutral verdict
+    for sent in set(sentence):
+        flipped = [i for i, k in enumerate(negated_by) if k is not None and sentence[i] == sent]
+        signs = {kinds[i].get(c, 0) > 0 for i in flipped for c in VALENCE if c in kinds[i]}
+        if signs == {True, False}:
+            for i in flipped:
+                valence[i] = 0.0
+            neutral += 1
     # contrast: what follows outweighs what came before, within the sentence
     for i, cats in enumerate(kinds):
         if "contrast" in cats and not any(c in cats for c in VALENCE):
@@ -292,6 +352,8 @@ def lexicon_features(text: str | None, lang: str | None) -> np.ndarray:
         if best is None or sum(map(abs, scored[0])) > sum(map(abs, best[0])):
             best = scored
     valence, negations, neutral, sentence = best if best is not None else ([], 0, 0, [])
+    if any(ch in SARCASM_EMOJI for ch in raw):
+        valence = [-abs(v) for v in valence]
     emoji_pos, emoji_neg = _emoji(raw)
     exclamations = raw.count("!")
     questions = raw.count("?")
