@@ -77,10 +77,10 @@ def rfm(ws: WorkspaceData, as_of: object = None, bins: int = 5) -> RFM:
         last_day=t.day.max(), frequency=t.count(), monetary=t.amount.sum()
     )
     per = per.mutate(recency=(days.as_of_day - per.last_day).cast("int64")).drop("last_day")
-    cutoffs = _cutoffs(per, bins, ws.warehouse.exact_quantiles)
-    r = _score(per.recency, cutoffs["recency"], higher_is_better=False)
-    f = _score(per.frequency, cutoffs["frequency"], higher_is_better=True)
-    m = _score(per.monetary, cutoffs["monetary"], higher_is_better=True)
+    cutoffs = quantile_cutoffs(per, bins, ws.warehouse.exact_quantiles)
+    r = score_expression(per.recency, cutoffs["recency"], higher_is_better=False)
+    f = score_expression(per.frequency, cutoffs["frequency"], higher_is_better=True)
+    m = score_expression(per.monetary, cutoffs["monetary"], higher_is_better=True)
     scored = per.mutate(r_score=r, f_score=f, m_score=m)
     scored = scored.mutate(
         rfm_score=scored.r_score.cast("string")
@@ -92,7 +92,8 @@ def rfm(ws: WorkspaceData, as_of: object = None, bins: int = 5) -> RFM:
     return RFM(scored.select(cols), cutoffs, days.as_of, segments)
 
 
-def _cutoffs(per: ir.Table, bins: int, exact: bool) -> dict[str, list[float]]:
+def quantile_cutoffs(per: ir.Table, bins: int, exact: bool) -> dict[str, list[float]]:
+    """The ``k/bins`` quantiles of ``recency``, ``frequency`` and ``monetary`` over ``per``."""
     qs = [k / bins for k in range(1, bins)]
     aggs = {}
     for name in MEASURES:
@@ -106,7 +107,10 @@ def _cutoffs(per: ir.Table, bins: int, exact: bool) -> dict[str, list[float]]:
     return {name: [float(row[f"{name}_{i}"]) for i in range(len(qs))] for name in MEASURES}
 
 
-def _score(value: ir.NumericValue, cuts: list[float], higher_is_better: bool) -> ir.IntegerValue:
+def score_expression(
+    value: ir.NumericValue, cuts: list[float], higher_is_better: bool
+) -> ir.IntegerValue:
+    """1 plus the cut-offs ``value`` lies strictly above (or below, when lower is better)."""
     score: ir.IntegerValue = ibis.literal(1)
     for cut in cuts:
         hit = value > cut if higher_is_better else value < cut

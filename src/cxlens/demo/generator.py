@@ -12,6 +12,16 @@ finds something real to show:
   Germany in the quarter two before the one the history ends in;
 * comments are written in the customer's language and mostly say what the score says (one
   in eight is a step off, with typos, missing capitals and emoji, as real ones are);
+* experience moves money: after a customer's first NPS answer, promoters buy
+  more often and drop out less, detractors the opposite (:data:`AFTER_ANSWER`);
+  customers with better deliveries buy more often throughout, and a delivery that
+  goes wrong (more often for those with worse deliveries) slows every later
+  purchase (:data:`AFTER_INCIDENT`), makes some customers leave
+  (:data:`INCIDENT_DROPOUT`) and shows in the CSAT after it;
+* customers of some acquisition channels are worth more than others
+  (:data:`CHANNEL_VALUE`), and each channel's spend brings customers through
+  adstock and saturation (:mod:`cxlens.demo.marketing`), so CAC, payback and
+  LTV:CAC differ by channel and a marketing-mix model has a true answer;
 * marketing spend per channel, campaign and ad group matches the customers each
   channel brought.
 
@@ -70,6 +80,18 @@ TICKET_CATEGORIES = np.array(["delivery", "billing", "product", "account", "retu
 TICKET_THEME = np.array(["delivery", "billing", "quality", "app", "returns"])
 DAY_US = 86_400_000_000
 MAX_ORDERS = 40
+#: purchase rate of customers by acquisition channel, relative to the average
+CHANNEL_VALUE = np.array([1.15, 0.85, 0.75, 1.35, 0.9, 1.1, 0.8])
+#: purchase-rate change per standard deviation of a customer's delivery experience
+DELIVERY_RATE = 0.25
+#: share of orders whose delivery goes wrong, for a customer of average delivery experience
+INCIDENT_SHARE = 0.1
+#: how much longer a customer waits before each purchase after every delivery gone wrong
+AFTER_INCIDENT = 1.6
+#: chance that a customer never buys again after a delivery gone wrong
+INCIDENT_DROPOUT = 0.3
+#: after the first NPS answer, by its group: (purchase-rate factor, dropout factor)
+AFTER_ANSWER = {"promoter": (1.25, 0.8), "passive": (1.0, 1.0), "detractor": (0.8, 1.4)}
 
 Columns = dict[str, pa.Array]
 
@@ -84,6 +106,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("consent", pa.bool_()),
             ("ended_at", pa.timestamp("us", tz="UTC")),
             ("acquisition_channel", pa.string()),
+            ("acquisition_campaign", pa.string()),
             ("plan", pa.string()),
             ("age_band", pa.string()),
         ]
@@ -208,12 +231,17 @@ def generate(
         for name, schema in SCHEMAS.items()
     }
     counters = dict.fromkeys(("customer", "order", "event", "session", "ticket", "response"), 0)
-    acquired = np.zeros((clock.day_count, len(CHANNELS)), dtype=np.int64)
+    # the plan is per local day: the last one may be today, partly over
+    mix = marketing.plan(
+        np.random.default_rng([seed, 2_000_000]),
+        clock.start, clock.day_count, customers, CHANNELS, ACQUISITION_SHARE,
+    )  # fmt: skip
+    acquired = np.zeros((clock.day_count, len(mix.units)), dtype=np.int64)
     try:
         for k, first in enumerate(range(0, customers, chunk_size)):
             n = min(chunk_size, customers - first)
             rng = np.random.default_rng([seed, k])
-            tables = _chunk(rng, n, counters, clock, acquired)
+            tables = _chunk(rng, n, counters, clock, mix, acquired)
             for name, columns in tables.items():
                 writers[name].write_table(pa.table(columns, schema=SCHEMAS[name]))
             if progress:
@@ -222,9 +250,7 @@ def generate(
         for w in writers.values():
             w.close()
     pq.write_table(
-        marketing.spend_table(
-            np.random.default_rng([seed, 1_000_000]), acquired, clock.start, CHANNELS
-        ),
+        marketing.spend_table(np.random.default_rng([seed, 1_000_000]), mix, acquired),
         paths["marketing"],
         compression="zstd",
     )
@@ -232,14 +258,32 @@ def generate(
 
 
 def _chunk(
-    rng: np.random.Generator, n: int, counters: dict[str, int], clock: _Clock, acquired: np.ndarray
+    rng: np.random.Generator,
+    n: int,
+    counters: dict[str, int],
+    clock: _Clock,
+    mix: marketing.Plan,
+    acquired: np.ndarray,
 ) -> dict[str, Columns]:
     H = clock.days
-    # -- customers ------------------------------------------------------------------
+    # -- customers: arrive by day and channel at the rates the marketing plan gives ------
     country = rng.choice(len(COUNTRIES), n, p=COUNTRY_SHARE)
-    created = rng.beta(1.5, 1.0, n) * (H - 1.0)
-    channel = rng.choice(len(CHANNELS), n, p=ACQUISITION_SHARE)
-    np.add.at(acquired, (created.astype(np.int64), channel), 1)
+    rates = mix.intensity.ravel()
+    cell = rng.choice(rates.size, n, p=rates / rates.sum())
+    day, channel = np.divmod(cell, len(CHANNELS))
+    # within the day, and before now on a day that is still running
+    created = day + rng.random(n) * np.clip(H - day, 1e-6, 1.0)
+    unit = np.full(n, -1)
+    unit_channel = np.array([u[0] for u in mix.units])
+    for c in range(len(CHANNELS)):
+        own = np.flatnonzero(unit_channel == c)
+        members = np.flatnonzero(channel == c)
+        if own.size and members.size:
+            weights = mix.unit_weights[own] / mix.unit_weights[own].sum()
+            unit[members] = rng.choice(own, members.size, p=weights)
+    paid = unit >= 0
+    np.add.at(acquired, (day[paid], unit[paid]), 1)
+    campaign = np.array([None, *(u[1] for u in mix.units)], dtype=object)[unit + 1]
     subscription = rng.random(n) < 0.3
     ended = created + rng.exponential(420.0, n)
     has_ended = subscription & (ended < H)
@@ -247,62 +291,32 @@ def _chunk(
     counters["customer"] += n
     cids = np.array([f"C{i:07d}" for i in cid_num])
     langs = np.array([LANGUAGE_OF[c] for c in COUNTRIES])[country]
-    customers: Columns = {
-        "customer_id": pa.array(cids),
-        "created_at": clock.ts(created),
-        "country": pa.array(COUNTRIES[country]),
-        "language": pa.array(langs),
-        "email": pa.array([f"{c.lower()}@example.com" for c in cids]),
-        "consent": pa.array(rng.random(n) < 0.8),
-        "ended_at": clock.ts(ended, has_ended),
-        "acquisition_channel": pa.array(CHANNELS[channel]),
-        "plan": pa.array(np.where(subscription, "subscription", "one-off")),
-        "age_band": pa.array(
-            rng.choice(
-                ["18-24", "25-34", "35-44", "45-54", "55+"], n, p=[0.12, 0.28, 0.25, 0.2, 0.15]
-            )
-        ),
-    }
-    # -- orders: buy till you die ---------------------------------------------------------
-    rate = rng.gamma(0.9, 0.05, n)  # purchases per day while alive
+    # -- orders: buy till you die -----------------------------------------------------------
+    delivery = rng.normal(0.0, 1.0, n)
+    rate = rng.gamma(0.9, 0.05, n) * CHANNEL_VALUE[channel] * np.exp(DELIVERY_RATE * delivery)
     dropout = rng.beta(1.1, 5.0, n)
     buyer = rng.random(n) < 0.88
     first_order = created + rng.exponential(2.0, n)
     gaps = rng.exponential(1.0, (n, MAX_ORDERS)) / np.maximum(rate, 1e-4)[:, None]
     gaps[:, 0] = 0.0
+    # deliveries gone wrong: the wait for order k grows with every incident of orders 0..k-1
+    chance = np.clip(INCIDENT_SHARE * np.exp(-0.6 * delivery), 0.0, 0.9)
+    incident = rng.random((n, MAX_ORDERS)) < chance[:, None]
+    before = np.concatenate([np.zeros((n, 1)), np.cumsum(incident, axis=1)[:, :-1]], axis=1)
+    gaps *= AFTER_INCIDENT**before
     times = first_order[:, None] + np.cumsum(gaps, axis=1)
     purchases = rng.geometric(dropout)  # purchases until the customer drops out
+    leaves = incident & (rng.random((n, MAX_ORDERS)) < INCIDENT_DROPOUT)
+    last = np.where(leaves.any(axis=1), leaves.argmax(axis=1) + 1, MAX_ORDERS)
+    purchases = np.minimum(purchases, last)  # some leave after the order that went wrong
     end_day = np.where(has_ended, ended, H)
     valid = (
         (np.arange(MAX_ORDERS)[None, :] < purchases[:, None])
         & (times < end_day[:, None])
         & buyer[:, None]
     )
-    o_cust, o_seq = np.nonzero(valid)
-    o_time = times[o_cust, o_seq]
-    n_orders = len(o_cust)
-    spend = rng.gamma(3.0, 22.0, n)
-    amount = np.round(rng.gamma(5.0, spend[o_cust] / 5.0) + 1.0, 2)
-    o_channel = rng.choice(3, n_orders, p=[0.6, 0.28, 0.12])
-    order_ids = _ids("O", counters["order"] + 1, n_orders, 9)
-    counters["order"] += n_orders
-    orders: Columns = {
-        "order_id": order_ids,
-        "customer_id": pa.array(cids[o_cust]),
-        "ts": clock.ts(o_time),
-        "amount": pa.array(amount),
-        "currency": pa.array(np.full(n_orders, "EUR")),
-        "channel": pa.array(ORDER_CHANNELS[o_channel]),
-    }
-    # -- journeys -------------------------------------------------------------------------
-    idle_paths = rng.poisson(0.9, n)
-    i_cust = np.repeat(np.arange(n), idle_paths)
-    i_time = created[i_cust] + rng.random(len(i_cust)) * (H - created[i_cust])
-    events = _journeys(
-        rng, clock, counters, cids, o_cust, o_seq, o_time, ORDER_CHANNELS[o_channel], i_cust, i_time
-    )
+    per_customer = valid.sum(axis=1)  # the purchase history the experience builds on
     # -- tickets --------------------------------------------------------------------------
-    per_customer = np.bincount(o_cust, minlength=n)
     t_count = rng.poisson(0.16 * (1 + per_customer))
     t_cust = np.repeat(np.arange(n), t_count)
     t_open = created[t_cust] + rng.random(len(t_cust)) * (H - created[t_cust])
@@ -331,6 +345,55 @@ def _chunk(
         "contacts": pa.array(contacts.astype(np.int64)),
         "reopened": pa.array(reopened),
     }
+    penalty = np.zeros(n)
+    np.add.at(penalty, t_cust, 0.9 * slow + 1.3 * reopened + 0.3 * (contacts - 1))
+    # -- the relational NPS answers, and what they change -----------------------------------
+    nps_answers = _nps_answers(rng, clock, country, delivery, penalty, per_customer, first_order)
+    valid, times, ended = _after_answers(
+        rng, nps_answers, times, purchases, dropout, valid, np.where(subscription, ended, np.inf)
+    )
+    has_ended = subscription & (ended < H)
+    valid &= times < np.where(has_ended, ended, H)[:, None]
+    customers: Columns = {
+        "customer_id": pa.array(cids),
+        "created_at": clock.ts(created),
+        "country": pa.array(COUNTRIES[country]),
+        "language": pa.array(langs),
+        "email": pa.array([f"{c.lower()}@example.com" for c in cids]),
+        "consent": pa.array(rng.random(n) < 0.8),
+        "ended_at": clock.ts(np.where(has_ended, ended, 0.0), has_ended),
+        "acquisition_channel": pa.array(CHANNELS[channel]),
+        "acquisition_campaign": pa.array(campaign.tolist(), type=pa.string()),
+        "plan": pa.array(np.where(subscription, "subscription", "one-off")),
+        "age_band": pa.array(
+            rng.choice(
+                ["18-24", "25-34", "35-44", "45-54", "55+"], n, p=[0.12, 0.28, 0.25, 0.2, 0.15]
+            )
+        ),
+    }
+    o_cust, o_seq = np.nonzero(valid)
+    o_time = times[o_cust, o_seq]
+    n_orders = len(o_cust)
+    spend = rng.gamma(3.0, 22.0, n)
+    amount = np.round(rng.gamma(5.0, spend[o_cust] / 5.0) + 1.0, 2)
+    o_channel = rng.choice(3, n_orders, p=[0.6, 0.28, 0.12])
+    order_ids = _ids("O", counters["order"] + 1, n_orders, 9)
+    counters["order"] += n_orders
+    orders: Columns = {
+        "order_id": order_ids,
+        "customer_id": pa.array(cids[o_cust]),
+        "ts": clock.ts(o_time),
+        "amount": pa.array(amount),
+        "currency": pa.array(np.full(n_orders, "EUR")),
+        "channel": pa.array(ORDER_CHANNELS[o_channel]),
+    }
+    # -- journeys -------------------------------------------------------------------------
+    idle_paths = rng.poisson(0.9, n)
+    i_cust = np.repeat(np.arange(n), idle_paths)
+    i_time = created[i_cust] + rng.random(len(i_cust)) * (H - created[i_cust])
+    events = _journeys(
+        rng, clock, counters, cids, o_cust, o_seq, o_time, ORDER_CHANNELS[o_channel], i_cust, i_time
+    )
     service = {
         "cust": t_cust,
         "time": t_open,
@@ -338,9 +401,6 @@ def _chunk(
     }
     events = _append_service_events(events, service, clock, counters, cids)
     # -- feedback ---------------------------------------------------------------------------
-    penalty = np.zeros(n)
-    np.add.at(penalty, t_cust, 0.9 * slow + 1.3 * reopened + 0.3 * (contacts - 1))
-    delivery = rng.normal(0.0, 1.0, n)
     responses = _responses(
         rng,
         clock,
@@ -350,8 +410,7 @@ def _chunk(
         country,
         delivery,
         penalty,
-        per_customer,
-        first_order,
+        nps_answers,
         o_cust,
         o_time,
         o_channel,
@@ -362,6 +421,7 @@ def _chunk(
         reopened,
         contacts,
         t_cat,
+        incident[o_cust, o_seq],
     )
     return {
         "customers": customers,
@@ -370,6 +430,51 @@ def _chunk(
         "tickets": tickets,
         "responses": responses,
     }
+
+
+def _after_answers(
+    rng: np.random.Generator,
+    answers: tuple[np.ndarray, np.ndarray, np.ndarray],
+    times: np.ndarray,
+    purchases: np.ndarray,
+    dropout: np.ndarray,
+    valid: np.ndarray,
+    ended: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Orders and contract ends after each customer's first NPS answer, as its group makes them.
+
+    A Poisson process whose rate changes by ``f`` at time ``s`` has its later purchase
+    times at ``s + (t − s) / f``; the purchases left until dropout are drawn afresh
+    (geometric, memoryless) with the dropout chance times the group's factor, and a
+    contract still running at ``s`` has the rest of its time divided by that factor.
+    Returns which purchases happen (before contract ends are applied), their times and
+    the contract ends (infinite without a contract).
+    """
+    n = times.shape[0]
+    a_cust, a_time, score = answers
+    order = np.lexsort((a_time, a_cust))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = a_cust[order][1:] != a_cust[order][:-1]
+    cust, when, first_score = a_cust[order][first], a_time[order][first], score[order][first]
+    rate_factor, drop_factor = np.ones(n), np.ones(n)
+    start = np.full(n, np.inf)
+    start[cust] = when
+    for group, (lo, hi) in (("promoter", (9, 10)), ("passive", (7, 8)), ("detractor", (0, 6))):
+        hit = cust[(first_score >= lo) & (first_score <= hi)]
+        rate_factor[hit], drop_factor[hit] = AFTER_ANSWER[group]
+    fresh = rng.geometric(np.minimum(dropout * drop_factor, 1.0))
+    answered = np.isfinite(start)
+    s = np.where(answered, start, 0.0)[:, None]
+    later = answered[:, None] & (times > s)
+    moved = np.where(later, s + (times - s) / rate_factor[:, None], times)
+    index = np.arange(times.shape[1])[None, :]
+    before = ((~later) & (index < purchases[:, None])).sum(axis=1)
+    alive = answered & (purchases > before)
+    left = np.where(alive, before + fresh, purchases)
+    kept = np.asarray(valid.any(axis=1))[:, None]  # buyers stay buyers
+    running = answered & np.isfinite(ended) & (ended > s[:, 0])
+    ended = np.where(running, s[:, 0] + (ended - s[:, 0]) / drop_factor, ended)
+    return (index < left[:, None]) & kept, moved, ended
 
 
 def _journeys(
@@ -472,32 +577,19 @@ def _append_service_events(
     return {k: pa.concat_arrays([events[k], extra[k]]) for k in events}
 
 
-def _responses(
+def _nps_answers(
     rng: np.random.Generator,
     clock: _Clock,
-    counters: dict[str, int],
-    cids: np.ndarray,
-    langs: np.ndarray,
     country: np.ndarray,
     delivery: np.ndarray,
     penalty: np.ndarray,
     per_customer: np.ndarray,
     first_order: np.ndarray,
-    o_cust: np.ndarray,
-    o_time: np.ndarray,
-    o_channel: np.ndarray,
-    t_cust: np.ndarray,
-    resolved: np.ndarray,
-    is_resolved: np.ndarray,
-    slow: np.ndarray,
-    reopened: np.ndarray,
-    contacts: np.ndarray,
-    t_cat: np.ndarray,
-) -> Columns:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relational NPS answers, up to two per buying customer: (customer, time, score)."""
     H = clock.days
-    n = len(cids)
+    n = len(country)
     mood = rng.normal(0.0, 1.0, n)
-    # relational NPS, up to two per buying customer
     waves = rng.binomial(2, 0.4, n) * (per_customer > 0)
     n_cust = np.repeat(np.arange(n), waves)
     n_time = first_order[n_cust] + rng.uniform(20, 420, len(n_cust))
@@ -519,18 +611,47 @@ def _responses(
         - 1.3 * in_dip
         + rng.normal(0.0, 1.2, len(n_cust))
     )
-    nps = np.clip(np.round(latent), 0, 10)
+    return n_cust, n_time, np.clip(np.round(latent), 0, 10)
+
+
+def _responses(
+    rng: np.random.Generator,
+    clock: _Clock,
+    counters: dict[str, int],
+    cids: np.ndarray,
+    langs: np.ndarray,
+    country: np.ndarray,
+    delivery: np.ndarray,
+    penalty: np.ndarray,
+    nps_answers: tuple[np.ndarray, np.ndarray, np.ndarray],
+    o_cust: np.ndarray,
+    o_time: np.ndarray,
+    o_channel: np.ndarray,
+    t_cust: np.ndarray,
+    resolved: np.ndarray,
+    is_resolved: np.ndarray,
+    slow: np.ndarray,
+    reopened: np.ndarray,
+    contacts: np.ndarray,
+    t_cat: np.ndarray,
+    o_incident: np.ndarray,
+) -> Columns:
+    H = clock.days
+    n_cust, n_time, nps = nps_answers
     # CSAT after some orders: delivery (or the store visit)
     c_pick = rng.random(len(o_cust)) < 0.12
     c_cust, c_time = o_cust[c_pick], o_time[c_pick] + rng.uniform(1.5, 4.0, int(c_pick.sum()))
     c_store = o_channel[c_pick] == 2
+    c_incident = o_incident[c_pick] & ~c_store  # a store visit has no delivery to go wrong
     keep = c_time < H
     c_cust, c_time, c_store = c_cust[keep], c_time[keep], c_store[keep]
+    c_incident = c_incident[keep]
     csat = np.clip(
         np.round(
             3.9
             + 0.8 * delivery[c_cust]
             + 0.2 * COUNTRY_NPS_SHIFT[country[c_cust]]
+            - 2.2 * c_incident
             + rng.normal(0, 0.8, len(c_cust))
         ),
         1,
