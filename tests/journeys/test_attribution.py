@@ -41,6 +41,8 @@ def cell(result, model, channel, what="conversions"):
         ("time-decay", 1 / 3, 5 / 3),
         # removal effects A 1/2, B 1 -> shares 1/3 and 2/3 of the two touched conversions
         ("markov", 2 / 3, 4 / 3),
+        # p(A) = 0 (R's null path), p(B) = p(AB) = 1: A adds nothing to B, B everything
+        ("shapley", 0.0, 2.0),
     ],
 )
 def test_conversions_by_hand(result, model, a, b):
@@ -59,6 +61,7 @@ def test_values_and_markov_details(result):
     assert cell(result, "linear", "A", "value") == 50
     assert cell(result, "time-decay", "A", "value") == pytest.approx(100 / 3)
     assert cell(result, "markov", "B", "value") == pytest.approx(100)
+    assert cell(result, "shapley", "A") == 0 and cell(result, "shapley", "B", "value") == 150
     assert cell(result, "markov", "A", "removal_effect") == pytest.approx(0.5)
     assert cell(result, "markov", "B", "removal_effect") == pytest.approx(1.0)
     assert cell(result, "markov", "C", "removal_effect") == pytest.approx(0.0)
@@ -155,3 +158,12 @@ def test_demo_attribution_adds_up(demo_root):
     assert np.allclose(values.to_numpy(), result.value)
     markov = result.table[result.table.model == "markov"]
     assert markov["removal_effect"].between(0, 1).all()
+    t = result.table
+    assert ((t.conversions_low <= t.conversions) & (t.conversions <= t.conversions_high)).all()
+    assert ((t.value_low <= t.value) & (t.value <= t.value_high)).all()
+    assert (t.conversions_low >= 0).all()
+    for _, part in t[t.channel != "(no touch)"].groupby("model"):
+        # a channel is only ranked below those whose interval lies wholly above its own
+        for _, row in part.iterrows():
+            ahead = (part.conversions_low > row.conversions_high).sum()
+            assert row["rank"] == 1 + ahead

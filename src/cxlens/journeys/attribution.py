@@ -27,8 +27,19 @@ proportion to the removal effects (Anderl, Becker, von Wangenheim & Schumann
 the absorption probabilities are the solution of (I − Q) x = r, Q the transient
 block and r the column into conversion.
 
-Everything up to the transition counts runs in the warehouse; only one row per
-(from, to) pair and per channel reaches Python.
+**shapley**: each conversion shared by the Shapley values of its channels in the
+chance of converting (:mod:`cxlens.journeys.shapley`).
+
+**Intervals.** Every model's credit comes with a 95 % bootstrap interval: customers
+are hashed into groups, the warehouse sums each model's inputs per group (credits,
+transition counts, channel sets) and the groups are resampled with replacement
+(:mod:`cxlens.stats.resampling`), the whole model refitted on each resample. A
+channel's ``rank`` counts only the channels whose interval lies entirely above its
+own: channels whose intervals overlap share a rank, so none is placed ahead of
+another that it may well trail.
+
+Everything up to the counts per group runs in the warehouse; only one row per
+group and (from, to) pair, channel or channel set reaches Python.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import CxlensError
+from cxlens.journeys import credits as boot
 from cxlens.journeys.base import (
     JourneySettings,
     Range,
@@ -48,6 +60,8 @@ from cxlens.journeys.base import (
     seconds_between,
     touch_events,
 )
+from cxlens.journeys.shapley import path_sets, shapley_credits
+from cxlens.stats.resampling import BOOTSTRAP_GROUPS, group_weights
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -55,7 +69,7 @@ if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
 
 HEURISTIC = ("first", "last", "linear", "position", "time-decay")
-MODELS = (*HEURISTIC, "markov")
+MODELS = (*HEURISTIC, "markov", "shapley")
 HALF_LIFE_DAYS = 7.0
 NO_TOUCH = "(no touch)"
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
@@ -64,7 +78,7 @@ START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 @dataclass(frozen=True)
 class Paths:
     touches: ir.Table
-    """Touches on conversion paths: conv_id, event_id, ts, dim, conv_ts, value."""
+    """Touches on conversion paths: conv_id, customer_id, event_id, ts, dim, conv_ts, value."""
     conversions: ir.Table
     nulls: ir.Table
     """Touches on null paths: customer_id, event_id, ts, dim."""
@@ -96,7 +110,7 @@ class PathQuery:
                 c.prev_ts.isnull() | (ev.ts > c.prev_ts),
             ],
         )
-        return j.select("conv_id", "event_id", "ts", "dim", "conv_ts", "value")
+        return j.select("conv_id", "customer_id", "event_id", "ts", "dim", "conv_ts", "value")
 
     def nulls(self, touches: ir.Table) -> ir.Table:
         """Touch events on no conversion's path (``touches`` as computed by :meth:`touches`)."""
@@ -137,7 +151,7 @@ def build_paths(
 
 
 def heuristic_credits(paths: Paths) -> pd.DataFrame:
-    """Per channel and heuristic model: conversions and value credited."""
+    """Per channel, heuristic model and bootstrap group: conversions and value credited."""
     t = paths.touches
     w = ibis.window(group_by="conv_id", order_by=["ts", "event_id"])
     whole = ibis.window(group_by="conv_id")
@@ -168,33 +182,30 @@ def heuristic_credits(paths: Paths) -> pd.DataFrame:
     for name, credit in credits.items():
         aggs[f"{name}|conversions"] = credit.sum()
         aggs[f"{name}|value"] = (credit * t.value).sum()
-    frame = t.group_by(channel=t.dim).aggregate(**aggs).execute()
-    return _long(frame)
+    frame = t.group_by(channel=t.dim, bucket=boot.bucket(t.customer_id)).aggregate(**aggs)
+    return _long(frame.execute())
 
 
 def _long(frame: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for record in frame.to_dict(orient="records"):
-        for key, v in record.items():
-            if key == "channel":
-                continue
-            model, what = str(key).split("|")
-            rows.append({"channel": record["channel"], "model": model, "what": what, "v": v})
-    long = pd.DataFrame(rows, columns=["channel", "model", "what", "v"])
+    """``model, channel, bucket, conversions, value`` from the wide per-group frame."""
+    keys = ["channel", "bucket"]
+    long = frame.melt(id_vars=keys, var_name="key", value_name="v")
+    long[["model", "what"]] = long["key"].str.split("|", expand=True)
     return long.pivot_table(
-        index=["model", "channel"], columns="what", values="v", aggfunc="sum"
+        index=["model", *keys], columns="what", values="v", aggfunc="sum"
     ).reset_index()
 
 
 def transition_counts(paths: Paths) -> pd.DataFrame:
-    """``from, to, paths`` over all conversion and null paths (repeats collapsed)."""
+    """``bucket, source, target, paths`` over all conversion and null paths (repeats collapsed),
+    per bootstrap group; sum over ``bucket`` for the counts of all paths."""
     conv_steps = paths.touches.select(
         path=paths.touches.conv_id, ts="ts", event_id="event_id", dim="dim",
-        outcome=ibis.literal(CONVERSION),
+        outcome=ibis.literal(CONVERSION), bucket=boot.bucket(paths.touches.customer_id),
     )  # fmt: skip
     null_steps = paths.nulls.select(
         path=ibis.literal("null:") + paths.nulls.customer_id, ts="ts", event_id="event_id",
-        dim="dim", outcome=ibis.literal(NULL),
+        dim="dim", outcome=ibis.literal(NULL), bucket=boot.bucket(paths.nulls.customer_id),
     )  # fmt: skip
     steps = conv_steps.union(null_steps)
     # one ordered pass: a step repeating the channel before it is no transition, and
@@ -205,6 +216,7 @@ def transition_counts(paths: Paths) -> pd.DataFrame:
     )
     counts = (
         steps.group_by(
+            bucket=steps.bucket,
             source=steps.before.fill_null(START),
             target=steps.dim,
             moved=steps.before.isnull() | (steps.before != steps.dim),
@@ -213,12 +225,12 @@ def transition_counts(paths: Paths) -> pd.DataFrame:
         .aggregate(paths=steps.count())
         .execute()
     )
-    into = counts[counts["moved"]][["source", "target", "paths"]]
+    into = counts[counts["moved"]][["bucket", "source", "target", "paths"]]
     ends = counts[counts["outcome"].notna()]
-    out = ends.groupby(["target", "outcome"], as_index=False)["paths"].sum()
+    out = ends.groupby(["bucket", "target", "outcome"], as_index=False)["paths"].sum()
     out = out.rename(columns={"target": "source", "outcome": "target"})
     frame = pd.concat([into, out], ignore_index=True)
-    return frame.groupby(["source", "target"], as_index=False)["paths"].sum()
+    return frame.groupby(["bucket", "source", "target"], as_index=False)["paths"].sum()
 
 
 @dataclass(frozen=True)
@@ -273,12 +285,121 @@ def _absorb(q: np.ndarray, to_conversion: np.ndarray) -> float:
 @dataclass(frozen=True)
 class Attribution:
     table: pd.DataFrame
-    """``model, channel, conversions, value`` (plus ``removal_effect`` for markov)."""
+    """``model, channel, conversions, value`` with ``conversions_low/high`` and ``value_low/high``
+    (95 % bootstrap intervals), ``rank`` (channels whose intervals overlap share one) and
+    ``removal_effect`` (markov)."""
     conversions: int
     value: float
     touched_conversions: int
     null_paths: int
     conversion_probability: float | None
+    bootstrap: int = 0
+
+
+@dataclass(frozen=True)
+class _Credits:
+    """One model's credits: channels, point estimates and bootstrap replicates."""
+
+    channels: list[str]
+    conversions: np.ndarray
+    value: np.ndarray
+    conversion_reps: np.ndarray | None
+    value_reps: np.ndarray | None
+    removal_effect: np.ndarray | None = None
+
+
+def _replicate(weights: np.ndarray | None, matrix: np.ndarray) -> np.ndarray | None:
+    return None if weights is None else weights @ matrix
+
+
+def _heuristic(frame: pd.DataFrame, model: str, weights: np.ndarray | None) -> _Credits:
+    part = frame[frame["model"] == model]
+    conv, channels = boot.by_bucket(part, "channel", "conversions")
+    val, _ = boot.by_bucket(part, "channel", "value")
+    return _Credits(
+        [str(c) for c in channels], conv.sum(axis=0), val.sum(axis=0),
+        _replicate(weights, conv), _replicate(weights, val),
+    )  # fmt: skip
+
+
+def _markov_shares(counts: pd.DataFrame, channels: list[str]) -> tuple[np.ndarray, float]:
+    result = markov_removal_effects(counts)
+    effects = result.removal_effects.reindex(channels, fill_value=0.0).to_numpy(float)
+    total = effects.sum()
+    return (effects / total if total > 0 else effects * 0), result.conversion_probability
+
+
+def _markov(
+    counts: pd.DataFrame, touched: tuple[np.ndarray, np.ndarray], weights: np.ndarray | None
+) -> tuple[_Credits, float]:
+    n_touched, v_touched = touched
+    result = markov_removal_effects(counts)
+    channels = [str(c) for c in result.removal_effects.index]
+    share, probability = _markov_shares(counts, channels)
+    matrix, names = boot.by_bucket(counts, ["source", "target"], "paths")
+    conv_reps = val_reps = None
+    if weights is not None:
+        source, target = [n[0] for n in names], [n[1] for n in names]
+        conv_reps = np.zeros((weights.shape[0], len(channels)))
+        val_reps = np.zeros_like(conv_reps)
+        sampled = weights @ matrix
+        n_b, v_b = weights @ n_touched, weights @ v_touched
+        for b in range(weights.shape[0]):
+            frame = pd.DataFrame({"source": source, "target": target, "paths": sampled[b]})
+            try:
+                share_b, _ = _markov_shares(frame[frame["paths"] > 0], channels)
+            except CxlensError:  # a resample without conversions
+                share_b = np.zeros(len(channels))
+            conv_reps[b], val_reps[b] = share_b * n_b[b], share_b * v_b[b]
+    credits = _Credits(
+        channels, share * n_touched.sum(), share * v_touched.sum(), conv_reps, val_reps,
+        result.removal_effects.to_numpy(float),
+    )  # fmt: skip
+    return credits, probability
+
+
+def _shapley(sets: pd.DataFrame, channels: list[str], weights: np.ndarray | None) -> _Credits:
+    paths, masks = boot.by_bucket(sets, "mask", "paths")
+    conv, _ = boot.by_bucket(sets, "mask", "conversions")
+    val, _ = boot.by_bucket(sets, "mask", "value")
+    k = len(channels)
+    masks_arr = np.array(masks, dtype=np.int64)
+    point_c, point_v = shapley_credits(
+        masks_arr, paths.sum(axis=0), conv.sum(axis=0), val.sum(axis=0), k
+    )
+    conv_reps = val_reps = None
+    if weights is not None:
+        conv_reps, val_reps = shapley_credits(
+            masks_arr, weights @ paths, weights @ conv, weights @ val, k
+        )
+    return _Credits(channels, point_c, point_v, conv_reps, val_reps)
+
+
+def _rows(model: str, credits: _Credits) -> pd.DataFrame:
+    conv_low, conv_high = boot.intervals(credits.conversions, credits.conversion_reps)
+    val_low, val_high = boot.intervals(credits.value, credits.value_reps)
+    return pd.DataFrame(
+        {
+            "model": model,
+            "channel": credits.channels,
+            "conversions": credits.conversions,
+            "conversions_low": conv_low,
+            "conversions_high": conv_high,
+            "value": credits.value,
+            "value_low": val_low,
+            "value_high": val_high,
+            "rank": boot.honest_ranks(conv_low, conv_high),
+            "removal_effect": (
+                credits.removal_effect if credits.removal_effect is not None else np.nan
+            ),
+        }
+    )
+
+
+COLUMNS = [
+    "model", "channel", "conversions", "conversions_low", "conversions_high", "value",
+    "value_low", "value_high", "rank", "removal_effect",
+]  # fmt: skip
 
 
 def attribute(
@@ -288,12 +409,21 @@ def attribute(
     lookback: str | None = None,
     start: object = None,
     end: object = None,
+    bootstrap: int = 200,
+    seed: int = 0,
 ) -> Attribution:
+    """Conversions and value credited to each channel by each model, with bootstrap intervals.
+
+    ``bootstrap`` resamples (0: no intervals and no ranks).
+    """
     unknown = [m for m in models if m not in MODELS]
     if unknown:
         raise CxlensError(f"Unknown model(s) {', '.join(unknown)}; use {', '.join(MODELS)} or all.")
+    if bootstrap < 0:
+        raise CxlensError(f"--bootstrap is a number of resamples (0 for none), got {bootstrap}.")
     settings = JourneySettings.from_workspace(ws, lookback)
     q = path_query(ws, settings, dimension, start, end)
+    weights = group_weights(BOOTSTRAP_GROUPS, bootstrap, seed) if bootstrap else None
     # several queries below read the paths: compute the join once, and the null
     # paths from its result
     with (
@@ -302,57 +432,53 @@ def attribute(
     ):
         paths = Paths(touches, q.conversions, nulls)
         c, t = paths.conversions, paths.touches
-        touched = t.select(_conv=t.conv_id, _v=t.value).distinct()
-        stats = c.aggregate(n=c.count(), value=c.value.sum()).execute().iloc[0]
-        total, total_value = int(stats["n"]), float(stats["value"] or 0.0)
+        conv_b = (
+            c.group_by(bucket=boot.bucket(c.customer_id))
+            .aggregate(n=c.count(), value=c.value.sum().cast("float64"))
+            .execute()
+        )
+        touched = t.select("conv_id", "customer_id", "value").distinct()
+        touched_b = (
+            touched.group_by(bucket=boot.bucket(touched.customer_id))
+            .aggregate(n=touched.count(), value=touched.value.sum().cast("float64"))
+            .execute()
+        )
+        all_n, all_v = boot.per_bucket(conv_b, "n"), boot.per_bucket(conv_b, "value")
+        touched_n, touched_v = boot.per_bucket(touched_b, "n"), boot.per_bucket(touched_b, "value")
+        total, total_value = int(all_n.sum()), float(all_v.sum())
         if total == 0:
             raise CxlensError("There are no conversions in the chosen period.")
-        tstats = touched.aggregate(n=touched.count(), value=touched._v.sum()).execute().iloc[0]
-        n_touched, v_touched = int(tstats["n"]), float(tstats["value"] or 0.0)
+        n_touched = int(touched_n.sum())
         n_null = int(paths.nulls.select("customer_id").distinct().count().execute())
         frames = []
         heuristics = [m for m in models if m in HEURISTIC]
         if heuristics and n_touched:
             h = heuristic_credits(paths)
-            frames.append(h[h["model"].isin(heuristics)])
+            frames += [_rows(m, _heuristic(h, m, weights)) for m in heuristics]
         probability = None
         if "markov" in models and n_touched:
-            result = markov_removal_effects(transition_counts(paths))
-            probability = result.conversion_probability
-            effects = result.removal_effects
-            share = effects / effects.sum() if effects.sum() > 0 else effects * 0
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "model": "markov",
-                        "channel": effects.index,
-                        "conversions": (share * n_touched).to_numpy(),
-                        "value": (share * v_touched).to_numpy(),
-                        "removal_effect": effects.to_numpy(),
-                    }
-                )
-            )
+            markov, probability = _markov(transition_counts(paths), (touched_n, touched_v), weights)
+            frames.append(_rows("markov", markov))
+        if "shapley" in models and n_touched:
+            dims = t.select("dim").union(paths.nulls.select("dim")).distinct()
+            channels = sorted(str(d) for d in dims.execute()["dim"])
+            sets = path_sets(t, paths.nulls, channels, boot.bucket)
+            frames.append(_rows("shapley", _shapley(sets.execute(), channels, weights)))
         if total > n_touched:
+            untouched = all_n - touched_n
+            untouched_v = all_v - touched_v
+            none = _Credits(
+                [NO_TOUCH], np.array([untouched.sum()]), np.array([untouched_v.sum()]),
+                _replicate(weights, untouched[:, None]), _replicate(weights, untouched_v[:, None]),
+            )  # fmt: skip
             for model in models:
-                frames.append(
-                    pd.DataFrame(
-                        [{"model": model, "channel": NO_TOUCH, "conversions": float(total - n_touched),
-                          "value": total_value - v_touched}]
-                    )
-                )  # fmt: skip
-        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if "removal_effect" not in table:
-            table["removal_effect"] = np.nan
+                frames.append(_rows(model, none).assign(rank=np.nan))
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
     order = {m: i for i, m in enumerate(MODELS)}
     table = table.assign(_m=table["model"].map(order)).sort_values(
         ["_m", "conversions"], ascending=[True, False]
     )
     table = table.drop(columns="_m").reset_index(drop=True)
     return Attribution(
-        table[["model", "channel", "conversions", "value", "removal_effect"]],
-        total,
-        total_value,
-        n_touched,
-        n_null,
-        probability,
+        table[COLUMNS], total, total_value, n_touched, n_null, probability, bootstrap
     )
