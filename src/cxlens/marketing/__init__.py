@@ -1,0 +1,1 @@
+"""Marketing economics: acquisition cohorts, payback and LTV:CAC, and a light marketing-mix model."""
