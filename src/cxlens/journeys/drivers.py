@@ -28,8 +28,9 @@ measured ones, with its interval.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -146,83 +147,102 @@ def build_design(
     x = pd.DataFrame(index=base.index)
     groups: list[Group] = []
     if by in (None, "touchpoint"):
-        scores = _touchpoint_scores(ws, rng)
-        for (kind, tp), part in scores.groupby(["kind", "touchpoint"]):
-            values = part.set_index("customer_id")["score"].reindex(base.index)
-            measured = values.notna().to_numpy()
-            if measured.sum() < 20:
-                continue
-            col = f"{kind}:{tp}"
-            x[col] = values.fillna(values.mean())
-            x[col + ":missing"] = (~measured).astype(float)
-            poor = (values <= 3).to_numpy() & measured
-            groups.append(
-                Group(
-                    f"driver_{kind}",
-                    "touchpoint",
-                    [col, col + ":missing"],
-                    col,
-                    poor,
-                    measured,
-                    str(tp),
-                )
-            )
-        if ws.warehouse.exists("tickets"):
-            t = _tickets(ws, rng).set_index("customer_id").reindex(base.index)
-            had = t["tickets"].notna().to_numpy()
-            x["tickets"] = t["tickets"].fillna(0)
-            groups.append(Group("driver_tickets", "tickets", ["tickets"], "tickets", None, had))
-            hours = t["hours"]
-            resolved = hours.notna().to_numpy()
-            if resolved.sum() >= 20:
-                x["ttr"] = np.log1p(hours.fillna(hours.median()).clip(lower=0))
-                x["ttr:missing"] = (~resolved).astype(float)
-                groups.append(
-                    Group(
-                        "driver_ttr",
-                        "tickets",
-                        ["ttr", "ttr:missing"],
-                        "ttr",
-                        (hours > POOR_HOURS).to_numpy() & resolved,
-                        resolved,
-                    )
-                )
-            reopened = t["reopened"].fillna(0).to_numpy(float)
-            if reopened.sum() >= 5:
-                x["reopened"] = reopened
-                groups.append(
-                    Group("driver_reopened", "tickets", ["reopened"], "reopened", reopened > 0, had)
-                )
+        groups += experience_groups(ws, rng, x)
     if by in (None, "attribute") and ws.warehouse.exists("customers"):
         # tenure at the end of the analysed answers, so the result does not depend on the clock
         as_of = pd.Timestamp(rng.end_utc) if rng.end_utc else pd.Timestamp(resp["answered"].max())
         attrs = _attributes(ws, as_of).set_index("customer_id").reindex(base.index)
-        for a in ATTRIBUTES:
-            if a not in attrs:
-                continue
-            values = attrs[a].fillna("(unknown)").astype(str)
-            levels = values.value_counts()
-            levels = levels[levels >= 10]
-            if len(levels) < 2:
-                continue
-            cols = []
-            for level in levels.index[1:]:  # the largest level is the reference
-                col = f"{a}={level}"
-                x[col] = (values == level).astype(float)
-                cols.append(col)
-            groups.append(Group(f"driver_{a}", "attribute", cols))
-        x["tenure"] = attrs["tenure_years"].fillna(attrs["tenure_years"].median())
-        groups.append(Group("driver_tenure", "attribute", ["tenure"], "tenure"))
-        x["orders"] = np.log1p(attrs["orders"].fillna(0))
-        groups.append(Group("driver_orders", "attribute", ["orders"], "orders"))
+        groups += attribute_groups(attrs, x)
+    return y, x, usable_groups(x, groups, "the NPS respondents")
+
+
+def usable_groups(x: pd.DataFrame, groups: list[Group], who: str) -> list[Group]:
+    """The groups that vary and add something, at most :data:`MAX_GROUPS`; an error if none."""
     groups = _informative(x, [g for g in groups if x[g.columns].to_numpy().std(axis=0).max() > 0])
     if not groups:
-        raise CxlensError(
-            "No driver varies among the NPS respondents; there is nothing to explain."
+        raise CxlensError(f"No driver varies among {who}; there is nothing to explain.")
+    return groups[:MAX_GROUPS]
+
+
+def experience_groups(ws: WorkspaceData, rng: Range, x: pd.DataFrame) -> list[Group]:
+    """CSAT and CES per touchpoint and the ticket drivers, as columns of ``x`` (indexed by customer)."""
+    groups: list[Group] = []
+    index = x.index
+    scores = _touchpoint_scores(ws, rng)
+    for (kind, tp), part in scores.groupby(["kind", "touchpoint"]):
+        values = part.set_index("customer_id")["score"].reindex(index)
+        measured = values.notna().to_numpy()
+        if measured.sum() < 20:
+            continue
+        col = f"{kind}:{tp}"
+        x[col] = values.fillna(values.mean())
+        x[col + ":missing"] = (~measured).astype(float)
+        poor = (values <= 3).to_numpy() & measured
+        groups.append(
+            Group(
+                f"driver_{kind}",
+                "touchpoint",
+                [col, col + ":missing"],
+                col,
+                poor,
+                measured,
+                str(tp),
+            )
         )
-    if len(groups) > MAX_GROUPS:
-        groups = groups[:MAX_GROUPS]
-    return y, x, groups
+    if ws.warehouse.exists("tickets"):
+        t = _tickets(ws, rng).set_index("customer_id").reindex(index)
+        had = t["tickets"].notna().to_numpy()
+        x["tickets"] = t["tickets"].fillna(0)
+        groups.append(Group("driver_tickets", "tickets", ["tickets"], "tickets", None, had))
+        hours = t["hours"]
+        resolved = hours.notna().to_numpy()
+        if resolved.sum() >= 20:
+            x["ttr"] = np.log1p(hours.fillna(hours.median()).clip(lower=0))
+            x["ttr:missing"] = (~resolved).astype(float)
+            groups.append(
+                Group(
+                    "driver_ttr",
+                    "tickets",
+                    ["ttr", "ttr:missing"],
+                    "ttr",
+                    (hours > POOR_HOURS).to_numpy() & resolved,
+                    resolved,
+                )
+            )
+        reopened = t["reopened"].fillna(0).to_numpy(float)
+        if reopened.sum() >= 5:
+            x["reopened"] = reopened
+            groups.append(
+                Group("driver_reopened", "tickets", ["reopened"], "reopened", reopened > 0, had)
+            )
+    return groups
+
+
+def attribute_groups(attrs: pd.DataFrame, x: pd.DataFrame) -> list[Group]:
+    """Country, language and acquisition channel (categories), tenure and orders, as columns of ``x``.
+
+    ``attrs`` is indexed like ``x`` and has ``tenure_years`` and ``orders``.
+    """
+    groups: list[Group] = []
+    for a in ATTRIBUTES:
+        if a not in attrs:
+            continue
+        values = attrs[a].fillna("(unknown)").astype(str)
+        levels = values.value_counts()
+        levels = levels[levels >= 10]
+        if len(levels) < 2:
+            continue
+        cols = []
+        for level in levels.index[1:]:  # the largest level is the reference
+            col = f"{a}={level}"
+            x[col] = (values == level).astype(float)
+            cols.append(col)
+        groups.append(Group(f"driver_{a}", "attribute", cols))
+    x["tenure"] = attrs["tenure_years"].fillna(attrs["tenure_years"].median())
+    groups.append(Group("driver_tenure", "attribute", ["tenure"], "tenure"))
+    x["orders"] = np.log1p(attrs["orders"].fillna(0))
+    groups.append(Group("driver_orders", "attribute", ["orders"], "orders"))
+    return groups
 
 
 def _informative(x: pd.DataFrame, groups: list[Group]) -> list[Group]:
@@ -359,6 +379,77 @@ def shapley_r2(y: np.ndarray, x: np.ndarray, spans: list[list[int]]) -> tuple[np
     return shapley_values(subsets, len(spans)), float(subsets.r2[-1])
 
 
+def spans_of(groups: list[Group]) -> list[list[int]]:
+    """The column positions of each group in the concatenated design."""
+    spans, pos = [], 0
+    for g in groups:
+        spans.append(list(range(pos, pos + len(g.columns))))
+        pos += len(g.columns)
+    return spans
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The Shapley (LMG) decomposition of a regression's R² over groups of columns."""
+
+    shares: np.ndarray
+    """Each group's share of R² (summing to ``r2``)."""
+    r2: float
+    low: np.ndarray
+    """95 % bootstrap bounds of each group's importance (percent of R²)."""
+    high: np.ndarray
+    coef: np.ndarray
+    """Standardised full-model coefficients, one per column."""
+    p_values: np.ndarray
+    """Partial F test of dropping each group."""
+    extras: list[Any]
+    """What ``on_resample`` returned for each bootstrap resample that could be fitted."""
+
+    @property
+    def importance(self) -> np.ndarray:
+        return 100 * self.shares / self.r2 if self.r2 > 0 else np.full(self.shares.size, np.nan)
+
+
+def decompose(
+    y: np.ndarray,
+    xm: np.ndarray,
+    spans: list[list[int]],
+    bootstrap: int = 50,
+    seed: int = 0,
+    on_resample: Callable[[np.ndarray], Any] | None = None,
+) -> Decomposition:
+    """Shapley shares of R², bootstrap intervals of the importances and partial F tests.
+
+    ``on_resample(pick)`` is called with the row indices of every bootstrap resample
+    (customers drawn with replacement), so callers can compute their own statistics
+    on the same resamples.
+    """
+    # thousands of small systems: a BLAS thread pool costs more than it saves (5x here)
+    with threadpool_limits(limits=1, user_api="blas"):
+        cov = _covariance(y, xm)
+        subsets = _r2_all_subsets(cov, spans)
+        shares, r2 = shapley_values(subsets, len(spans)), float(subsets.r2[-1])
+        rng = np.random.default_rng(seed)
+        boots, extras = [], []
+        for _ in range(bootstrap):
+            pick = rng.integers(0, len(y), len(y))
+            try:
+                b, r2_b = shapley_r2(y[pick], xm[pick], spans)
+            except CxlensError:
+                continue
+            if r2_b > 0:
+                boots.append(100 * b / r2_b)  # each resample's own shares of its R²
+                if on_resample is not None:
+                    extras.append(on_resample(pick))
+    if boots:
+        boot = np.array(boots)
+        low, high = np.percentile(boot, 2.5, axis=0), np.percentile(boot, 97.5, axis=0)
+    else:
+        low = high = np.full(len(spans), np.nan)
+    coef, p_values = _ols_tests(cov, subsets, spans, len(y))
+    return Decomposition(shares, r2, low, high, coef, p_values, extras)
+
+
 def drivers(
     ws: WorkspaceData,
     by: str | None = None,
@@ -371,51 +462,11 @@ def drivers(
         raise CxlensError(f"--by is touchpoint or attribute, got {by!r}.")
     y, x, groups = build_design(ws, by, start, end)
     columns = [c for g in groups for c in g.columns]
-    xm = x[columns].to_numpy(float)
-    spans, pos = [], 0
-    for g in groups:
-        spans.append(list(range(pos, pos + len(g.columns))))
-        pos += len(g.columns)
-    # thousands of small systems: a BLAS thread pool costs more than it saves (5x here)
-    with threadpool_limits(limits=1, user_api="blas"):
-        cov = _covariance(y, xm)
-        subsets = _r2_all_subsets(cov, spans)
-        shares, r2 = shapley_values(subsets, len(spans)), float(subsets.r2[-1])
-        rng = np.random.default_rng(seed)
-        boots = []
-        for _ in range(bootstrap):
-            pick = rng.integers(0, len(y), len(y))
-            try:
-                b, r2_b = shapley_r2(y[pick], xm[pick], spans)
-            except CxlensError:
-                continue
-            if r2_b > 0:
-                boots.append(100 * b / r2_b)  # each resample's own shares of its R²
-    if boots:
-        boot = np.array(boots)
-        low, high = np.percentile(boot, 2.5, axis=0), np.percentile(boot, 97.5, axis=0)
-    else:
-        low = high = np.full(len(groups), np.nan)
-    coef, p_values = _ols_tests(cov, subsets, spans, len(y))
+    result = decompose(y, x[columns].to_numpy(float), spans_of(groups), bootstrap, seed)
     rows = []
     for i, g in enumerate(groups):
-        sign = ""
-        if g.sign_column is not None:
-            sign = "+" if coef[columns.index(g.sign_column)] > 0 else "−"
         row = {
-            "driver": g.name(),
-            "key": g.key,
-            "touchpoint": g.touchpoint,
-            "kind": g.kind,
-            "importance": 100 * shares[i] / r2 if r2 > 0 else np.nan,
-            "importance_low": float(low[i]),
-            "importance_high": float(high[i]),
-            "r2_share": shares[i],
-            "sign": sign,
-            "p_value": p_values[i],
-            "significant": bool(p_values[i] < 0.05),
-            "affected": float(g.measured.mean()) if g.measured is not None else 1.0,
-            "poor": float(g.poor.mean()) if g.poor is not None else np.nan,
+            **driver_row(g, i, result, columns),
             "nps_gap": np.nan,
             "nps_gap_low": np.nan,
             "nps_gap_high": np.nan,
@@ -424,7 +475,29 @@ def drivers(
             row.update(_nps_gap(y, g.poor, g.measured & ~g.poor))
         rows.append(row)
     table = pd.DataFrame(rows).sort_values("importance", ascending=False).reset_index(drop=True)
-    return DriverReport(table, r2, len(y))
+    return DriverReport(table, result.r2, len(y))
+
+
+def driver_row(g: Group, i: int, result: Decomposition, columns: list[str]) -> dict[str, Any]:
+    """The columns every driver table shares: name, importance with interval, sign, test, reach."""
+    sign = ""
+    if g.sign_column is not None:
+        sign = "+" if result.coef[columns.index(g.sign_column)] > 0 else "−"
+    return {
+        "driver": g.name(),
+        "key": g.key,
+        "touchpoint": g.touchpoint,
+        "kind": g.kind,
+        "importance": float(result.importance[i]),
+        "importance_low": float(result.low[i]),
+        "importance_high": float(result.high[i]),
+        "r2_share": result.shares[i],
+        "sign": sign,
+        "p_value": result.p_values[i],
+        "significant": bool(result.p_values[i] < 0.05),
+        "affected": float(g.measured.mean()) if g.measured is not None else 1.0,
+        "poor": float(g.poor.mean()) if g.poor is not None else np.nan,
+    }
 
 
 def _nps_gap(y: np.ndarray, poor: np.ndarray, rest: np.ndarray) -> dict[str, float]:
