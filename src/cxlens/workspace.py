@@ -18,6 +18,10 @@ from cxlens.ingest import ImportResult
 if TYPE_CHECKING:
     import pandas as pd
 
+    from cxlens.marketing.acquisition import Acquisition
+    from cxlens.marketing.mix import MixReport
+    from cxlens.value.report import ValueReport
+
 __all__ = ["TableInfo", "Workspace", "open_workspace"]
 
 
@@ -97,6 +101,39 @@ class Workspace(WorkspaceData):
         from cxlens.customers.value import predict_clv
 
         return predict_clv(self, model, horizon_months, discount, as_of).customers
+
+    def value(
+        self,
+        kind: str = "nps",
+        follow_up_days: int = 90,
+        horizon_months: int = 12,
+        as_of: str | date | None = None,
+    ) -> ValueReport:
+        """What each NPS (CSAT, CES) group buys after answering, and the revenue at risk.
+
+        >>> report = ws.value("nps")                    # doctest: +SKIP
+        >>> report.worth.comparisons                    # promoters against detractors  # doctest: +SKIP
+        >>> report.risk.customers.head()                # whom to call first  # doctest: +SKIP
+        """
+        from cxlens.value.report import value_report
+
+        return value_report(self, kind, follow_up_days, horizon_months, as_of=as_of)
+
+    def acquisition(
+        self, by: str = "channel", horizon_months: int = 12, margin: float | None = None
+    ) -> Acquisition:
+        """CAC, cumulative revenue per acquired customer, payback and LTV:CAC per channel or campaign."""
+        from cxlens.marketing.acquisition import acquisition
+
+        return acquisition(self, by, horizon_months, margin)
+
+    def marketing_mix(
+        self, outcome: str = "revenue", channels: list[str] | None = None, bootstrap: int = 100
+    ) -> MixReport:
+        """Adstock and saturation per channel from weekly spend, response curves, a budget split."""
+        from cxlens.marketing.mix import marketing_mix
+
+        return marketing_mix(self, outcome, channels, bootstrap=bootstrap)
 
 
 def open_workspace(path: str | os.PathLike[str] | None = None) -> Workspace:
