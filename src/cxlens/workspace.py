@@ -112,8 +112,8 @@ class Workspace(WorkspaceData):
         """What each NPS (CSAT, CES) group buys after answering, and the revenue at risk.
 
         >>> report = ws.value("nps")                    # doctest: +SKIP
-        >>> report.worth.comparisons                    # promoters against detractors  # doctest: +SKIP
-        >>> report.risk.customers.head()                # whom to call first  # doctest: +SKIP
+        >>> report.comparisons                          # promoters against detractors  # doctest: +SKIP
+        >>> report.risk_customers.head()                # whom to call first  # doctest: +SKIP
         """
         from cxlens.value.report import value_report
 

@@ -20,7 +20,7 @@ def report(simulated_root):
 
 
 def comparison(report, outcome, better="promoter", worse="detractor"):
-    c = report.worth.comparisons
+    c = report.comparisons
     return c[(c.better == better) & (c.worse == worse) & (c.outcome == outcome)].iloc[0]
 
 
@@ -29,7 +29,7 @@ def test_promoters_buy_one_and_a_half_times_as_often_within_strata(report):
     assert row.ratio_low <= TRUE_RATIO <= row.ratio_high
     assert row.ratio_low > 1 and row.significant
     # the raw comparison mixes loyalty in: loyal customers are mostly promoters
-    groups = report.worth.groups.set_index("group")
+    groups = report.groups.set_index("group")
     raw_ratio = groups.loc["promoter", "orders_after"] / groups.loc["detractor", "orders_after"]
     assert raw_ratio > 2.2 > row.ratio_high
     # promoters against passives: 1.5 / 1.2
@@ -49,7 +49,7 @@ def test_answer_base_by_hand(simulated_root):
 
 
 def test_groups_have_intervals_that_hold_their_point(report):
-    groups = report.worth.groups
+    groups = report.groups
     assert list(groups.group) == ["promoter", "passive", "detractor"]
     assert groups.customers.sum() == report.respondents == 4000
     for outcome in ("bought_again", "orders_after", "revenue_after", "p_alive", "clv"):
@@ -57,20 +57,17 @@ def test_groups_have_intervals_that_hold_their_point(report):
         assert ((low <= value) & (value <= high)).all(), outcome
         assert (low >= 0).all(), outcome
     assert (groups.bought_again_high <= 1).all() and (groups.p_alive_high <= 1).all()
-    for _, row in report.worth.comparisons.iterrows():
+    for _, row in report.comparisons.iterrows():
         if not math.isnan(row.ratio):
             assert row.ratio_low <= row.ratio <= row.ratio_high
         assert row.difference_low <= row.difference <= row.difference_high
 
 
 def test_revenue_at_risk(report, simulated_root):
-    risk = report.risk
-    customers = risk.customers
+    customers = report.risk_customers
     # detractors (answers in the year up to the end) and the two open cases per 40 customers
     detractors = customers[customers.worst == 1]
-    assert len(detractors) == int(
-        report.worth.groups.set_index("group").loc["detractor", "customers"]
-    )
+    assert len(detractors) == int(report.groups.set_index("group").loc["detractor", "customers"])
     open_cases = customers[customers.open_cases > 0]
     assert len(open_cases) == 200 and (open_cases.customer_id.str[1:].astype(int) % 40 < 2).all()
     # overdue: open more than three days (the one opened on 2025-07-11), not the one of 2025-07-29
@@ -81,17 +78,17 @@ def test_revenue_at_risk(report, simulated_root):
     assert (np.diff(worst_first) <= 0).all()
     for _, part in customers.groupby("worst"):
         assert (np.diff(part.clv.to_numpy()) <= 1e-9).all()
-    summary = risk.summary.set_index("part")
+    summary = report.risk_summary.set_index("part")
     assert summary.loc["all", "clv"] == pytest.approx(customers.clv.sum())
     assert summary.loc["worst", "clv"] == pytest.approx(detractors.clv.sum())
     # the simulated histories know no dropout process: the BG/NBD fit runs off towards
     # a, b -> inf, so the models cannot say how sure they are of a total
     assert not report.clv_converged and summary.clv_high.isna().all()
-    for dim, table in risk.breakdowns.items():
+    for dim, table in report.risk_breakdowns.groupby("dimension"):
         assert table.clv.sum() == pytest.approx(customers.clv.sum()), dim
         assert table.customers.sum() == len(customers), dim
-    assert set(risk.breakdowns) == {"segment", "touchpoint", "country"}
-    assert risk.customers.email.notna().all()  # everyone consented
+    assert set(report.risk_breakdowns.dimension) == {"segment", "touchpoint", "country"}
+    assert customers.email.notna().all()  # everyone consented
 
 
 def test_clv_intervals_from_the_parameters_match_a_parametric_bootstrap(demo_root):

@@ -164,7 +164,10 @@ class _Sums:
     """The acquired customers in the window: customer_id, key, day, cohort."""
 
 
-def _sums(ws: WorkspaceData, by: str, as_of: date, first_month: int, last_month: int) -> _Sums:
+def cohort_sums(
+    ws: WorkspaceData, by: str, as_of: date, first_month: int, last_month: int
+) -> _Sums:
+    """Cohort sizes, spend and the running-total changes behind the revenue curves, in the warehouse."""
     lo, hi = _created_range(ws)
     cust = acquired_customers(ws, by, lo, hi)
     cust = cust.filter((cust.cohort >= first_month) & (cust.cohort <= last_month))
@@ -235,7 +238,7 @@ def acquisition(
     first_month, last_month = _month_number(start), _month_number(days.as_of)
     # the as-of month is complete only on its last day
     complete_month = last_month if (days.as_of + timedelta(days=1)).day == 1 else last_month - 1
-    sums = _sums(ws, by, days.as_of, first_month, last_month)
+    sums = cohort_sums(ws, by, days.as_of, first_month, last_month)
     if sums.sizes.empty:
         raise CxlensError(
             f"No customer was acquired between {month_label(first_month)} and {days.as_of}."

@@ -10,7 +10,7 @@ their matched comparison (:mod:`cxlens.value.worth`), and revenue at risk
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,8 +20,8 @@ from cxlens.customers.value import predict_clv
 from cxlens.errors import CxlensError
 from cxlens.value.answers import answer_base
 from cxlens.value.clv_uncertainty import clv_sensitivity
-from cxlens.value.risk import RevenueAtRisk, at_risk_query, overdue_after, revenue_at_risk
-from cxlens.value.worth import GroupWorth, group_worth
+from cxlens.value.risk import at_risk_query, overdue_after, revenue_at_risk
+from cxlens.value.worth import group_worth
 
 if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
@@ -31,9 +31,21 @@ MIN_RESPONDENTS = 30
 
 @dataclass(frozen=True)
 class ValueReport:
+    """Frames and plain values only, so that the command line can keep it in its result store."""
+
     kind: str
-    worth: GroupWorth
-    risk: RevenueAtRisk
+    groups: pd.DataFrame
+    """Outcomes per answer group (see :class:`cxlens.value.worth.GroupWorth`)."""
+    comparisons: pd.DataFrame
+    """Groups compared within strata (see :class:`cxlens.value.worth.GroupWorth`)."""
+    risk_summary: pd.DataFrame
+    """Revenue at risk: ``part`` (worst, open_case, overdue_case, all) with CLV and interval."""
+    risk_customers: pd.DataFrame
+    """The customers at risk, detractors with the highest CLV first."""
+    risk_breakdowns: pd.DataFrame
+    """Revenue at risk by ``dimension`` (segment, touchpoint, theme, country) and ``value``."""
+    total_clv: float
+    """All customers' predicted CLV over the horizon."""
     as_of: date
     answered_until: date
     """Answers up to this day have a complete follow-up and enter the worth table."""
@@ -41,10 +53,15 @@ class ValueReport:
     horizon_months: int
     model: str
     respondents: int
-    overdue: timedelta
+    overdue_hours: float
     clv_converged: bool
     """False when a CLV model's fit stopped at a parameter bound: its CLV intervals
     then cover the sampling of customers only, and totals have none."""
+
+    def breakdown(self, dimension: str) -> pd.DataFrame:
+        """Revenue at risk by one dimension (segment, touchpoint, theme or country)."""
+        part = self.risk_breakdowns[self.risk_breakdowns["dimension"] == dimension]
+        return part.drop(columns="dimension").reset_index(drop=True)
 
 
 def value_report(
@@ -98,14 +115,18 @@ def value_report(
     )
     return ValueReport(
         kind,
-        worth,
-        at_risk,
+        worth.groups,
+        worth.comparisons,
+        at_risk.summary,
+        at_risk.customers,
+        at_risk.breakdowns,
+        at_risk.total_clv,
         base.as_of,
         base.answered_until,
         follow_up_days,
         horizon_months,
         model,
         len(frame),
-        late,
+        late.total_seconds() / 3600.0,
         sensitivity.converged,
     )

@@ -136,8 +136,9 @@ class RevenueAtRisk:
     summary: pd.DataFrame
     """``part`` (worst, open_case, overdue_case, all), customers, clv (with low/high), share
     of all customers' CLV."""
-    breakdowns: dict[str, pd.DataFrame]
-    """Per dimension: ``value, customers, worst, with_case, clv, clv_low, clv_high, share``."""
+    breakdowns: pd.DataFrame
+    """``dimension, value, customers, worst, with_case, clv, clv_low, clv_high, share``, by
+    segment, touchpoint, theme (when comments were analysed) and country, largest first."""
     total_clv: float
 
 
@@ -211,7 +212,7 @@ def revenue_at_risk(
             )
         ]
     )
-    breakdowns = {}
+    breakdowns = []
     for dim in DIMENSIONS:
         if dim not in frame:
             continue
@@ -227,12 +228,18 @@ def revenue_at_risk(
                     **interval_row(mask),
                 }
             )
-        breakdowns[dim] = (
-            pd.DataFrame(rows_out).sort_values("clv", ascending=False).reset_index(drop=True)
-        )
+        part = pd.DataFrame(rows_out).sort_values("clv", ascending=False)
+        breakdowns.append(part.assign(dimension=dim))
     ordered = frame.sort_values(["worst", "clv"], ascending=[False, False]).reset_index(drop=True)
     cols = [
         "customer_id", "reason", "worst", "open_cases", "overdue_cases", "score", "touchpoint",
         *(["theme"] if "theme" in ordered else []), "segment", "country", "clv", "p_alive", "email",
     ]  # fmt: skip
-    return RevenueAtRisk(ordered[cols], summary, breakdowns, total_clv)
+    columns = ["dimension", "value", "customers", "worst", "with_case", "clv", "clv_low",
+               "clv_high", "share"]  # fmt: skip
+    long = (
+        pd.concat(breakdowns, ignore_index=True)[columns]
+        if breakdowns
+        else pd.DataFrame(columns=columns)
+    )
+    return RevenueAtRisk(ordered[cols], summary, long, total_clv)
