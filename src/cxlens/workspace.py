@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from cxlens.config import load_config
 from cxlens.data import TableInfo, WorkspaceData
-from cxlens.ingest import ImportResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    # the importer loads the engine: only its result type is named here
+    from cxlens.ingest import ImportResult
     from cxlens.marketing.acquisition import Acquisition
     from cxlens.marketing.mix import MixReport
     from cxlens.value.report import ValueReport
