@@ -488,9 +488,10 @@ def driver_row(g: Group, i: int, result: Decomposition, columns: list[str]) -> d
         "key": g.key,
         "touchpoint": g.touchpoint,
         "kind": g.kind,
-        "importance": float(result.importance[i]),
-        "importance_low": float(result.low[i]),
-        "importance_high": float(result.high[i]),
+        # shares of R² in percent: rounding can leave a driver that adds nothing a hair below 0
+        "importance": float(np.clip(result.importance[i], 0.0, 100.0)),
+        "importance_low": float(np.clip(result.low[i], 0.0, 100.0)),
+        "importance_high": float(np.clip(result.high[i], 0.0, 100.0)),
         "r2_share": result.shares[i],
         "sign": sign,
         "p_value": result.p_values[i],
