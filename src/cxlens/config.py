@@ -71,6 +71,18 @@ SETTINGS: tuple[Setting, ...] = (
         0,
         "Remove the e-mail addresses of customers inactive this many days (0 keeps them).",
     ),
+    Setting(
+        "value",
+        "margin",
+        1.0,
+        "Gross margin on revenue, 0…1: payback and LTV:CAC count margin (1: revenue).",
+    ),
+    Setting(
+        "value",
+        "case_overdue",
+        "3d",
+        "An open case counts as overdue in revenue at risk after this long.",
+    ),
 )
 
 
@@ -192,8 +204,10 @@ def init_workspace(
     timezone: str = "UTC",
     name: str | None = None,
     force: bool = False,
+    settings: dict[str, dict[str, Any]] | None = None,
 ) -> Config:
-    """Create a workspace folder with a fresh ``cxlens.toml`` and a new secret key."""
+    """Create a workspace folder with a fresh ``cxlens.toml`` and a new secret key; ``settings``
+    (section -> name -> value) replace the defaults."""
     directory = Path(directory).expanduser().resolve()
     path = directory / CONFIG_FILE
     if path.exists() and not force:
@@ -211,6 +225,8 @@ def init_workspace(
         },
         "security": {"secret_key": secrets.token_urlsafe(32)},
     }
+    for section, items in (settings or {}).items():
+        values.setdefault(section, {}).update(items)
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(render_config(values), encoding="utf-8")
     os.chmod(tmp, 0o600)

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "cxlens.cli.metrics",
     "cxlens.cli.customers",
     "cxlens.cli.journeys",
+    "cxlens.cli.value",
     "cxlens.cli.collect",
     "cxlens.cli.accounts",
     "cxlens.cli.privacy",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -185,7 +184,7 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Export one RFM segment as a custom-audience CSV: customer_id and e-mail where consent allows."""
-        from cxlens.customers.rfm import audience, segment_map
+        from cxlens.customers.rfm import audience, hashed_emails, segment_map
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
@@ -193,13 +192,7 @@ def register(app: typer.Typer) -> None:
             names = segment_map(ws.config.section("rfm"))
             key = names.key_of(segment)
         if hashed:
-            frame["email"] = frame["email"].map(
-                lambda e: (
-                    hashlib.sha256(e.strip().lower().encode()).hexdigest()
-                    if isinstance(e, str)
-                    else None
-                )
-            )
+            frame["email"] = hashed_emails(frame["email"])
         if out.suffix.lower() != ".csv":
             fail("Audiences are written as CSV; give a file name ending in .csv.")
         write_frame(frame, out)

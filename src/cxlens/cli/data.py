@@ -482,7 +482,8 @@ def run_demo(
                 ws.warehouse.path(t).unlink(missing_ok=True)
     else:
         first, last = demo_range(start, end, "Europe/Tallinn")
-        cxlens.init(directory, timezone="Europe/Tallinn")
+        # the demo shop keeps 40 % of revenue as gross margin: payback takes months
+        cxlens.init(directory, timezone="Europe/Tallinn", settings={"value": {"margin": 0.4}})
         ws = cxlens.open(directory)
     timezone = ws.config.timezone
     console.print(

@@ -240,7 +240,10 @@ def register(app: typer.Typer) -> None:
     @app.command("attribution")
     def attribution_command(
         model: str = typer.Option(
-            "all", help="first, last, linear, time-decay, position, markov or all."
+            "all", help="first, last, linear, time-decay, position, markov, shapley or all."
+        ),
+        bootstrap: int = typer.Option(
+            200, help="Bootstrap resamples for the credits' 95% intervals (0: none)."
         ),
         lookback: str | None = typer.Option(
             None, help="How far back a touch counts (default 30d)."
@@ -256,7 +259,7 @@ def register(app: typer.Typer) -> None:
         lang: str | None = LangOption,
         workspace: Path | None = WorkspaceOption,
     ) -> None:
-        """Conversions and their value credited to channels by heuristic models and Markov removal effects."""
+        """Conversions and value credited to channels: heuristic, Markov and Shapley models, with intervals."""
         from cxlens.journeys.attribution import MODELS, Attribution, attribute
 
         with user_errors():
@@ -265,9 +268,9 @@ def register(app: typer.Typer) -> None:
             result = remembered(
                 ws,
                 "attribution",
-                [models, dimension, lookback, start, end],
+                [models, dimension, lookback, start, end, bootstrap],
                 Attribution,
-                lambda: attribute(ws, models, dimension, lookback, start, end),
+                lambda: attribute(ws, models, dimension, lookback, start, end, bootstrap),
             )
         frame = result.table
         if as_json:
@@ -302,8 +305,9 @@ def register(app: typer.Typer) -> None:
         if "markov" in wide.columns:
             table.add_column(text("removal_effect", language), justify="right")
         effects = frame[frame["model"] == "markov"].set_index("channel")["removal_effect"]
+        credited = frame.set_index(["channel", "model"])
         for channel, row in wide.iterrows():
-            cells = [format_number(v, language, 0) for v in row]
+            cells = [_credit(credited, channel, str(m), v, language) for m, v in row.items()]
             if "markov" in wide.columns:
                 effect = effects.get(channel, float("nan"))
                 cells.append(_pct(effect, language))
@@ -325,10 +329,22 @@ def register(app: typer.Typer) -> None:
         console.print(
             text("null_paths", language, paths=format_number(result.null_paths, language, 0))
         )
+        if bootstrap:
+            console.print(
+                text("attribution_rank_note", language, samples=bootstrap),
+                markup=False,
+                soft_wrap=True,
+            )
 
     @app.command("drivers")
     def drivers_command(
-        target: str = typer.Option("nps", help="What to explain (nps: the relational NPS score)."),
+        target: str = typer.Option(
+            "nps",
+            help="What to explain: nps (the relational NPS score), repurchase or revenue (in the follow-up).",
+        ),
+        follow_up: str = typer.Option(
+            "90d", "--follow-up", help="repurchase, revenue: what customers did this long after."
+        ),
         by: str | None = typer.Option(
             None, "--by", help="touchpoint (experiences and tickets) or attribute; default both."
         ),
@@ -339,13 +355,13 @@ def register(app: typer.Typer) -> None:
         lang: str | None = LangOption,
         workspace: Path | None = WorkspaceOption,
     ) -> None:
-        """Key drivers of NPS: relative importance (Shapley R²), direction, significance, customers affected."""
-        from cxlens.errors import CxlensError
+        """Key drivers of NPS, repurchase or revenue: importance (Shapley R²), direction, what poor experiences cost."""
         from cxlens.journeys.drivers import DriverReport, drivers
 
+        if target != "nps":
+            _money_drivers(target, follow_up, bootstrap, as_json, lang, workspace)
+            return
         with user_errors():
-            if target != "nps":
-                raise CxlensError(f"--target can only be nps for now, got {target!r}.")
             ws, language = open_ws_with_language(workspace, lang)
             report = remembered(
                 ws,
@@ -402,6 +418,79 @@ def register(app: typer.Typer) -> None:
             markup=False,
             soft_wrap=True,
         )
+
+
+def _credit(credited: Any, channel: Any, model: str, value: float, lang: str) -> str:
+    """A model's credit to a channel, with its interval and honest rank when there are any."""
+    shown = format_number(value, lang, 0)
+    try:
+        row = credited.loc[(channel, model)]
+    except KeyError:
+        return shown
+    if math.isnan(row["conversions_low"]):
+        return shown
+    shown += f" ({format_number(row['conversions_low'], lang, 0)} … {format_number(row['conversions_high'], lang, 0)})"
+    return shown + ("" if math.isnan(row["rank"]) else f" #{int(row['rank'])}")
+
+
+def _money_drivers(
+    target: str,
+    follow_up: str,
+    bootstrap: int,
+    as_json: bool,
+    lang: str | None,
+    workspace: Path | None,
+) -> None:
+    """``cxlens drivers --target repurchase|revenue``: key drivers in money."""
+    from cxlens.cli.value import whole_days
+    from cxlens.reports.value_tables import with_interval
+    from cxlens.value.money import MoneyDrivers, money_drivers
+
+    with user_errors():
+        ws, language = open_ws_with_language(workspace, lang)
+        days = whole_days(follow_up, "--follow-up")
+        report = remembered(
+            ws, "money-drivers", [target, days, bootstrap], MoneyDrivers,
+            lambda: money_drivers(ws, target, days, bootstrap=bootstrap),
+        )  # fmt: skip
+    if as_json:
+        print_json(
+            {
+                "target": report.target, "customers": report.customers, "r2": report.r2,
+                "window_start": report.window_start.isoformat(),
+                "window_end": report.window_end.isoformat(),
+                "follow_up_days": report.follow_up_days,
+                "revenue_per_repurchase": report.revenue_per_repurchase,
+                "drivers": records(report.table),
+            }
+        )  # fmt: skip
+        return
+    currency = ws.config.currency
+    title = text(
+        "money_drivers_title", language, target=text(f"money_target_{target}", language),
+        days=report.follow_up_days, customers=format_number(report.customers, language, 0),
+        r2=format_number(report.r2, language, 3),
+    )  # fmt: skip
+    table = RichTable(title=title)
+    keys = ("driver", "importance", "direction", "poor_customers", "loss_per_quarter",
+            "revenue_loss_per_quarter")  # fmt: skip
+    for key in keys:
+        table.add_column(text(key, language), justify="left" if key == "driver" else "right")
+    form = "count" if target == "repurchase" else "money"
+    for row in report.table.to_dict(orient="records"):
+        mark = "" if row["significant"] else " (n.s.)"
+        poor = row["poor_customers"] and not math.isnan(row["loss_per_quarter"])
+        table.add_row(
+            text(row["key"], language, touchpoint=row["touchpoint"]) + mark,
+            format_percent(row["importance"], language, 1)
+            + f" ({_ci(row['importance_low'], row['importance_high'], language, scale=1)})",
+            row["sign"],
+            format_number(row["poor_customers"], language, 0) if poor else "–",
+            with_interval(row["loss_per_quarter"], row["loss_per_quarter_low"], row["loss_per_quarter_high"], form, language, currency) if poor else "–",
+            with_interval(row["revenue_loss_per_quarter"], row["revenue_loss_per_quarter_low"], row["revenue_loss_per_quarter_high"], "money", language, currency) if poor else "–",
+        )  # fmt: skip
+    print_table(table)
+    console.print(text("money_drivers_note", language), markup=False, soft_wrap=True)
 
 
 def _score(row: Any, key: str, lang: str, percent: bool = False) -> str:

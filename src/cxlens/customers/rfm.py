@@ -242,6 +242,23 @@ def migration(ws: WorkspaceData, start: object, end: object, bins: int = 5) -> p
 # -- audiences ------------------------------------------------------------------------
 
 
+def hashed_emails(emails: pd.Series) -> pd.Series:
+    """E-mail addresses as SHA-256 of the trimmed, lower-cased address (what ad platforms match on).
+
+    >>> hashed_emails(pd.Series([" Ann@Example.com", None])).tolist()[1] is None
+    True
+    >>> hashed_emails(pd.Series([" Ann@Example.com"]))[0][:12]
+    '71d4f55f72fa'
+    """
+    import hashlib
+
+    return emails.map(
+        lambda e: (
+            hashlib.sha256(e.strip().lower().encode()).hexdigest() if isinstance(e, str) else None
+        )
+    )
+
+
 def audience(ws: WorkspaceData, segment: str, as_of: object = None) -> pd.DataFrame:
     """Customers of one segment: ``customer_id`` and, where they consented, ``email``.
 

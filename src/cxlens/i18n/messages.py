@@ -1500,3 +1500,8 @@ MESSAGES.update(
         ),
     )
 )
+
+# experience value, revenue at risk, acquisition and the marketing mix
+from cxlens.i18n.value_messages import VALUE_MESSAGES  # noqa: E402
+
+MESSAGES.update(VALUE_MESSAGES)
