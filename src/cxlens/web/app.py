@@ -45,6 +45,7 @@ from cxlens.i18n import text
 from cxlens.version import __version__
 from cxlens.web.auth import Auth, client_ip
 from cxlens.web.middleware import BodyLimit, SecurityHeaders, secure
+from cxlens.web.plotly_css import map_style_id
 from cxlens.workspace import open_workspace
 
 HERE = Path(__file__).parent
@@ -152,6 +153,8 @@ def create_app(
         autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
         undefined=jinja2.StrictUndefined,
     )
+    # Plotly's own styles as stylesheets, which the pages' policy allows (see plotly_css)
+    env.globals["plotly_map_style_id"] = map_style_id()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -340,6 +343,7 @@ def create_app(
             ("/dashboard/trends", text("trends", lang)),
             ("/dashboard/customers", text("customers", lang)),
             ("/dashboard/journeys", text("journeys", lang)),
+            ("/dashboard/value", text("value_page", lang)),
             ("/dashboard/feedback", text("feedback", lang)),
             ("/dashboard/alerts", text("alerts", lang)),
             ("/admin", text("surveys", lang)),
@@ -358,13 +362,14 @@ def create_app(
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard", 303)
 
-    from cxlens.web import admin, alerts_page, api, dashboard, docs
+    from cxlens.web import admin, alerts_page, api, dashboard, docs, value_page
 
     auth.register(app, render, pick_lang)
     cached = dashboard.register(
         app, ws, collector, page, auth.need, warm=run_schedule if warm is None else warm
     )
     alerts_page.register(app, ws, page, auth.need, auth.form_csrf, cached, ROLES)
+    value_page.register(app, ws, page, auth.need, cached)
     admin.register(app, collector, auth, page)
     api.register(app, collector, auth)
     docs.register(app, render)

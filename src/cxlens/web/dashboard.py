@@ -189,6 +189,22 @@ def register(
             body, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
         )
 
+    @app.get("/assets/plotly.css", include_in_schema=False)
+    def plotly_styles() -> Response:
+        from cxlens.web.plotly_css import plotly_css
+
+        return Response(
+            plotly_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=86400"}
+        )
+
+    @app.get("/assets/plotly-maps.css", include_in_schema=False)
+    def plotly_map_styles() -> Response:
+        from cxlens.web.plotly_css import map_css
+
+        return Response(
+            map_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=86400"}
+        )
+
     @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
     def overview(
         request: Request, period: str = "month", user: dict[str, Any] = Depends(need("viewer"))
