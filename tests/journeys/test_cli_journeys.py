@@ -87,4 +87,4 @@ def test_drivers_command(demo_root):
         "tickets",
     }
     bad = runner.invoke(app, ["drivers", "-w", str(demo_root), "--target", "csat"])
-    assert bad.exit_code == 1 and "only be nps" in bad.output
+    assert bad.exit_code == 1 and "nps, repurchase or revenue" in bad.output
