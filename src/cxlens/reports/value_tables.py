@@ -47,6 +47,13 @@ def figure(value: Any, form: str, lang: str, currency: str) -> str:
     return format_number(value, lang, 2)
 
 
+def p_value(p: Any, lang: str) -> str:
+    """A test's p to four places; below 0.0001 as "< 0.0001"."""
+    if missing(p):
+        return "–"
+    return f"< {format_number(0.0001, lang, 4)}" if p < 0.0001 else format_number(p, lang, 4)
+
+
 def with_interval(
     point: Any, low: Any, high: Any, form: str, lang: str, currency: str, n: Any = None
 ) -> str:
@@ -126,7 +133,7 @@ def comparison_table(
                     currency,
                 ) + mark,
                 with_interval(r["ratio"], r["ratio_low"], r["ratio_high"], "ratio", lang, currency),
-                "–" if missing(r["p_value"]) else format_number(r["p_value"], lang, 4),
+                p_value(r["p_value"], lang),
                 figure(r["raw_difference"], form, lang, currency),
                 f"{format_number(r['matched_better'], lang, 0)} / "
                 f"{format_number(r['matched_worse'], lang, 0)}"
