@@ -166,3 +166,16 @@ def test_suggestions_come_from_unthemed_comments():
     assert set(proposals[0]["keywords"]) <= set(packaging) and len(proposals[0]["keywords"]) >= 3
     assert suggest(["one", "two"], "en") == []
     assert normalise(proposals[1]["examples"][0]).split()[0] in parking
+
+
+def test_quality_covers_food_connections_rooms_and_devices():
+    themes = ThemeSet.from_config(None)
+    for text, lang in (
+        ("the wifi keeps dropping in the evening", "en"),
+        ("Das Essen war kalt", "de"),
+        ("Hotellihuone oli likainen", "fi"),
+        ("Levi on maal nõrk", "et"),
+        ("Baterija traje jedan dan", "hr"),
+        ("Храната беше студена", "bg"),
+    ):
+        assert themes.find(normalise(text), lang) == ["quality"], text
