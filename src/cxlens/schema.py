@@ -130,6 +130,12 @@ TABLES: dict[str, Table] = {
                 ),
                 _c("campaign", "string"),
                 _c("session_id", "string"),
+                _c(
+                    "system",
+                    "boolean",
+                    description="True for cxlens' own messages (survey invitations, reminders), "
+                    "which journeys leave out.",
+                ),
             ),
         ),
         Table(

@@ -66,6 +66,7 @@ def setup(tmp_path, smtp_port=None, extra=""):
         survey_from_dict({"id": "ces-support", "kind": "ces", "touchpoint": "support",
                           "trigger": {"after": "ticket_resolved", "delay": "1d"}})
     )  # fmt: skip
+    c.set_active("ces-support", True)
     return cxlens.open(root), c
 
 
@@ -98,6 +99,43 @@ def test_dispatch_respects_consent_fatigue_and_idempotency(tmp_path, smtp):
     row, survey = c.resolve(token, now=NOW)
     assert row["customer_id"] == "C1" and survey.id == "ces-support"
     assert all(d["status"] == "sent" for d in delivery_log(c))
+
+
+def test_a_survey_invites_nobody_until_it_is_turned_on_and_every_run_is_logged(tmp_path, caplog):
+    from cxlens.collect.triggers import dispatch_runs
+
+    ws, c = setup(tmp_path)
+    c.set_active("ces-support", False)
+    c.save_survey(
+        survey_from_dict({"id": "csat-new", "kind": "csat",
+                          "trigger": {"after": "ticket_resolved", "delay": "1d"}})
+    )  # fmt: skip
+    assert c.active_survey_ids() == set()
+    with caplog.at_level("INFO", logger="cxlens.schedule"):
+        assert dispatch(ws, c, now=NOW, origin="schedule") == []
+    assert "no active survey" in caplog.text
+    c.set_active("csat-new", True)
+    c.save_survey(
+        survey_from_dict({"id": "csat-new", "kind": "csat",
+                          "trigger": {"after": "ticket_resolved", "delay": "1d"}}),
+        replace=True,
+    )  # fmt: skip
+    assert c.active_survey_ids() == {"csat-new"}  # replacing keeps it on
+    caplog.clear()
+    with caplog.at_level("INFO", logger="cxlens.schedule"):
+        [report] = dispatch(ws, c, now=NOW)
+    assert report.survey_id == "csat-new" and report.invited == 2
+    assert "dispatch (command) csat-new: 4 due, 2 invited" in caplog.text
+    dispatch(ws, c, now=NOW, dry_run=True)  # a dry run is not logged
+    runs = dispatch_runs(c)
+    assert [(r["origin"], r["surveys"], r["invited"]) for r in runs] == [
+        ("command", 1, 2),
+        ("schedule", 0, 0),
+    ]
+    assert runs[0]["detail"][0]["survey_id"] == "csat-new"
+    assert runs[0]["detail"][0]["no_consent"] == 1
+    with pytest.raises(CxlensError, match="no survey 'nope'"):
+        c.set_active("nope", True)
 
 
 def test_sampling_is_stable_and_near_its_rate():

@@ -323,3 +323,26 @@ def test_admins_manage_users(site):
         ).status_code
         == 403
     )
+
+
+def test_admins_turn_surveys_on_and_everyone_sees_the_scheduler_log(site):
+    from cxlens.collect.service import now_utc
+    from cxlens.collect.triggers import log_run
+
+    client, c = site
+    log_run(c, now_utc(), "schedule", [])
+    login(client, "viewer")
+    page = client.get("/admin/scheduler")
+    assert page.status_code == 200 and "Keine Umfrage ist aktiv" in page.text
+    assert "<td>Zeitplan</td>" in page.text  # the run, by the scheduler
+    assert client.get("/admin").text.count("Einschalten") == 0  # viewers cannot
+    login(client, "admin")
+    listing = client.get("/admin")
+    assert listing.text.count("Turn on") == 2
+    turned = client.post(
+        "/admin/surveys/nps/active", data={"active": "1", "csrf": csrf_of(listing.text)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert turned.status_code == 303 and c.active_survey_ids() == {"nps"}
+    assert client.post("/admin/surveys/nps/active", data={"active": "0"}).status_code == 403
+    assert "nps" in client.get("/admin/scheduler").text

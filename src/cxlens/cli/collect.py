@@ -23,7 +23,8 @@ def _collector(workspace: Path | None) -> tuple[Any, Any]:
 
 
 def demo_surveys(collector: Any) -> list[str]:
-    """The three template surveys every demo workspace gets, with triggers."""
+    """The three template surveys every demo workspace gets, with triggers, all inactive:
+    the demo invites nobody until an admin turns a survey on."""
     from cxlens.collect.surveys import template_survey
 
     surveys = [
@@ -36,6 +37,7 @@ def demo_surveys(collector: Any) -> list[str]:
     ]  # fmt: skip
     for survey in surveys:
         collector.save_survey(survey, replace=True)
+        collector.set_active(survey.id, False)
     return [s.id for s in surveys]
 
 
@@ -67,27 +69,86 @@ def register(app: typer.Typer) -> None:
                 survey = template_survey(template, survey_id, **fields)
             collector.save_survey(survey, replace=replace)
         console.print(
-            f"Survey '{survey.id}' ({survey.kind}) saved. Next: cxlens survey invite {survey.id}",
+            f"Survey '{survey.id}' ({survey.kind}) saved; it invites nobody until it is turned "
+            f"on. Next: cxlens survey invite {survey.id} (a link by hand), or cxlens survey "
+            f"activate {survey.id} (its trigger invites who is due)",
             markup=False,
         )
+
+    @survey_app.command("activate")
+    def survey_activate(
+        survey_id: str = typer.Argument(..., help="The survey's id."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Turn a survey on: its trigger invites (and e-mails) who is due at each dispatch."""
+        with user_errors():
+            _, collector = _collector(workspace)
+            collector.set_active(survey_id, True)
+        console.print(f"Survey '{survey_id}' is active.", markup=False)
+
+    @survey_app.command("deactivate")
+    def survey_deactivate(
+        survey_id: str = typer.Argument(..., help="The survey's id."),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """Turn a survey off: no more invitations; its links already sent still work."""
+        with user_errors():
+            _, collector = _collector(workspace)
+            collector.set_active(survey_id, False)
+        console.print(f"Survey '{survey_id}' is inactive.", markup=False)
+
+    @survey_app.command("runs")
+    def survey_runs(
+        limit: int = typer.Option(20, help="How many of the latest runs."),
+        as_json: bool = typer.Option(False, "--json"),
+        workspace: Path | None = WorkspaceOption,
+    ) -> None:
+        """The latest dispatch runs (the server's scheduler and this command) with their counts."""
+        from cxlens.collect.triggers import dispatch_runs
+
+        with user_errors():
+            ws, collector = _collector(workspace)
+            runs = dispatch_runs(collector, limit)
+        if as_json:
+            print_json(runs)
+            return
+        if not runs:
+            console.print("No dispatch has run yet.")
+            return
+        zone = ZoneInfo(ws.config.timezone)
+        table = RichTable(title="Dispatch runs")
+        table.add_column(f"started ({ws.config.timezone})")
+        table.add_column("by")
+        for col in ("surveys", "due", "invited", "emailed", "failed"):
+            table.add_column(col, justify="right")
+        table.add_column("error")
+        for r in runs:
+            table.add_row(
+                _local(r["started_at"], zone), r["origin"],
+                *(str(r[c]) for c in ("surveys", "due", "invited", "emailed", "failed")),
+                r["error"] or "",
+            )  # fmt: skip
+        print_table(table)
 
     @survey_app.command("list")
     def survey_list(
         as_json: bool = typer.Option(False, "--json"), workspace: Path | None = WorkspaceOption
     ) -> None:
-        """The surveys with their kind, touchpoint, trigger and sampling."""
+        """The surveys with whether they are active, their kind, touchpoint, trigger and sampling."""
         with user_errors():
             _, collector = _collector(workspace)
             surveys = collector.surveys()
+            active = collector.active_survey_ids()
         if as_json:
-            print_json([asdict(s) for s in surveys])
+            print_json([{**asdict(s), "active": s.id in active} for s in surveys])
             return
         table = RichTable(title="Surveys")
-        for col in ("id", "kind", "touchpoint", "trigger", "sampling", "anonymous"):
+        for col in ("id", "active", "kind", "touchpoint", "trigger", "sampling", "anonymous"):
             table.add_column(col)
         for s in surveys:
             table.add_row(
                 s.id,
+                "yes" if s.id in active else "no",
                 s.kind,
                 s.touchpoint or "–",
                 _trigger(s.trigger),
@@ -118,7 +179,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json"),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
-        """Evaluate the survey triggers: invite (and e-mail) customers who are due, within the fatigue rules."""
+        """Evaluate the active surveys' triggers: invite (and e-mail) customers who are due, within the fatigue rules."""
         from cxlens.collect.triggers import dispatch
 
         with user_errors():
@@ -147,7 +208,10 @@ def register(app: typer.Typer) -> None:
             table.add_row(*(str(getattr(r, c)) for c in cols))
         print_table(table)
         if not reports:
-            console.print("No survey has a trigger; add one (see `cxlens survey create --help`).")
+            console.print(
+                "No active survey has a trigger: `cxlens survey list` shows them, "
+                "`cxlens survey activate ID` turns one on."
+            )
 
     @app.command("serve")
     def serve(
@@ -167,11 +231,13 @@ def register(app: typer.Typer) -> None:
 
         import uvicorn
 
+        from cxlens.alerts.schedule import show_on_console
         from cxlens.collect.relay import ENV_RELAY, RelayServer
         from cxlens.collect.service import Collector
         from cxlens.config import ENV_WORKSPACE
         from cxlens.web.app import create_app, scheduled_jobs
 
+        show_on_console()
         with user_errors():
             ws = open_ws(workspace)
             if workers < 1:

@@ -513,6 +513,8 @@ def run_demo(
         f"cxlens attribution{hint}",
         f"cxlens survey invite nps-relational --customer C0000001 --lang et{hint}",
         f"cxlens serve{hint}",
+        f"cxlens survey activate nps-relational{hint}  (the demo's surveys invite nobody "
+        "until you turn them on)",
     ):
         console.print(f"  {cmd}", markup=False, soft_wrap=True)
     if password:

@@ -28,7 +28,8 @@ surveys = sa.Table(
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("definition", sa.Text, nullable=False),
-    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    # a survey sends nothing by itself until an admin turns it on
+    sa.Column("active", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -208,6 +209,25 @@ deliveries = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
 )
+
+dispatch_runs = sa.Table(
+    "dispatch_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    # "schedule" (the server's scheduler) or "command" (cxlens survey dispatch)
+    sa.Column("origin", sa.String(16), nullable=False),
+    sa.Column("surveys", sa.Integer, nullable=False),
+    sa.Column("due", sa.Integer, nullable=False),
+    sa.Column("invited", sa.Integer, nullable=False),
+    sa.Column("emailed", sa.Integer, nullable=False),
+    sa.Column("failed", sa.Integer, nullable=False),
+    # the counts per survey, as JSON
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.Column("error", sa.Text),
+)
+sa.Index("ix_dispatch_runs_started", dispatch_runs.c.started_at)
 
 sync_state = sa.Table(
     "sync_state",

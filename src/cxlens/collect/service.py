@@ -104,12 +104,11 @@ class Collector:
     # -- surveys -------------------------------------------------------------------
 
     def save_survey(self, survey: Survey, replace: bool = False) -> None:
-        row = {
-            "id": survey.id,
-            "kind": survey.kind,
-            "definition": survey.to_json(),
-            "active": True,
-        }
+        """Store a survey; a new one is inactive (sends nothing) until :meth:`set_active`.
+
+        Replacing a survey keeps whether it is active.
+        """
+        row = {"id": survey.id, "kind": survey.kind, "definition": survey.to_json()}
 
         def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
             exists = conn.execute(
@@ -123,19 +122,44 @@ class Collector:
                 return _statements(
                     db.surveys.update().where(db.surveys.c.id == survey.id).values(**row)
                 )
-            return _statements(db.surveys.insert().values(**row, created_at=now_utc()))
+            return _statements(
+                db.surveys.insert().values(**row, active=False, created_at=now_utc())
+            )
 
         self.writer.run(prepare)
         self._surveys.pop(survey.id, None)
 
-    def surveys(self) -> list[Survey]:
+    def set_active(self, survey_id: str, active: bool) -> None:
+        """Turn a survey on (its trigger invites who is due) or off (it invites nobody)."""
+
+        def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
+            if (
+                conn.execute(sa.select(db.surveys.c.id).where(db.surveys.c.id == survey_id)).first()
+                is None
+            ):
+                raise CxlensError(
+                    f"There is no survey '{survey_id}'; `cxlens survey list` shows them."
+                )
+            return _statements(
+                db.surveys.update().where(db.surveys.c.id == survey_id).values(active=active)
+            )
+
+        self.writer.run(prepare)
+
+    def surveys(self, active: bool | None = None) -> list[Survey]:
+        """The surveys by id; ``active``: only those turned on (True) or off (False)."""
+        q = sa.select(db.surveys.c.definition).order_by(db.surveys.c.id)
+        if active is not None:
+            q = q.where(db.surveys.c.active.is_(active))
         with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(db.surveys.c.definition)
-                .where(db.surveys.c.active)
-                .order_by(db.surveys.c.id)
-            ).all()
+            rows = conn.execute(q).all()
         return [Survey.from_json(r.definition) for r in rows]
+
+    def active_survey_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return {
+                r.id for r in conn.execute(sa.select(db.surveys.c.id).where(db.surveys.c.active))
+            }
 
     def survey(self, survey_id: str) -> Survey:
         cached = self._surveys.get(survey_id)

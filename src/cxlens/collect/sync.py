@@ -2,7 +2,9 @@
 
 * answers → ``responses`` (``response_id`` = submission id : question id);
 * invitations → ``events`` with touchpoint ``survey_invitation`` (the response
-  rate's denominator) and displays → ``events`` with touchpoint ``survey_display``;
+  rate's denominator) and displays → ``events`` with touchpoint ``survey_display``,
+  both with ``system = true``: they are cxlens' own messages, not the customer's
+  touches, and journeys leave them out (see :mod:`cxlens.journeys.base`);
 * follow-up cases → ``tickets`` with category ``feedback follow-up``, so
   ``cxlens kpi time_to_resolution --where "category = 'feedback follow-up'"`` is
   the time to close them.
@@ -136,6 +138,7 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
                     "touchpoint": "survey_invitation",
                     "channel": None,  # not a marketing touch: attribution leaves it out
                     "campaign": invitations["survey_id"],
+                    "system": True,
                 }
             )
         )
@@ -149,6 +152,7 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
                     "touchpoint": "survey_display",
                     "channel": None,
                     "campaign": displays["survey_id"],
+                    "system": True,
                 }
             )
         )

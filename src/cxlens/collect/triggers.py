@@ -10,7 +10,11 @@ A survey's ``trigger`` is one of::
 
 ``within`` (default 7d) limits how old a due moment may be, so a new survey does
 not invite for every ticket of the past years. ``cxlens survey dispatch`` (and the
-server every few minutes) evaluates them. An invitation is made only when:
+server every few minutes) evaluates the triggers of the *active* surveys: a survey
+is created inactive and invites nobody until an admin turns it on (``cxlens survey
+activate ID`` or the Surveys page). Every run is logged with its counts in the
+``dispatch_runs`` table (``cxlens survey runs``, the Scheduler page) and on the
+console. An invitation is made only when:
 
 * the customer consented (``customers.consent`` is true);
 * the customer got no invitation to any survey in the last ``fatigue_days`` days
@@ -23,7 +27,9 @@ server every few minutes) evaluates them. An invitation is made only when:
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import json
+import logging
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +39,8 @@ import sqlalchemy as sa
 
 from cxlens.collect import db
 from cxlens.collect.service import now_utc
+
+log = logging.getLogger("cxlens.schedule")
 
 if TYPE_CHECKING:
     from cxlens.collect.service import Collector
@@ -96,9 +104,78 @@ class DispatchReport:
 
 
 def dispatch(
-    ws: WorkspaceData, collector: Collector, now: datetime | None = None, dry_run: bool = False
+    ws: WorkspaceData,
+    collector: Collector,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    origin: str = "command",
 ) -> list[DispatchReport]:
-    """Evaluate every triggered survey and invite (and e-mail, with [smtp]) who is due."""
+    """Evaluate every active triggered survey and invite (and e-mail, with [smtp]) who is due.
+
+    A run that is not a dry run is logged (:func:`log_run`) with ``origin`` ("schedule"
+    for the server's scheduler, "command" for ``cxlens survey dispatch``).
+    """
+    started = now_utc()
+    try:
+        reports = _dispatch(ws, collector, now, dry_run)
+    except Exception as exc:
+        if not dry_run:
+            log_run(collector, started, origin, [], f"{type(exc).__name__}: {exc}")
+        raise
+    if not dry_run:
+        log_run(collector, started, origin, reports)
+    return reports
+
+
+def log_run(
+    collector: Collector,
+    started: datetime,
+    origin: str,
+    reports: list[DispatchReport],
+    error: str | None = None,
+) -> None:
+    """Keep one dispatch run in ``dispatch_runs`` and say it on the ``cxlens.schedule`` log."""
+    totals = {
+        k: sum(getattr(r, k) for r in reports) for k in ("due", "invited", "emailed", "failed")
+    }
+    detail = [{k: v for k, v in asdict(r).items() if k != "links"} for r in reports]
+    row = {
+        "started_at": started, "finished_at": now_utc(), "origin": origin,
+        "surveys": len(reports), "detail": json.dumps(detail), "error": error, **totals,
+    }  # fmt: skip
+    collector.execute(db.dispatch_runs.insert().values(**row))
+    if error:
+        log.error("dispatch (%s) failed: %s", origin, error)
+        return
+    if not reports:
+        log.info("dispatch (%s): no active survey with a trigger; nobody invited", origin)
+        return
+    for r in reports:
+        log.info(
+            "dispatch (%s) %s: %d due, %d invited, %d e-mailed, %d failed, %d without consent, "
+            "%d fatigued, %d not sampled, %d already invited",
+            origin, r.survey_id, r.due, r.invited, r.emailed, r.failed, r.no_consent,
+            r.fatigued, r.not_sampled, r.already,
+        )  # fmt: skip
+
+
+def dispatch_runs(collector: Collector, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest dispatch runs, newest first, with their counts per survey."""
+    with collector.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(db.dispatch_runs).order_by(db.dispatch_runs.c.id.desc()).limit(limit)
+        ).all()
+    out = []
+    for row in rows:
+        run = dict(row._mapping)
+        run["detail"] = json.loads(run["detail"])
+        out.append(run)
+    return out
+
+
+def _dispatch(
+    ws: WorkspaceData, collector: Collector, now: datetime | None, dry_run: bool
+) -> list[DispatchReport]:
     from cxlens.collect.delivery import invitation_email, send_email, smtp_configured
 
     at = now or now_utc()
@@ -116,7 +193,7 @@ def dispatch(
             )
         }
     email = smtp_configured(collector)
-    for survey in collector.surveys():
+    for survey in collector.surveys(active=True):
         if not survey.trigger:
             continue
         report = DispatchReport(survey.id)

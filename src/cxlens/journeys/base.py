@@ -8,6 +8,16 @@ given touchpoint instead, in ``cxlens.toml``::
     lookback = "30d"          # how far back a touch can lead to a conversion
 
 Order values are the conversion's value; event conversions count with value 0.
+
+cxlens' own messages to customers (survey invitations, reminders, survey page
+views) are *system events*: ``cxlens sync`` writes them into ``events`` with
+``system = true`` so the response rate can count them, but they are not something
+the customer did. Paths, funnels, the journey map and attribution leave them out,
+unless a funnel names one of their touchpoints as a step, or the workspace asks for
+them::
+
+    [journeys]
+    system_events = true      # show cxlens' invitations and reminders in journeys too
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ if TYPE_CHECKING:
 
 ORDER = "order"
 DEFAULT_LOOKBACK = "30d"
+#: touchpoints of cxlens' own messages (also recognised in events synced before ``system``)
+SYSTEM_TOUCHPOINTS = ("survey_invitation", "survey_reminder", "survey_display")
 #: journey stages in the order customers go through them
 STAGES = ("awareness", "consideration", "purchase", "service", "loyalty")
 
@@ -82,9 +94,31 @@ class Range:
         return t
 
 
+def is_system_event(e: ir.Table) -> ir.BooleanValue:
+    """True for events of cxlens' own messages (the ``system`` column, or their touchpoints)."""
+    by_touchpoint = e.touchpoint.isin(SYSTEM_TOUCHPOINTS)
+    if "system" not in e.columns:
+        return by_touchpoint
+    return e.system.cast("boolean").fill_null(False) | by_touchpoint
+
+
+def customer_events(ws: WorkspaceData, what: str, keep: tuple[str, ...] = ()) -> ir.Table:
+    """The events table for journey analytics: without system events (see the module's
+    description) unless ``[journeys] system_events`` is true; touchpoints in ``keep``
+    (a funnel's steps) stay even when they are system events."""
+    e = require(ws, "events", what)
+    if ws.config.section("journeys").get("system_events", False) is True:
+        return e
+    keep_these = [t for t in keep if t in SYSTEM_TOUCHPOINTS]
+    drop = is_system_event(e)
+    if keep_these:
+        drop = drop & ~e.touchpoint.isin(keep_these)
+    return e.filter(~drop)
+
+
 def touch_events(ws: WorkspaceData, dimension: str = "channel") -> ir.Table:
     """Events with ``event_id, customer_id, ts, touchpoint`` and ``dim`` (the chosen column)."""
-    e = require(ws, "events", "Journey analytics")
+    e = customer_events(ws, "Journey analytics")
     if dimension not in e.columns:
         raise CxlensError(
             f"The events table has no column '{dimension}'; choose one of {', '.join(e.columns)}."

@@ -27,7 +27,7 @@ import ibis
 import pandas as pd
 
 from cxlens.errors import CxlensError
-from cxlens.journeys.base import ORDER, Range, require, seconds_between
+from cxlens.journeys.base import ORDER, Range, customer_events, seconds_between
 from cxlens.periods import parse_duration
 from cxlens.stats import wilson_interval
 
@@ -51,7 +51,7 @@ class Funnel:
 
 def _stream(ws: WorkspaceData, steps: list[str], by: str | None) -> tuple[ir.Table, str | None]:
     """Events (and orders, for a step ``order``): customer_id, ts, touchpoint, eid, dim."""
-    e = require(ws, "events", "A funnel")
+    e = customer_events(ws, "A funnel", keep=tuple(steps))
     by_event = by is not None and by in e.columns
     dim = e[by].cast("string") if by_event else ibis.null("string")
     stream = e.select("customer_id", "ts", "touchpoint", eid=e.event_id, dim=dim)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.journeys import SURVEY_ONLY
-from cxlens.journeys.base import Range, require, seconds_between, stage_order
+from cxlens.journeys.base import Range, customer_events, seconds_between, stage_order
 from cxlens.schema import SCORE_RANGES
 from cxlens.stats import bounded_mean_interval, nps_interval, wilson_interval
 
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 def journey_map(ws: WorkspaceData, start: object = None, end: object = None) -> pd.DataFrame:
     rng = Range.of(ws, start, end)
-    e = rng.filter(require(ws, "events", "The journey map"), "ts")
+    e = rng.filter(customer_events(ws, "The journey map"), "ts")
     e = e.filter(e.stage.notnull())
     stages = stage_order(list(e.select("stage").distinct().execute()["stage"].dropna()))
     following = dict(zip(stages, [*stages[1:], None], strict=True))

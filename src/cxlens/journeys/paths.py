@@ -23,7 +23,7 @@ import ibis
 import pandas as pd
 
 from cxlens.errors import CxlensError
-from cxlens.journeys.base import Range, require, seconds_between
+from cxlens.journeys.base import Range, customer_events, seconds_between
 from cxlens.periods import parse_duration
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def paths(
     if not 2 <= steps <= 20:
         raise CxlensError(f"--steps must be between 2 and 20, got {steps}.")
     gap = parse_duration(session_gap, "--session-gap").total_seconds()
-    e = require(ws, "events", "Paths")
+    e = customer_events(ws, "Paths")
     e = (
         Range.of(ws, start, end)
         .filter(e, "ts")

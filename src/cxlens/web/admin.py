@@ -40,6 +40,7 @@ def register(
     ) -> HTMLResponse:
         return page(
             "surveys.html", user, request, surveys=collector.surveys(),
+            active=collector.active_survey_ids(),
             can_admin=user["role"] == "admin", message=message, link=link, current="/admin",
         )  # fmt: skip
 

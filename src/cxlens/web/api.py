@@ -45,10 +45,12 @@ def register(app: FastAPI, collector: Collector, auth: Auth) -> None:
     def api_surveys(
         user: dict[str, Any] = Depends(need("viewer", html=False)),
     ) -> list[dict[str, Any]]:
-        """The active surveys."""
+        """The surveys, each with whether it is active (inviting who its trigger finds due)."""
+        active = collector.active_survey_ids()
         return [
             {
                 "id": s.id,
+                "active": s.id in active,
                 "kind": s.kind,
                 "name": s.name,
                 "touchpoint": s.touchpoint,

@@ -348,6 +348,7 @@ def create_app(
             ("/dashboard/alerts", text("alerts", lang)),
             ("/admin", text("surveys", lang)),
             ("/admin/cases", text("cases", lang)),
+            ("/admin/scheduler", text("scheduler", lang)),
         ]
         if user["role"] == "admin":
             nav.append(("/admin/users", text("users", lang)))
@@ -362,7 +363,9 @@ def create_app(
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard", 303)
 
-    from cxlens.web import admin, alerts_page, api, dashboard, docs, value_page
+    from cxlens.web import (
+        admin, alerts_page, api, dashboard, docs, schedule_page, value_page,
+    )  # fmt: skip
 
     auth.register(app, render, pick_lang)
     cached = dashboard.register(
@@ -373,6 +376,7 @@ def create_app(
     admin.register(app, collector, auth, page)
     api.register(app, collector, auth)
     docs.register(app, render)
+    schedule_page.register(app, ws, collector, page, auth.need, auth.form_csrf)
 
     # -- errors ----------------------------------------------------------------------------
 
@@ -454,10 +458,10 @@ def _quietly(fn: Callable[..., Any], *args: Any) -> None:
 
 
 def scheduled_jobs(ws: Any, collector: Collector, minutes: float, stop: threading.Event) -> None:
-    """Dispatch invitations, sync to the warehouse and remove expired sessions every ``minutes``;
-    apply the retention periods once a day."""
-    from cxlens.alerts.deliver import sync_and_alert
-    from cxlens.collect.triggers import dispatch
+    """The scheduler's round (:func:`cxlens.alerts.schedule.run_round`: dispatch, sync and
+    alerts) and the removal of expired sessions every ``minutes``; the retention periods
+    once a day."""
+    from cxlens.alerts.schedule import run_round
     from cxlens.privacy import apply_retention
 
     retention_due = 0.0
@@ -468,12 +472,8 @@ def scheduled_jobs(ws: Any, collector: Collector, minutes: float, stop: threadin
             apply_retention(ws, collector)
             retention_due = time.monotonic() + RETENTION_EVERY
 
-    jobs = (
-        lambda: dispatch(ws, collector),
-        lambda: sync_and_alert(ws, collector),
-        collector.accounts.sessions_prune,
-        retention,
-    )
+    jobs = (lambda: run_round(ws, collector), collector.accounts.sessions_prune, retention)
+    logging.getLogger("cxlens.schedule").info("scheduler: a round every %g minutes", minutes)
     while not stop.wait(minutes * 60):
         for job in jobs:
             try:

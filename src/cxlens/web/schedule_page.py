@@ -1,0 +1,65 @@
+"""Pages of the scheduler: turning surveys on and off, and the log of every dispatch.
+
+A survey invites nobody by itself until an admin turns it on here (or with
+``cxlens survey activate``); the Scheduler page lists every dispatch run, by the
+server's scheduler or ``cxlens survey dispatch``, with its counts per survey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from cxlens.collect.service import Collector
+from cxlens.collect.triggers import dispatch_runs
+from cxlens.errors import CxlensError
+
+
+def register(
+    app: FastAPI,
+    ws: Any,
+    collector: Collector,
+    page: Callable[..., HTMLResponse],
+    need: Callable[..., Any],
+    form_csrf: Callable[[Request, Any], None],
+) -> None:
+    zone = ZoneInfo(ws.config.timezone)
+
+    @app.post("/admin/surveys/{survey_id}/active", include_in_schema=False)
+    async def survey_active(
+        survey_id: str, request: Request, user: dict[str, Any] = Depends(need("admin"))
+    ) -> Response:
+        form = await request.form()
+        form_csrf(request, form)
+        try:
+            await run_in_threadpool(collector.set_active, survey_id, form.get("active") == "1")
+        except CxlensError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return RedirectResponse("/admin", 303)
+
+    @app.get("/admin/scheduler", response_class=HTMLResponse, include_in_schema=False)
+    def scheduler_page(
+        request: Request, user: dict[str, Any] = Depends(need("viewer"))
+    ) -> HTMLResponse:
+        runs = dispatch_runs(collector, 100)
+        for run in runs:
+            started = run["started_at"]
+            if started.tzinfo is None:
+                started = started.replace(tzinfo=UTC)
+            run["when"] = started.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        section = ws.config.section("collection")
+        return page(
+            "scheduler.html",
+            user,
+            request,
+            runs=runs,
+            minutes=float(section.get("schedule_minutes", 10)),
+            timezone=ws.config.timezone,
+            active=sorted(collector.active_survey_ids()),
+        )
