@@ -193,6 +193,11 @@ TABLES: dict[str, Table] = {
                 _c("comment", "string", description="Free text (may name the person).", pii=True),
                 _c("language", "string"),
                 _c("touchpoint", "string"),
+                _c(
+                    "complete",
+                    "boolean",
+                    description="False for the answers of a survey answered only in part.",
+                ),
             ),
         ),
         Table(

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 import cxlens
 from cxlens.collect.service import Collector
@@ -112,3 +113,25 @@ def store_ws(request, tmp_path) -> Path:
 @pytest.fixture
 def sqlite_ws(tmp_path) -> Path:
     return make_ws(tmp_path / "ws")
+
+
+class Inbox:
+    """The messages a local SMTP server received, as bytes."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.content)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """An SMTP server on 127.0.0.1 (a free port) keeping what it receives; stopped after."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()

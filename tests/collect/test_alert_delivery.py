@@ -16,7 +16,7 @@ from cxlens.alerts.deliver import deliver_alerts, sync_and_alert
 from cxlens.collect import db
 from cxlens.collect.service import Collector, now_utc
 from tests.collect.conftest import make_ws
-from tests.collect.test_dispatch import Receiver, receiver, smtp  # noqa: F401 - fixtures
+from tests.collect.test_dispatch import Receiver, receiver  # noqa: F401 - fixtures
 
 
 def test_waiting_cases_alert_by_email_and_webhook_once(tmp_path, smtp, receiver):  # noqa: F811

@@ -90,3 +90,38 @@ def test_language_switch_and_no_javascript(server, browser):
     page.get_by_role("button", name="Lähetä").click()
     assert page.locator("h1").inner_text() == "Kiitos palautteestasi!"
     context.close()
+
+
+def test_a_score_from_the_e_mail_on_a_phone(server, browser):
+    """The e-mail's "8" opens the confirmation step; its button saves 8 and opens the rest."""
+    from cxlens.collect.invitation_mail import score_url
+
+    root, base = server
+    c = Collector(cxlens.open(root).config)
+    inv = c.invite("nps", "C2", "de")
+    link = score_url(c, inv, "nps", 8).replace(c.public_url, base)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("response", lambda r: problems.append(r.url) if r.status == 404 else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(link)
+    assert page.locator('input[name="q_nps"]:checked').get_attribute("value") == "8"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "score-confirm-phone.png"), full_page=True)
+    assert c.progress(inv.id) is None  # opening the link stored nothing
+    page.get_by_role("button", name="Antwort speichern").click()
+    page.wait_for_load_state()
+    assert c.progress(inv.id).scores == {"nps": 8.0}
+    checked = page.locator('input[name="q_nps"]:checked')
+    assert checked.get_attribute("value") == "8" and checked.is_disabled()
+    assert "Ihre Antwort ist gespeichert" in page.locator('[role="status"]').inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "score-saved-phone.png"), full_page=True)
+    page.get_by_label("Was ist der wichtigste Grund für Ihre Bewertung?").fill("Schnell")
+    page.get_by_role("button", name="Senden").click()
+    page.wait_for_load_state()
+    assert c.progress(inv.id).complete and c.progress(inv.id).comment == "Schnell"
+    assert problems == []
+    page.close()

@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
 import pytest
-from aiosmtpd.controller import Controller
 
 import cxlens
 from cxlens.collect.delivery import delivery_log, notify
@@ -20,7 +19,7 @@ from cxlens.collect.service import Collector
 from cxlens.collect.surveys import check_trigger, survey_from_dict
 from cxlens.collect.triggers import dispatch, in_sample
 from cxlens.errors import CxlensError
-from tests.collect.conftest import free_port, make_ws
+from tests.collect.conftest import make_ws
 
 NOW = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 TICKETS = """ticket_id,customer_id,opened_at,resolved_at
@@ -30,25 +29,6 @@ T3,C3,2025-03-08 08:00,2025-03-09 11:00
 T4,C4,2025-03-01 08:00,2025-03-02 11:00
 T5,C2,2025-03-08 09:00,2025-03-09 09:00
 """
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 def setup(tmp_path, smtp_port=None, extra=""):
@@ -93,7 +73,7 @@ def test_dispatch_respects_consent_fatigue_and_idempotency(tmp_path, smtp):
     }
     et = mails["c1@example.com"]
     assert et["Content-Language"] == "et" and "üks kiire küsimus" in et["Subject"]
-    body = et.get_content()
+    body = et.get_body(("plain",)).get_content()
     assert "Ettevõte Näide OÜ tegi minu küsimuse lahendamise lihtsaks." in body
     token = body.split("/s/")[1].split()[0]
     row, survey = c.resolve(token, now=NOW)

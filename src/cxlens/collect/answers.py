@@ -6,6 +6,14 @@ answered" is decided there), checks the link and the answers and builds the rows
 application marks the invitation answered and inserts the submission, its answers
 and, for a poor score, a follow-up case. The statements are built once, here, so a
 write only binds its values.
+
+An invitation's answer may come in parts: the score chosen in the invitation e-mail,
+then the rest of the survey. A part that does not finish the survey is stored as a
+*partial* submission (``status = "partial"``) whose link still works; later parts add
+the questions not answered yet (an answer once stored is never changed), the comment
+joins the first score's row, and the part sent with the survey's button makes it
+*complete* (the link is then used). A poor score opens its case as soon as it is
+stored, whichever part brings it.
 """
 
 from __future__ import annotations
@@ -50,6 +58,21 @@ class Submitted:
     submission_id: str
     case_id: int | None
     survey_id: str
+    #: False while the invitation's survey is only partly answered (its link still works)
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What an invitation's submission holds so far."""
+
+    submission_id: str
+    scores: dict[str, float]
+    comment: str | None
+    complete: bool
+    case_id: int | None
+    #: the question whose row carries the comment (the first answered)
+    first_question: str | None
 
 
 def now_utc() -> datetime:
@@ -74,6 +97,11 @@ _MARK_ANSWERED = (
 _INSERT_SUBMISSION = db.submissions.insert()
 _INSERT_ANSWERS = db.answers.insert()
 _INSERT_CASE = db.cases.insert()
+_UPDATE_SUBMISSION = (
+    db.submissions.update()
+    .where(db.submissions.c.id == sa.bindparam("b_id"))
+    .values(status=sa.bindparam("b_status"), updated_at=sa.bindparam("b_at"))
+)
 
 #: finds the invitation (None for a public survey) and survey of a submission, or raises
 Find = Callable[[sa.Connection], tuple[dict[str, Any] | None, Survey]]
@@ -107,10 +135,38 @@ def invitation_of(
     return inv
 
 
+def progress_of(conn: sa.Connection, invitation_id: str) -> Progress | None:
+    """The submission an invitation has so far (partial or complete), or None."""
+    sub = conn.execute(
+        sa.select(db.submissions.c.id, db.submissions.c.status).where(
+            db.submissions.c.invitation_id == invitation_id
+        )
+    ).first()
+    if sub is None:
+        return None
+    rows = conn.execute(
+        sa.select(db.answers.c.question_id, db.answers.c.score, db.answers.c.comment)
+        .where(db.answers.c.submission_id == sub.id)
+        .order_by(db.answers.c.id)
+    ).all()
+    case = conn.execute(sa.select(db.cases.c.id).where(db.cases.c.submission_id == sub.id)).first()
+    comment = next((r.comment for r in rows if r.comment), None)
+    return Progress(
+        submission_id=sub.id,
+        scores={r.question_id: float(r.score) for r in rows if r.score is not None},
+        comment=comment,
+        complete=sub.status != "partial",
+        case_id=case.id if case else None,
+        first_question=rows[0].question_id if rows else None,
+    )
+
+
 def check_answers(
-    survey: Survey, scores: dict[str, Any], comment: str | None
+    survey: Survey, scores: dict[str, Any], comment: str | None, allow_empty: bool = False
 ) -> tuple[dict[str, float], str | None]:
-    """The scores as numbers on their scales and the trimmed comment, or :class:`AnswerError`."""
+    """The scores as numbers on their scales and the trimmed comment, or :class:`AnswerError`.
+
+    ``allow_empty``: nothing answered is no error (a partial answer being finished)."""
     known = {q.id: q for q in survey.questions}
     unknown = set(scores) - set(known)
     if unknown:
@@ -147,7 +203,7 @@ def check_answers(
             raise AnswerError("The comment contains a NUL character.", "comment")
         if not survey.comment:
             raise AnswerError("This survey asks no comment.", "comment")
-    if not clean and text is None:
+    if not clean and text is None and not allow_empty:
         raise AnswerError("There is no answer to store: give a score or a comment.", "scores")
     return clean, text
 
@@ -176,46 +232,110 @@ def case_for(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
+def _merge(
+    survey: Survey, before: Progress, clean: dict[str, float], text: str | None
+) -> tuple[dict[str, float], str | None]:
+    """The answers of a later part that are new; :class:`AnswerError` for a changed one."""
+    for qid, score in clean.items():
+        stored = before.scores.get(qid)
+        if stored is not None and stored != score:
+            raise AnswerError(
+                f"'{qid}' is already answered ({stored:g}); a stored answer is not changed.", qid
+            )
+    if text is not None and before.comment is not None and text != before.comment:
+        raise AnswerError("The comment is already stored; it is not changed.", "comment")
+    new = {qid: v for qid, v in clean.items() if qid not in before.scores}
+    return new, None if before.comment is not None else text
+
+
 def submission(
-    find: Find, scores: dict[str, Any], comment: str | None, language: str, ip: str | None
+    find: Find,
+    scores: dict[str, Any],
+    comment: str | None,
+    language: str,
+    ip: str | None,
+    complete: bool = True,
 ) -> Callable[[sa.Connection], Callable[[sa.Connection], Submitted]]:
-    """The write that stores one submission (see the module's description)."""
+    """The write that stores one submission or one part of it (see the module's description).
+
+    ``complete`` False stores a part (the invitation e-mail's score): the submission stays
+    partial unless it then answers everything the survey asks.
+    """
 
     def prepare(conn: sa.Connection) -> Callable[[sa.Connection], Submitted]:
         invitation, survey = find(conn)
+        state = batch_state(conn)
         # the writer's lock keeps other processes from answering the invitation since
         # it was read; the writes of this batch see each other's through the batch state
-        if invitation is not None and invitation["id"] in batch_state(conn).get("answered", ()):
+        if invitation is not None and invitation["id"] in state.get("answered", ()):
             raise LinkError("used", invitation["language"])
-        clean, text = check_answers(survey, scores, comment)
+        before = None
+        if invitation is not None:
+            if invitation["id"] in state.get("parts", ()):
+                flush(conn)  # an earlier write of this batch stored a part of it
+            before = progress_of(conn, invitation["id"])
+        clean, text = check_answers(survey, scores, comment, allow_empty=before is not None)
         if invitation is None and not survey.public:
             raise LinkError("invalid")
+        if before is not None:
+            clean, text = _merge(survey, before, clean, text)
+        answered = set(clean) | (set(before.scores) if before else set())
+        has_comment = text is not None or (before is not None and before.comment is not None)
+        everything = answered >= {q.id for q in survey.questions} and (
+            has_comment or not survey.comment
+        )
+        finished = complete or everything or invitation is None
         lang = language if language in LANGUAGES else "en"
         customer = None if survey.anonymous or invitation is None else invitation["customer_id"]
-        rows = answer_rows(survey, clean, text)
-        case = case_for(rows)
-        sub_id = new_id()
+        comment_on = before.first_question if before is not None else None
+        rows = answer_rows(survey, clean, None if comment_on else text)
+        case = case_for(rows) if before is None or before.case_id is None else None
+        sub_id = before.submission_id if before is not None else new_id()
+        earlier_comment = before.comment if before is not None else None
 
         def apply(conn: sa.Connection) -> Submitted:
             # the time is taken in the transaction, so it grows in the order of the commits
             # (the incremental sync relies on that)
             at = now_utc()
+            status = "complete" if finished else "partial"
             if invitation is not None:
-                batch_state(conn).setdefault("answered", set()).add(invitation["id"])
-                defer(conn, _MARK_ANSWERED, {"b_id": invitation["id"], "b_at": at})
-            defer(
-                conn,
-                _INSERT_SUBMISSION,
-                {
-                    "id": sub_id,
-                    "invitation_id": invitation["id"] if invitation else None,
-                    "survey_id": survey.id,
-                    "customer_id": customer,
-                    "ts": at,
-                    "language": lang,
-                    "ip": None if survey.anonymous else ip,
-                },
-            )
+                if finished:
+                    batch_state(conn).setdefault("answered", set()).add(invitation["id"])
+                    defer(conn, _MARK_ANSWERED, {"b_id": invitation["id"], "b_at": at})
+                else:
+                    batch_state(conn).setdefault("parts", set()).add(invitation["id"])
+            if before is None:
+                defer(
+                    conn,
+                    _INSERT_SUBMISSION,
+                    {
+                        "id": sub_id,
+                        "invitation_id": invitation["id"] if invitation else None,
+                        "survey_id": survey.id,
+                        "customer_id": customer,
+                        "ts": at,
+                        "language": lang,
+                        "ip": None if survey.anonymous else ip,
+                        "status": status,
+                        "updated_at": at,
+                    },
+                )
+            else:
+                flush(conn)
+                conn.execute(_UPDATE_SUBMISSION, {"b_id": sub_id, "b_status": status, "b_at": at})
+                if comment_on is not None and text is not None:
+                    conn.execute(
+                        db.answers.update()
+                        .where(db.answers.c.submission_id == sub_id)
+                        .where(db.answers.c.question_id == comment_on)
+                        .values(comment=text)
+                    )
+                    if before.case_id is not None:
+                        conn.execute(
+                            db.cases.update()
+                            .where(db.cases.c.id == before.case_id)
+                            .values(comment=text, updated_at=at)
+                        )
             common = {
                 "submission_id": sub_id,
                 "survey_id": survey.id,
@@ -226,7 +346,7 @@ def submission(
             }
             for r in rows:
                 defer(conn, _INSERT_ANSWERS, {**r, **common})
-            case_id = None
+            case_id = before.case_id if before is not None else None
             if case is not None:
                 flush(conn)  # the case refers to the submission
                 result = conn.execute(
@@ -237,14 +357,14 @@ def submission(
                         "customer_id": customer,
                         "kind": case["kind"],
                         "score": case["score"],
-                        "comment": text,
+                        "comment": text if text is not None else earlier_comment,
                         "status": "open",
                         "opened_at": at,
                         "updated_at": at,
                     },
                 )
                 case_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-            return Submitted(sub_id, case_id, survey.id)
+            return Submitted(sub_id, case_id, survey.id, finished)
 
         return apply
 

@@ -74,7 +74,11 @@ submissions = sa.Table(
     sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
     sa.Column("language", sa.String(8), nullable=False),
     sa.Column("ip", sa.String(64)),
+    # "partial" while an invitation's survey is answered in parts (its link still works)
+    sa.Column("status", sa.String(16), nullable=False, server_default="complete"),
+    sa.Column("updated_at", sa.DateTime(timezone=True)),
 )
+sa.Index("ix_submissions_updated", submissions.c.updated_at)
 
 answers = sa.Table(
     "answers",

@@ -1,4 +1,4 @@
-"""Delivery: invitation e-mails over SMTP and signed webhooks, each attempt logged.
+"""Delivery: e-mails over SMTP and signed webhooks, each attempt logged.
 
 Settings in ``cxlens.toml``::
 
@@ -41,27 +41,9 @@ from cxlens.collect.service import case_json, now_utc
 from cxlens.errors import CxlensError
 
 if TYPE_CHECKING:
-    from cxlens.collect.service import Collector, Invitation
-    from cxlens.collect.surveys import Survey
+    from cxlens.collect.service import Collector
 
 RETRY_WAITS = (0.5, 1.0, 2.0)
-
-SUBJECT = {
-    "en": "{company}: one quick question",
-    "et": "{company}: üks kiire küsimus",
-    "bg": "{company}: един кратък въпрос",
-    "de": "{company}: eine kurze Frage",
-    "hr": "{company}: jedno kratko pitanje",
-    "fi": "{company}: yksi nopea kysymys",
-}
-BODY = {
-    "en": "Hello,\n\n{question}\n\nAnswer here (it takes a minute): {url}\n\nThank you,\n{company}\n",
-    "et": "Tere!\n\n{question}\n\nVastake siin (see võtab minuti): {url}\n\nTäname!\n{company}\n",
-    "bg": "Здравейте,\n\n{question}\n\nОтговорете тук (отнема минута): {url}\n\nБлагодарим ви,\n{company}\n",
-    "de": "Guten Tag,\n\n{question}\n\nHier antworten (dauert eine Minute): {url}\n\nVielen Dank\n{company}\n",
-    "hr": "Poštovani,\n\n{question}\n\nOdgovorite ovdje (traje minutu): {url}\n\nHvala vam,\n{company}\n",
-    "fi": "Hei,\n\n{question}\n\nVastaa tästä (vie minuutin): {url}\n\nKiitos,\n{company}\n",
-}
 
 
 def _log(collector: Collector, channel: str, target: str, topic: str) -> int:
@@ -87,25 +69,6 @@ def _finish(
 
 def smtp_configured(collector: Collector) -> bool:
     return bool(collector.config.section("smtp").get("host"))
-
-
-def invitation_email(
-    collector: Collector, survey: Survey, invitation: Invitation, to: str
-) -> EmailMessage:
-    lang = invitation.language
-    smtp = collector.config.section("smtp")
-    msg = EmailMessage()
-    msg["From"] = str(smtp.get("sender") or f"{collector.company} <surveys@localhost>")
-    msg["To"] = to
-    msg["Subject"] = SUBJECT.get(lang, SUBJECT["en"]).format(company=collector.company)
-    question = survey.questions[0].in_lang("text", lang, collector.company)
-    msg.set_content(
-        BODY.get(lang, BODY["en"]).format(
-            question=question, url=invitation.url(collector.public_url), company=collector.company
-        )
-    )
-    msg["Content-Language"] = lang  # after set_content, which replaces the Content-* headers
-    return msg
 
 
 def send_email(collector: Collector, msg: EmailMessage, topic: str) -> bool:

@@ -10,8 +10,8 @@ says the answer is committed.
 
 The protocol is one JSON object per line. A request carries ``id`` (the worker's
 number for it) and the answer: ``token`` or ``survey_id``, ``scores``, ``comment``,
-``language`` and ``ip``. The reply carries the same ``id`` and either
-``submission_id``, ``case_id`` and ``survey_id``, or ``error`` (``link``, ``answer``,
+``language``, ``ip`` and ``complete``. The reply carries the same ``id`` and either
+``submission_id``, ``case_id``, ``survey_id`` and ``complete``, or ``error`` (``link``, ``answer``,
 ``refused`` or ``internal``) with what the matching exception needs.
 """
 
@@ -62,6 +62,7 @@ def _reply(request_id: int, future: Future[Submitted]) -> dict[str, Any]:
         "submission_id": done.submission_id,
         "case_id": done.case_id,
         "survey_id": done.survey_id,
+        "complete": done.complete,
     }
 
 
@@ -138,6 +139,7 @@ class RelayServer:
             future = self.collector.submit_answer(
                 request.get("token"), request.get("survey_id"), dict(request.get("scores") or {}),
                 request.get("comment"), str(request.get("language") or "en"), request.get("ip"),
+                request.get("complete", True) is not False,
             )  # fmt: skip
         except Exception as exc:  # refused before it was queued (a malformed link)
             future = Future()
@@ -164,6 +166,7 @@ class RelayClient(asyncio.Protocol):
         comment: str | None,
         language: str,
         ip: str | None,
+        complete: bool = True,
     ) -> Submitted:
         """Store an answer through the relay; raises what :meth:`Collector.submit_answer` would.
 
@@ -180,7 +183,7 @@ class RelayClient(asyncio.Protocol):
         self._pending[request_id] = waiter
         message = {
             "id": request_id, "token": token, "survey_id": survey_id, "scores": scores,
-            "comment": comment, "language": language, "ip": ip,
+            "comment": comment, "language": language, "ip": ip, "complete": complete,
         }  # fmt: skip
         transport.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
         try:
@@ -196,7 +199,10 @@ class RelayClient(asyncio.Protocol):
             raise CxlensError(str(reply["message"]))
         if error:
             raise RuntimeError("the answer relay could not store the answer")
-        return Submitted(str(reply["submission_id"]), reply["case_id"], str(reply["survey_id"]))
+        return Submitted(
+            str(reply["submission_id"]), reply["case_id"], str(reply["survey_id"]),
+            reply.get("complete", True) is not False,
+        )  # fmt: skip
 
     async def _connected(self) -> asyncio.Transport:
         if self._transport is not None:

@@ -102,3 +102,13 @@ def new_api_token() -> tuple[str, str]:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def score_signature(key: str, invitation_id: str, question_id: str, score: int) -> str:
+    """The signature of one score button of an invitation e-mail (132 bits of an HMAC-SHA256)."""
+    return sign(key, "score", invitation_id, question_id, str(score))[:22]
+
+
+def check_score(key: str, invitation_id: str, question_id: str, score: int, signature: str) -> bool:
+    expected = score_signature(key, invitation_id, question_id, score)
+    return hmac.compare_digest(expected, signature)

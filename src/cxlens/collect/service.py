@@ -20,10 +20,12 @@ from cxlens.collect.accounts import Accounts
 from cxlens.collect.answers import (
     AnswerError,
     LinkError,
+    Progress,
     Submitted,
     invitation_of,
     now_utc,
     parse_link,
+    progress_of,
     submission,
 )
 from cxlens.collect.security import link_token, new_id
@@ -33,7 +35,9 @@ from cxlens.errors import CxlensError
 if TYPE_CHECKING:
     from cxlens.config import Config
 
-__all__ = ["AnswerError", "Collector", "Invitation", "LinkError", "Submitted", "now_utc"]
+__all__ = [
+    "AnswerError", "Collector", "Invitation", "LinkError", "Progress", "Submitted", "now_utc",
+]  # fmt: skip
 
 CASE_STATUSES = ("open", "in progress", "closed")
 T = TypeVar("T")
@@ -226,6 +230,11 @@ class Collector:
             inv = invitation_of(conn, self.key, link, now)
         return inv, self.survey(inv["survey_id"])
 
+    def progress(self, invitation_id: str) -> Progress | None:
+        """What the invitation's submission holds so far (None before any answer)."""
+        with self.engine.connect() as conn:
+            return progress_of(conn, invitation_id)
+
     def record_display(
         self, survey: Survey, invitation: dict[str, Any] | None, language: str
     ) -> None:
@@ -261,8 +270,10 @@ class Collector:
         comment: str | None,
         language: str,
         ip: str | None = None,
+        complete: bool = True,
     ) -> Submitted:
-        """Store one submission atomically; :class:`LinkError` ("used") if the invitation has one."""
+        """Store one submission (or, ``complete`` False, a part of it) atomically;
+        :class:`LinkError` ("used") if the invitation's is complete."""
 
         def find(conn: sa.Connection) -> tuple[dict[str, Any] | None, Survey]:
             if invitation is None:
@@ -276,7 +287,7 @@ class Collector:
                 raise LinkError("used", row.language)
             return dict(row._mapping), survey
 
-        return self.writer.run(submission(find, scores, comment, language, ip))
+        return self.writer.run(submission(find, scores, comment, language, ip, complete))
 
     def submit_answer(
         self,
@@ -286,8 +297,12 @@ class Collector:
         comment: str | None,
         language: str,
         ip: str | None = None,
+        complete: bool = True,
     ) -> Future[Submitted]:
         """Check and store the answer to the link ``token`` (or to the public survey ``survey_id``).
+
+        ``complete`` False stores a part of the answer to a link (see
+        :mod:`cxlens.collect.answers`); the link then still works for the rest.
 
         The link, the survey and the answers are checked in the writer's transaction; the
         future holds the :class:`Submitted` once it is committed, or the
@@ -311,7 +326,7 @@ class Collector:
 
         else:
             raise LinkError("invalid")
-        return self.writer.submit(submission(find, scores, comment, language, ip))
+        return self.writer.submit(submission(find, scores, comment, language, ip, complete))
 
     # -- cases ---------------------------------------------------------------------
 

@@ -1,6 +1,9 @@
 """``cxlens sync``: copy the collection store into the warehouse, incrementally and idempotently.
 
-* answers → ``responses`` (``response_id`` = submission id : question id);
+* answers → ``responses`` (``response_id`` = submission id : question id), with
+  ``complete`` false for the answers of a survey answered only in part; the answers
+  of a submission that changed (a comment added, a partial answer completed) are
+  copied again;
 * invitations → ``events`` with touchpoint ``survey_invitation`` (the response
   rate's denominator) and displays → ``events`` with touchpoint ``survey_display``,
   both with ``system = true``: they are cxlens' own messages, not the customer's
@@ -77,16 +80,33 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
     report = SyncReport()
     with collector.engine.connect() as conn:
         answer_mark = int(_mark(conn, "answers") or 0)
+        submission_mark = _mark(conn, "submissions")
+        # new answers, and again those of submissions changed since (a comment added, a
+        # partial answer completed)
+        changed = db.answers.c.id > answer_mark
+        if submission_mark:
+            since = pd.Timestamp(submission_mark).to_pydatetime()
+            changed = changed | db.answers.c.submission_id.in_(
+                sa.select(db.submissions.c.id).where(db.submissions.c.updated_at > since)
+            )
         answers = pd.DataFrame(
             [
                 dict(r._mapping)
                 for r in conn.execute(
-                    sa.select(db.answers)
-                    .where(db.answers.c.id > answer_mark)
+                    sa.select(
+                        db.answers,
+                        db.submissions.c.status,
+                        db.submissions.c.updated_at.label("submission_updated_at"),
+                    )
+                    .join(db.submissions, db.submissions.c.id == db.answers.c.submission_id)
+                    .where(changed)
                     .order_by(db.answers.c.id)
                 )
             ]
         )
+        last_submission_change = conn.execute(
+            sa.select(sa.func.max(db.submissions.c.updated_at))
+        ).scalar_one()
         display_mark = int(_mark(conn, "displays") or 0)
         displays = pd.DataFrame(
             [
@@ -120,6 +140,8 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
                 "comment": answers["comment"],
                 "language": answers["language"],
                 "touchpoint": answers["touchpoint"],
+                # a partial answer: the customer answered these questions, not the whole survey
+                "complete": answers["status"] != "partial",
             }
         )
         ws.append_rows("responses", frame)
@@ -127,6 +149,8 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
         report.rows["responses"] = len(frame)
         if frame["comment"].notna().any():
             _analyse_comments(ws, report)
+    if last_submission_change is not None:
+        _set_mark(collector, "submissions", pd.Timestamp(last_submission_change).isoformat())
     events = []
     if not invitations.empty:
         events.append(

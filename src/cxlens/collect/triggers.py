@@ -176,7 +176,8 @@ def dispatch_runs(collector: Collector, limit: int = 100) -> list[dict[str, Any]
 def _dispatch(
     ws: WorkspaceData, collector: Collector, now: datetime | None, dry_run: bool
 ) -> list[DispatchReport]:
-    from cxlens.collect.delivery import invitation_email, send_email, smtp_configured
+    from cxlens.collect.delivery import send_email, smtp_configured
+    from cxlens.collect.invitation_mail import invitation_email
 
     at = now or now_utc()
     reports = []

@@ -1609,3 +1609,83 @@ MESSAGES.update(
         ("no", "no", "ei", "не", "nein", "ne", "ei"),
     )
 )
+
+# the invitation e-mail with its first question inside, and its confirmation step
+MESSAGES.update(
+    _rows(
+        (
+            "mail_subject",
+            "{company}: one quick question",
+            "{company}: üks kiire küsimus",
+            "{company}: един кратък въпрос",
+            "{company}: eine kurze Frage",
+            "{company}: jedno kratko pitanje",
+            "{company}: yksi nopea kysymys",
+        ),
+        ("mail_greeting", "Hello,", "Tere!", "Здравейте,", "Guten Tag,", "Poštovani,", "Hei,"),
+        (
+            "mail_pick",
+            "Choose a number to answer.",
+            "Vastamiseks valige number.",
+            "Изберете число, за да отговорите.",
+            "Wählen Sie eine Zahl, um zu antworten.",
+            "Odaberite broj za odgovor.",
+            "Vastaa valitsemalla numero.",
+        ),
+        (
+            "mail_open",
+            "Open the survey",
+            "Ava küsitlus",
+            "Отворете анкетата",
+            "Zur Umfrage",
+            "Otvorite anketu",
+            "Avaa kysely",
+        ),
+        (
+            "mail_thanks",
+            "Thank you,",
+            "Täname!",
+            "Благодарим ви,",
+            "Vielen Dank",
+            "Hvala vam,",
+            "Kiitos,",
+        ),
+        (
+            "mail_why",
+            "You receive this e-mail because you are a customer of {company}.",
+            "Saate selle e-kirja, sest olete ettevõtte {company} klient.",
+            "Получавате този имейл, защото сте клиент на {company}.",
+            "Sie erhalten diese E-Mail, weil Sie Kunde bei {company} sind.",
+            "Ovu poruku primate jer ste korisnik tvrtke {company}.",
+            "Saat tämän viestin, koska olet yrityksen {company} asiakas.",
+        ),
+        (
+            "score_confirm",
+            "Check your answer and press the button to save it.",
+            "Kontrollige oma vastust ja vajutage selle salvestamiseks nuppu.",
+            "Проверете отговора си и натиснете бутона, за да го запазите.",
+            "Prüfen Sie Ihre Antwort und speichern Sie sie mit der Schaltfläche.",
+            "Provjerite svoj odgovor i pritisnite gumb da biste ga spremili.",
+            "Tarkista vastauksesi ja tallenna se painikkeella.",
+        ),
+        (
+            "score_save",
+            "Save my answer",
+            "Salvesta minu vastus",
+            "Запази отговора ми",
+            "Antwort speichern",
+            "Spremi moj odgovor",
+            "Tallenna vastaukseni",
+        ),
+        (
+            "answer_saved",
+            "Thank you, your answer is saved. You may add more below, or close this page.",
+            "Aitäh, teie vastus on salvestatud. Võite allpool veel midagi lisada või selle lehe sulgeda.",
+            "Благодарим ви, отговорът ви е запазен. Можете да добавите още по-долу или да затворите страницата.",
+            "Danke, Ihre Antwort ist gespeichert. Sie können unten noch etwas ergänzen oder die Seite schließen.",
+            "Hvala, vaš je odgovor spremljen. Možete dodati još nešto u nastavku ili zatvoriti ovu stranicu.",
+            "Kiitos, vastauksesi on tallennettu. Voit lisätä alle vielä jotain tai sulkea sivun.",
+        ),
+        ("saved", "saved", "salvestatud", "запазено", "gespeichert", "spremljeno", "tallennettu"),
+    )
+)

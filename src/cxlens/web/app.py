@@ -38,7 +38,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxlens.collect.accounts import ROLES
 from cxlens.collect.relay import ENV_RELAY, RelayClient, RelayUnavailable
-from cxlens.collect.service import AnswerError, Collector, LinkError, Submitted
+from cxlens.collect.service import AnswerError, Collector, LinkError, Progress, Submitted
 from cxlens.collect.surveys import LANGUAGES, Survey
 from cxlens.errors import CxlensError
 from cxlens.i18n import text
@@ -219,17 +219,20 @@ def create_app(
 
     async def store_answer(
         token: str | None, survey_id: str | None, scores: dict[str, Any], comment: str | None,
-        lang: str, ip: str,
+        lang: str, ip: str, complete: bool = True,
     ) -> Submitted:  # fmt: skip
-        """Check and store an answer off the event loop; returns once it is committed."""
+        """Check and store an answer (or a part of it) off the event loop; returns once it
+        is committed."""
         if relay_client is not None:
             try:
                 # the process that started the workers writes for all of them
-                return await relay_client.submit(token, survey_id, scores, comment, lang, ip)
+                return await relay_client.submit(
+                    token, survey_id, scores, comment, lang, ip, complete
+                )
             except RelayUnavailable:
                 log.warning("the answer relay is unavailable; this worker writes itself")
         return await asyncio.wrap_future(
-            collector.submit_answer(token, survey_id, scores, comment, lang, ip)
+            collector.submit_answer(token, survey_id, scores, comment, lang, ip, complete)
         )
 
     def notify_case(background: BackgroundTasks, case_id: int | None) -> None:
@@ -254,7 +257,32 @@ def create_app(
             return _link_page(message, exc.reason, lang)
         lang = pick_lang(request, inv["language"])
         collector.record_display(survey, inv, lang)
-        return _survey_form(render, collector, survey, token, lang)
+        stored = collector.progress(inv["id"])
+        return _survey_form(render, collector, survey, token, lang, stored=stored)
+
+    @app.get("/s/{token}/{score}/{signature}", response_class=HTMLResponse, include_in_schema=False)
+    def score_link(
+        token: str, score: int, signature: str, request: Request, _: None = Depends(limited)
+    ) -> Response:
+        """A score button of the invitation e-mail: its confirmation step (nothing is stored
+        by following a link; see :mod:`cxlens.collect.invitation_mail`)."""
+        from cxlens.collect.security import check_score
+
+        try:
+            inv, survey = collector.resolve(token)
+        except LinkError as exc:
+            return _link_page(message, exc.reason, pick_lang(request, exc.language or "en"))
+        first = survey.questions[0]
+        if not check_score(collector.key, inv["id"], first.id, score, signature):
+            return _link_page(message, "invalid", pick_lang(request, inv["language"]))
+        lang = pick_lang(request, inv["language"])
+        stored = collector.progress(inv["id"])
+        if stored is not None and first.id in stored.scores:
+            # answered already (by an earlier click): the survey, with that answer chosen
+            return RedirectResponse(f"/s/{token}?lang={lang}", 303)
+        return _survey_form(
+            render, collector, survey, token, lang, chosen={first.id: str(score)}, first_only=True
+        )
 
     @app.post("/s/{token}", response_class=HTMLResponse, include_in_schema=False)
     async def survey_submit(
@@ -273,22 +301,29 @@ def create_app(
         }
         comment = form.get("comment")
         comment = comment if isinstance(comment, str) else None
+        # "first": the confirmation step of an e-mail's score, a part of the answer
+        complete = form.get("part") != "first"
         try:
             # checked and stored by the store's writer thread: the event loop only waits
-            done = await store_answer(token, None, scores, comment, lang, client_ip(request))
+            done = await store_answer(
+                token, None, scores, comment, lang, client_ip(request), complete
+            )
         except LinkError as exc:
             return _link_page(message, exc.reason, lang)
         except AnswerError as exc:
             try:
-                survey = (await run_in_threadpool(collector.resolve, token))[1]
+                inv, survey = await run_in_threadpool(collector.resolve, token)
             except LinkError as link:
                 return _link_page(message, link.reason, lang)
+            stored = await run_in_threadpool(collector.progress, inv["id"])
             error = text("choose_score", lang) if exc.field == "scores" else str(exc)
             return _survey_form(
                 render, collector, survey, token, lang, error=error, chosen=scores,
-                comment_value=comment or "", status=422,
+                comment_value=comment or "", status=422, stored=stored, first_only=not complete,
             )  # fmt: skip
         notify_case(background, done.case_id)
+        if not done.complete:
+            return RedirectResponse(f"/s/{token}?lang={lang}", 303)  # type: ignore[return-value]
         survey = await run_in_threadpool(collector.survey, done.survey_id)
         return message(survey.text("thank_you", lang), "", lang, 200)
 
@@ -419,12 +454,18 @@ def app_from_environment() -> FastAPI:
 
 def _survey_form(
     render: Callable[..., HTMLResponse], collector: Collector, survey: Survey, token: str, lang: str,
-    error: str | None = None, chosen: dict[str, str] | None = None, comment_value: str = "", status: int = 200,
+    error: str | None = None, chosen: dict[str, str] | None = None, comment_value: str = "",
+    status: int = 200, stored: Progress | None = None, first_only: bool = False,
 ) -> HTMLResponse:  # fmt: skip
+    """The survey's form; questions ``stored`` already show their answer, fixed.
+
+    ``first_only``: the confirmation step of an e-mail's score (its first question alone).
+    """
+    saved = stored.scores if stored is not None else {}
     questions = []
-    for q in survey.questions:
+    for q in survey.questions[:1] if first_only else survey.questions:
         low, high = q.scale
-        picked = (chosen or {}).get(q.id)
+        picked = str(int(saved[q.id])) if q.id in saved else (chosen or {}).get(q.id)
         questions.append(
             {
                 "id": q.id,
@@ -433,13 +474,18 @@ def _survey_form(
                 "high": q.in_lang("high", lang, collector.company),
                 "choices": list(range(low, high + 1)),
                 "chosen": int(picked) if picked and picked.isdigit() else None,
+                "saved": q.id in saved,
             }
         )
+    asks_comment = survey.comment and not first_only and not (stored and stored.comment)
     return render(
         "survey.html", status, lang=lang, title=collector.company, questions=questions,
-        comment=survey.text("comment_text", lang) if survey.comment else None,
-        optional=text("optional", lang), send=text("send", lang), action=f"/s/{token}",
-        error=error, comment_value=comment_value,
+        comment=survey.text("comment_text", lang) if asks_comment else None,
+        optional=text("optional", lang), action=f"/s/{token}", error=error,
+        send=text("score_save" if first_only else "send", lang), comment_value=comment_value,
+        part="first" if first_only else None,
+        note=text("score_confirm", lang) if first_only else (text("answer_saved", lang) if saved else None),
+        saved_label=text("saved", lang),
     )  # fmt: skip
 
 
