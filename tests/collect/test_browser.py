@@ -125,3 +125,26 @@ def test_a_score_from_the_e_mail_on_a_phone(server, browser):
     assert c.progress(inv.id).complete and c.progress(inv.id).comment == "Schnell"
     assert problems == []
     page.close()
+
+
+def test_opting_out_on_a_phone(server, browser):
+    from cxlens.collect.invitation_mail import unsubscribe_url
+
+    root, base = server
+    c = Collector(cxlens.open(root).config)
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(unsubscribe_url(c, "C4", "hr").replace(c.public_url, base))
+    assert "Želite li prestati primati" in page.locator("main").inner_text()
+    page.get_by_role("button", name="Odjavi me").click()
+    page.wait_for_load_state()
+    assert "Odjavljeni ste" in page.locator('[role="status"]').inner_text()
+    assert c.opted_out("C4")["via"] == "page"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "opted-out-phone.png"), full_page=True)
+    page.get_by_role("button", name="Ponovno primaj pozivnice").click()
+    page.wait_for_load_state()
+    assert c.opted_out("C4") is None and problems == []
+    page.close()

@@ -193,6 +193,7 @@ def register(app: typer.Typer) -> None:
             "survey_id",
             "due",
             "no_consent",
+            "opted_out",
             "fatigued",
             "not_sampled",
             "already",

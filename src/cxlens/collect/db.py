@@ -214,6 +214,16 @@ deliveries = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True)),
 )
 
+opt_outs = sa.Table(
+    "opt_outs",
+    metadata,
+    # the customer asked for no more surveys; only they can undo it (their opt-out link)
+    sa.Column("customer_id", sa.String(128), primary_key=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    # "one-click" (the mail program's unsubscribe, RFC 8058) or "page" (the opt-out page)
+    sa.Column("via", sa.String(16), nullable=False),
+)
+
 dispatch_runs = sa.Table(
     "dispatch_runs",
     metadata,

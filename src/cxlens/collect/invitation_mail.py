@@ -14,6 +14,14 @@ step: the question with that score chosen (the customer may still change it) and
 one button that saves it. Once saved, the answer is kept even if the rest of the
 survey is never opened, and the survey opens with the score chosen; following the
 link again changes nothing.
+
+Every e-mail carries the customer's opt-out link (``/u/<token>``, signed for that
+customer, without expiry) in its footer and in ``List-Unsubscribe`` with
+``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058): mail programs
+then offer their own unsubscribe button, which POSTs to that address. A GET of it
+(a scanner, or the customer following the footer link) only shows the page with the
+button. Providers honour one-click only on mail whose DKIM signature covers these
+two headers: sign them at the sending server.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cxlens.collect.security import score_signature
+from cxlens.collect.security import score_signature, unsubscribe_token
 from cxlens.i18n import text
 
 if TYPE_CHECKING:
@@ -54,6 +62,12 @@ def score_url(collector: Collector, invitation: Invitation, question_id: str, sc
     return f"{invitation.url(collector.public_url)}/{score}/{sig}"
 
 
+def unsubscribe_url(collector: Collector, customer_id: str, lang: str) -> str:
+    """The customer's opt-out page (and RFC 8058 one-click address)."""
+    token = unsubscribe_token(collector.key, customer_id)
+    return f"{collector.public_url.rstrip('/')}/u/{token}?lang={lang}"
+
+
 def _band(kind: str, score: int) -> str:
     """Which colour a score's button gets: the bands that open a case are 'low'."""
     from cxlens.collect.answers import CASE_THRESHOLDS
@@ -68,9 +82,9 @@ def _band(kind: str, score: int) -> str:
 
 
 def invitation_parts(
-    collector: Collector, survey: Survey, invitation: Invitation
+    collector: Collector, survey: Survey, invitation: Invitation, customer_id: str
 ) -> dict[str, Any]:
-    """What the e-mail says, in the invitation's language: subject, texts and score links."""
+    """What the e-mail says, in the invitation's language: subject, texts and links."""
     lang = invitation.language
     company = collector.company
     question = survey.questions[0]
@@ -96,19 +110,26 @@ def invitation_parts(
         "thanks": text("mail_thanks", lang),
         "company": company,
         "why": text("mail_why", lang, company=company),
+        "unsubscribe": text("mail_unsubscribe", lang),
+        "unsubscribe_url": unsubscribe_url(collector, customer_id, lang),
     }
 
 
 def invitation_email(
-    collector: Collector, survey: Survey, invitation: Invitation, to: str
+    collector: Collector, survey: Survey, invitation: Invitation, to: str, customer_id: str
 ) -> EmailMessage:
-    """The invitation as a multipart/alternative message: plain text, then HTML."""
-    parts = invitation_parts(collector, survey, invitation)
+    """The invitation to ``customer_id`` as a multipart/alternative message: plain text,
+    then HTML, with the customer's opt-out link in both and in the List-Unsubscribe
+    headers (RFC 2369; one-click by POST as RFC 8058 describes)."""
+    parts = invitation_parts(collector, survey, invitation, customer_id)
     smtp = collector.config.section("smtp")
     msg = EmailMessage()
     msg["From"] = str(smtp.get("sender") or f"{collector.company} <surveys@localhost>")
     msg["To"] = to
     msg["Subject"] = parts["subject"]
+    # mail programs show their own "unsubscribe" and POST "List-Unsubscribe=One-Click" to it
+    msg["List-Unsubscribe"] = f"<{parts['unsubscribe_url']}>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(_templates().get_template("invitation_email.txt").render(**parts))
     msg.add_alternative(
         _templates().get_template("invitation_email.html").render(**parts), subtype="html"

@@ -112,3 +112,21 @@ def score_signature(key: str, invitation_id: str, question_id: str, score: int) 
 def check_score(key: str, invitation_id: str, question_id: str, score: int, signature: str) -> bool:
     expected = score_signature(key, invitation_id, question_id, score)
     return hmac.compare_digest(expected, signature)
+
+
+def unsubscribe_token(key: str, customer_id: str) -> str:
+    """``<customer id, base64url>.<signature>``: the customer's opt-out link (it does not expire)."""
+    return f"{_b64(customer_id.encode())}.{sign(key, 'unsubscribe', customer_id)[:22]}"
+
+
+def unsubscribe_customer(key: str, token: str) -> str | None:
+    """The customer behind a genuine opt-out token, else None."""
+    encoded, _, signature = token.partition(".")
+    if not encoded or not signature or len(token) > 600:
+        return None
+    try:
+        customer_id = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    expected = sign(key, "unsubscribe", customer_id)[:22]
+    return customer_id if hmac.compare_digest(expected, signature) else None

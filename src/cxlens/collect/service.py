@@ -71,6 +71,15 @@ def _statements(*statements: sa.Executable) -> Callable[[sa.Connection], None]:
     return apply
 
 
+def _opted_out(conn: sa.Connection, customer_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        sa.select(db.opt_outs.c.at, db.opt_outs.c.via).where(
+            db.opt_outs.c.customer_id == customer_id
+        )
+    ).first()
+    return dict(row._mapping) if row else None
+
+
 #: parsed surveys are kept this many seconds (other processes may change them)
 SURVEY_CACHE_SECONDS = 5.0
 
@@ -202,6 +211,11 @@ class Collector:
         }  # fmt: skip
 
         def prepare(conn: sa.Connection) -> Callable[[sa.Connection], bool]:
+            if customer is not None and _opted_out(conn, customer) is not None:
+                raise CxlensError(
+                    f"Customer '{customer}' asked for no more surveys (opted out); only they "
+                    "can undo that, with the opt-out link of their e-mails."
+                )
             if (
                 trigger_key is not None
                 and conn.execute(
@@ -222,6 +236,33 @@ class Collector:
             return None
         token = link_token(self.key, inv_id, survey_id, customer, int(expires.timestamp()))
         return Invitation(inv_id, survey_id, customer, language, token, expires)
+
+    # -- opt-outs -------------------------------------------------------------------
+
+    def opt_out(self, customer_id: str, via: str) -> None:
+        """Store that the customer wants no more surveys (kept once, with its first time)."""
+
+        def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
+            if _opted_out(conn, customer_id) is not None:
+                return lambda conn: None
+            return _statements(
+                db.opt_outs.insert().values(customer_id=customer_id, at=now_utc(), via=via)
+            )
+
+        self.writer.run(prepare)
+
+    def opt_in(self, customer_id: str) -> None:
+        """Undo an opt-out: only the customer's own opt-out link calls this."""
+        self.execute(db.opt_outs.delete().where(db.opt_outs.c.customer_id == customer_id))
+
+    def opted_out(self, customer_id: str) -> dict[str, Any] | None:
+        """When and how the customer opted out, or None."""
+        with self.engine.connect() as conn:
+            return _opted_out(conn, customer_id)
+
+    def opted_out_ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(db.opt_outs.c.customer_id)).scalars())
 
     def resolve(self, token: str, now: datetime | None = None) -> tuple[dict[str, Any], Survey]:
         """The invitation row and survey behind a link, or :class:`LinkError`."""

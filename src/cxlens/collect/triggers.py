@@ -16,7 +16,8 @@ activate ID`` or the Surveys page). Every run is logged with its counts in the
 ``dispatch_runs`` table (``cxlens survey runs``, the Scheduler page) and on the
 console. An invitation is made only when:
 
-* the customer consented (``customers.consent`` is true);
+* the customer consented (``customers.consent`` is true) and has not opted out
+  (the opt-out link of every e-mail, see :mod:`cxlens.collect.invitation_mail`);
 * the customer got no invitation to any survey in the last ``fatigue_days`` days
   (``[collection] fatigue_days``, 30 by default);
 * the customer is in the survey's sample (``sampling``; a stable hash of survey and
@@ -94,6 +95,7 @@ class DispatchReport:
     survey_id: str
     due: int = 0
     no_consent: int = 0
+    opted_out: int = 0
     fatigued: int = 0
     not_sampled: int = 0
     already: int = 0
@@ -153,9 +155,9 @@ def log_run(
     for r in reports:
         log.info(
             "dispatch (%s) %s: %d due, %d invited, %d e-mailed, %d failed, %d without consent, "
-            "%d fatigued, %d not sampled, %d already invited",
+            "%d opted out, %d fatigued, %d not sampled, %d already invited",
             origin, r.survey_id, r.due, r.invited, r.emailed, r.failed, r.no_consent,
-            r.fatigued, r.not_sampled, r.already,
+            r.opted_out, r.fatigued, r.not_sampled, r.already,
         )  # fmt: skip
 
 
@@ -194,6 +196,7 @@ def _dispatch(
             )
         }
     email = smtp_configured(collector)
+    opted_out = collector.opted_out_ids()
     for survey in collector.surveys(active=True):
         if not survey.trigger:
             continue
@@ -204,6 +207,9 @@ def _dispatch(
             person = people.get(customer_id)
             if person is None or not person["consent"]:
                 report.no_consent += 1
+                continue
+            if customer_id in opted_out:
+                report.opted_out += 1
                 continue
             if customer_id in recent:
                 report.fatigued += 1
@@ -222,7 +228,7 @@ def _dispatch(
             recent.add(customer_id)
             report.invited += 1
             if email and person["email"]:
-                msg = invitation_email(collector, survey, invitation, person["email"])
+                msg = invitation_email(collector, survey, invitation, person["email"], customer_id)
                 if send_email(collector, msg, f"invitation:{survey.id}"):
                     report.emailed += 1
                     sent = now_utc()

@@ -1689,3 +1689,72 @@ MESSAGES.update(
         ("saved", "saved", "salvestatud", "запазено", "gespeichert", "spremljeno", "tallennettu"),
     )
 )
+
+# opting out of surveys: the e-mail's link, its page and the one-click address
+MESSAGES.update(
+    _rows(
+        (
+            "mail_unsubscribe",
+            "No more surveys? Unsubscribe",
+            "Te ei soovi rohkem küsitlusi? Loobuge siit",
+            "Не искате повече анкети? Отпишете се",
+            "Keine Umfragen mehr? Abmelden",
+            "Ne želite više anketa? Odjavite se",
+            "Etkö halua enää kyselyitä? Peru tilaus",
+        ),
+        (
+            "optout_title",
+            "Survey invitations from {company}",
+            "Ettevõtte {company} küsitluste kutsed",
+            "Покани за анкети от {company}",
+            "Umfrage-Einladungen von {company}",
+            "Pozivnice na ankete tvrtke {company}",
+            "Yrityksen {company} kyselykutsut",
+        ),
+        (
+            "optout_ask",
+            "Do you want to stop receiving survey invitations from {company}?",
+            "Kas soovite, et {company} ei saadaks teile enam küsitluste kutseid?",
+            "Искате ли да спрете да получавате покани за анкети от {company}?",
+            "Möchten Sie keine Umfrage-Einladungen von {company} mehr erhalten?",
+            "Želite li prestati primati pozivnice na ankete tvrtke {company}?",
+            "Haluatko lopettaa yrityksen {company} kyselykutsujen vastaanottamisen?",
+        ),
+        (
+            "optout_button",
+            "Unsubscribe",
+            "Loobu",
+            "Отпиши ме",
+            "Abmelden",
+            "Odjavi me",
+            "Peru tilaus",
+        ),
+        (
+            "optout_done",
+            "You are unsubscribed: {company} will send you no more survey invitations.",
+            "Olete loobunud: {company} ei saada teile enam küsitluste kutseid.",
+            "Отписахте се: {company} няма да ви изпраща повече покани за анкети.",
+            "Sie sind abgemeldet: {company} schickt Ihnen keine Umfrage-Einladungen mehr.",
+            "Odjavljeni ste: {company} vam više neće slati pozivnice na ankete.",
+            "Tilaus on peruttu: {company} ei lähetä sinulle enää kyselykutsuja.",
+        ),
+        (
+            "optin_button",
+            "Receive invitations again",
+            "Soovin kutseid jälle saada",
+            "Искам отново да получавам покани",
+            "Wieder Einladungen erhalten",
+            "Ponovno primaj pozivnice",
+            "Haluan taas kutsuja",
+        ),
+        (
+            "optin_done",
+            "Thank you: {company} may send you survey invitations again.",
+            "Aitäh: {company} võib teile jälle küsitluste kutseid saata.",
+            "Благодарим ви: {company} отново може да ви изпраща покани за анкети.",
+            "Danke: {company} darf Ihnen wieder Umfrage-Einladungen schicken.",
+            "Hvala: {company} vam ponovno smije slati pozivnice na ankete.",
+            "Kiitos: {company} voi taas lähettää sinulle kyselykutsuja.",
+        ),
+    )
+)

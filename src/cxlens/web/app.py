@@ -1,6 +1,8 @@
 """The FastAPI application of ``cxlens serve``.
 
-Public (no sign-in): the survey page at an invitation link (``/s/{token}``), the
+Public (no sign-in): the survey page at an invitation link (``/s/{token}``) and the
+confirmation step of its e-mail's score buttons (``/s/{token}/{score}/{signature}``),
+the customer's opt-out page (``/u/{token}``, :mod:`cxlens.web.opt_out`), the
 JSON endpoint for in-app widgets (``POST /api/v1/responses``), ``/healthz``, the
 OpenAPI schema and the static files. Public endpoints are rate-limited per IP.
 
@@ -399,8 +401,10 @@ def create_app(
         return RedirectResponse("/dashboard", 303)
 
     from cxlens.web import (
-        admin, alerts_page, api, dashboard, docs, schedule_page, value_page,
+        admin, alerts_page, api, dashboard, docs, opt_out, schedule_page, value_page,
     )  # fmt: skip
+
+    opt_out.register(app, collector, render, message, limited)
 
     auth.register(app, render, pick_lang)
     cached = dashboard.register(

@@ -1,0 +1,29 @@
+"""Opt-outs: customers who asked for no more surveys.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "opt_outs",
+        sa.Column("customer_id", sa.String(128), primary_key=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("via", sa.String(16), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("opt_outs")
