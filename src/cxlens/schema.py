@@ -198,6 +198,12 @@ TABLES: dict[str, Table] = {
                     "boolean",
                     description="False for the answers of a survey answered only in part.",
                 ),
+                _c(
+                    "ticket_id",
+                    "string",
+                    description="The resolved ticket whose survey this answers (its agent, "
+                    "channel and category become dimensions).",
+                ),
             ),
         ),
         Table(

@@ -3,7 +3,8 @@
 * answers → ``responses`` (``response_id`` = submission id : question id), with
   ``complete`` false for the answers of a survey answered only in part; the answers
   of a submission that changed (a comment added, a partial answer completed) are
-  copied again;
+  copied again; the answers to a survey a resolved ticket triggered carry its
+  ``ticket_id``, so ``cxlens kpi csat --by agent`` reads the ticket's agent;
 * invitations → ``events`` with touchpoint ``survey_invitation`` (the response
   rate's denominator) and displays → ``events`` with touchpoint ``survey_display``,
   both with ``system = true``: they are cxlens' own messages, not the customer's
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 ANONYMOUS = "(anonymous)"
 FOLLOW_UP = "feedback follow-up"
+#: how a ticket-triggered invitation's key starts (see :func:`cxlens.collect.triggers.candidates`)
+TICKET_KEY = "ticket:"
 
 
 @dataclass
@@ -65,6 +68,14 @@ def _utc(series: pd.Series) -> pd.Series:
     return s.dt.tz_localize("UTC") if s.dt.tz is None else s.dt.tz_convert("UTC")
 
 
+def _ticket_of(trigger_keys: pd.Series) -> pd.Series:
+    """The ticket behind each invitation's trigger key ("ticket:<id>"), else None."""
+    keys = trigger_keys.astype("object")
+    return keys.map(
+        lambda k: k[len(TICKET_KEY) :] if isinstance(k, str) and k.startswith(TICKET_KEY) else None
+    )
+
+
 def _analyse_comments(ws: WorkspaceData, report: SyncReport) -> None:
     """New comments get language, sentiment and themes at once, once `text analyse` has run."""
     from cxlens.errors import CxlensError
@@ -96,9 +107,12 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
                     sa.select(
                         db.answers,
                         db.submissions.c.status,
-                        db.submissions.c.updated_at.label("submission_updated_at"),
+                        db.invitations.c.trigger_key,
                     )
                     .join(db.submissions, db.submissions.c.id == db.answers.c.submission_id)
+                    .outerjoin(
+                        db.invitations, db.invitations.c.id == db.submissions.c.invitation_id
+                    )
                     .where(changed)
                     .order_by(db.answers.c.id)
                 )
@@ -142,6 +156,7 @@ def sync(ws: WorkspaceData, collector: Collector) -> SyncReport:
                 "touchpoint": answers["touchpoint"],
                 # a partial answer: the customer answered these questions, not the whole survey
                 "complete": answers["status"] != "partial",
+                "ticket_id": _ticket_of(answers["trigger_key"]),
             }
         )
         ws.append_rows("responses", frame)

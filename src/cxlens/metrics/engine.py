@@ -106,18 +106,23 @@ def known_columns(ws: WorkspaceData, tables: set[str]) -> set[str]:
     """Every column a metric reading ``tables`` can break down or filter by.
 
     A table's own columns, the customer attributes joined in through
-    ``customer_id``, and ``segment`` (the customer's RFM segment) where there are orders.
+    ``customer_id``, the ticket's (agent, channel, category...) through ``ticket_id``
+    (the answers of a survey a resolved ticket triggered), and ``segment`` (the
+    customer's RFM segment) where there are orders.
     """
     names: set[str] = set()
-    by_customer = False
+    by_customer = by_ticket = False
     for table in tables:
         columns = ws.table(table).columns
         names.update(columns)
         by_customer = by_customer or "customer_id" in columns
+        by_ticket = by_ticket or (table != "tickets" and "ticket_id" in columns)
     if by_customer:
         names.update(ws.table("customers").columns)
         if ws.warehouse.exists("orders"):
             names.add(SEGMENT)
+    if by_ticket and ws.warehouse.exists("tickets"):
+        names.update(ws.table("tickets").columns)
     return names
 
 
@@ -266,6 +271,19 @@ def _with_columns(
         if extra:
             right = cust.select(_cid=cust.customer_id, **{c: cust[c] for c in extra})
             t = t.left_join(right, t.customer_id == right._cid).drop("_cid")
+            missing = [c for c in missing if c not in extra]
+    if (
+        missing
+        and table != "tickets"
+        and "ticket_id" in t.columns
+        and ws.warehouse.exists("tickets")
+    ):
+        # an answer to a survey a resolved ticket triggered: its agent, channel, category
+        tickets = ws.table("tickets")
+        extra = [c for c in missing if c in tickets.columns]
+        if extra:
+            right = tickets.select(_tid=tickets.ticket_id, **{c: tickets[c] for c in extra})
+            t = t.left_join(right, t.ticket_id == right._tid).drop("_tid")
             missing = [c for c in missing if c not in extra]
     if SEGMENT in missing and "customer_id" in t.columns and ws.warehouse.exists("orders"):
         # the customer's RFM segment as of the last order day (customers without orders apart)
