@@ -172,3 +172,38 @@ def test_a_month_the_data_stops_in_is_partial_and_not_tested(tmp_path):
     march = frame.loc["2025-03"]
     assert not march["complete"] and not march["to_date"]
     assert march["test"] is None and march["untested"] == "partial" and not march["significant"]
+
+
+def test_the_response_rate_counts_complete_and_partial_answers_apart(tmp_path):
+    cxlens.init(tmp_path / "w")
+    ws = cxlens.open(tmp_path / "w")
+    responses = tmp_path / "r.csv"
+    # S1 answered both questions, S2 only the e-mail's score (partial), S3 gave a comment
+    # alone (no scored answer: no response), S4 complete; 8 invitations
+    responses.write_text(
+        "response_id,ts,kind,score,complete\n"
+        "S1:nps,2025-01-02,nps,9,true\nS1:sat,2025-01-02,csat,4,true\n"
+        "S2:nps,2025-01-03,nps,3,false\nS3:comment,2025-01-03,text,,true\n"
+        "S4:nps,2025-01-04,nps,10,true\n"
+    )
+    events = tmp_path / "e.csv"
+    events.write_text(
+        "event_id,customer_id,ts,touchpoint\n"
+        + "".join(f"I{i},C{i},2025-01-01,survey_invitation\n" for i in range(8))
+    )
+    ws.import_file("responses", responses)
+    ws.import_file("events", events)
+    rates = ws.kpi(
+        ["response_rate", "complete_response_rate", "partial_response_rate"],
+        start="2025-01-01", end="2025-01-31",
+    ).set_index("metric")  # fmt: skip
+    # 3 of 8 responded (37.5 %): 2 completely (25 %), 1 in part (12.5 %)
+    assert rates.loc["response_rate", "value"] == 37.5
+    assert rates.loc["complete_response_rate", "value"] == 25.0
+    assert rates.loc["partial_response_rate", "value"] == 12.5
+    assert (rates["n"] == 8).all()
+    # the partial answer's score counts in NPS: 9, 3, 10 -> (2 - 1) / 3
+    nps = ws.kpi("nps", start="2025-01-01", end="2025-01-31").iloc[0]
+    assert (nps["n"], round(nps["value"], 6)) == (3, round(100 / 3, 6))
+    for _, row in rates.iterrows():
+        assert 0 <= row["ci_low"] <= row["value"] <= row["ci_high"] <= 100

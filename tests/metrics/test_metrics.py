@@ -28,6 +28,9 @@ EXPECTED: dict[str, tuple[float, int]] = {
     "ces_agree": (50.0, 4),
     # 16 scored answers in Q1 for 20 invitations -> 80 %
     "response_rate": (80.0, 20),
+    # the same answers carry no 'complete' column: all 16 complete, none partial
+    "complete_response_rate": (80.0, 20),
+    "partial_response_rate": (0.0, 20),
     # resolved tickets opened in Q1: 10 h, 24 h, 4 h -> median 10 h
     "time_to_resolution": (10.0, 3),
     # (10 + 24 + 4) / 3 = 12.667 h

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 from cxlens.metrics.measures import Measure, Source, implements
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import ibis.expr.types as ir
 
 SCORED = ("nps", "csat", "ces")
@@ -110,6 +112,47 @@ def response_rate() -> Measure:
         form="proportion",
         args=("k", "n"),
     )
+
+
+def _complete(t: ir.Table) -> ir.BooleanValue:
+    """True for the answers of a completed survey (answers imported without the column are)."""
+    if "complete" not in t.columns:
+        import ibis
+
+        return ibis.literal(True)
+    return t.complete.cast("boolean").fill_null(True)
+
+
+def _responses_per_invitation(which: Callable[[ir.Table], ir.BooleanValue]) -> Measure:
+    """Submissions (of ``which`` answers) with a scored answer ÷ invitations sent."""
+    return Measure(
+        (
+            Source(
+                "responses",
+                "ts",
+                lambda t: {"k": t.response_id.re_extract(r"^([^:]*)", 1).nunique()},
+                lambda t: t.kind.isin(SCORED) & t.score.notnull() & which(t),
+            ),
+            Source(
+                "events",
+                "ts",
+                lambda t: {"n": t.count()},
+                lambda t: t.touchpoint == "survey_invitation",
+            ),
+        ),
+        form="proportion",
+        args=("k", "n"),
+    )
+
+
+@implements("complete_response_rate")
+def complete_response_rate() -> Measure:
+    return _responses_per_invitation(_complete)
+
+
+@implements("partial_response_rate")
+def partial_response_rate() -> Measure:
+    return _responses_per_invitation(lambda t: ~_complete(t))
 
 
 def _hours(t: ir.Table, later: str) -> ir.NumericValue:
