@@ -1,8 +1,10 @@
 """The scheduler of ``cxlens serve``: what runs every ``[collection] schedule_minutes``.
 
 Each round dispatches the active surveys' invitations (logged in ``dispatch_runs``
-and on the ``cxlens.schedule`` log, which ``cxlens serve`` prints), then copies the
-collection store into the warehouse and sends the alerts. A job that fails is
+and on the ``cxlens.schedule`` log, which ``cxlens serve`` prints), copies the
+collection store into the warehouse and sends the alerts, then assigns new
+follow-up cases, reminds their owners and escalates overdue ones
+(:mod:`cxlens.collect.followup`). A job that fails is
 logged and tried again next round; the others still run.
 """
 
@@ -24,11 +26,22 @@ def run_round(ws: WorkspaceData, collector: Collector, now: datetime | None = No
     """One round of the scheduler at ``now`` (the clock: default the real one); the jobs
     that failed."""
     from cxlens.alerts.deliver import sync_and_alert
+    from cxlens.collect.followup import follow_up
     from cxlens.collect.triggers import dispatch
+
+    def loop() -> None:
+        done = follow_up(ws, collector, now)
+        if done.assigned or done.reminded or done.escalated or done.unannounced:
+            log.info(
+                "follow-up: %d cases assigned, %d owners reminded, %d cases escalated, "
+                "%d overdue with nobody to tell (no team lead or [alerting] emails, or no SMTP)",
+                done.assigned, done.reminded, done.escalated, done.unannounced,
+            )  # fmt: skip
 
     jobs: list[tuple[str, Callable[[], object]]] = [
         ("dispatch", lambda: dispatch(ws, collector, now=now, origin="schedule")),
         ("sync", lambda: sync_and_alert(ws, collector)),
+        ("follow-up", loop),
     ]
     failed = []
     for name, job in jobs:

@@ -311,10 +311,18 @@ def register(app: typer.Typer) -> None:
     @app.command("cases")
     def cases_command(
         status: str | None = typer.Option(None, help="open, in progress or closed."),
+        summary: bool = typer.Option(
+            False,
+            "--summary",
+            help="How the follow-up goes: times, SLA kept, root causes, recovery.",
+        ),
         as_json: bool = typer.Option(False, "--json"),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Follow-up cases opened by detractors and low CSAT/CES answers."""
+        if summary:
+            _case_summary(workspace, as_json)
+            return
         with user_errors():
             ws, collector = _collector(workspace)
             rows = collector.cases(status)
@@ -332,9 +340,10 @@ def register(app: typer.Typer) -> None:
         for col in ("id", f"opened ({ws.config.timezone})", "customer", "kind"):
             table.add_column(col)
         table.add_column("score", justify="right")
-        for col in ("status", "owner", "comment"):
+        for col in ("status", "owner", "team", f"due ({ws.config.timezone})", "comment"):
             table.add_column(col)
         for c in rows:
+            due = _local(c["deadline_at"], zone) if c["deadline_at"] else "–"
             table.add_row(
                 str(c["id"]),
                 _local(c["opened_at"], zone),
@@ -343,9 +352,44 @@ def register(app: typer.Typer) -> None:
                 f"{c['score']:g}",
                 c["status"],
                 c["owner"] or "–",
+                c["team"] or "–",
+                due + (" (escalated)" if c["escalated_at"] else ""),
                 (c["comment"] or "")[:60],
             )
         print_table(table)
+
+
+def _case_summary(workspace: Path | None, as_json: bool) -> None:
+    """``cxlens cases --summary``: the case analytics with their intervals."""
+    from dataclasses import asdict
+
+    from cxlens.collect.followup import case_analytics
+
+    with user_errors():
+        _, collector = _collector(workspace)
+        stats = case_analytics(collector)
+    if as_json:
+        print_json(asdict(stats))
+        return
+
+    def interval(i: Any, unit: str) -> str:
+        if i.value != i.value:  # NaN: nothing to measure yet
+            return "–"
+        if i.low != i.low:
+            return f"{i.value:.1f}{unit}"
+        return f"{i.value:.1f}{unit} (95% {i.low:.1f}–{i.high:.1f})"
+
+    table = RichTable(title="Follow-up")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_row("cases (open, overdue)", f"{stats.cases} ({stats.open}, {stats.overdue})")
+    table.add_row("time to first contact, median", interval(stats.first_contact_hours, " h"))
+    table.add_row("time to close, median", interval(stats.close_hours, " h"))
+    table.add_row(f"SLA kept (n={stats.sla_n})", interval(stats.sla_kept, " %"))
+    table.add_row(f"recovered (n={stats.recovery_n})", interval(stats.recovered, " %"))
+    for cause, n in stats.root_causes.items():
+        table.add_row(f"root cause: {cause}", str(n))
+    print_table(table)
 
 
 def _local(moment: Any, zone: ZoneInfo) -> str:

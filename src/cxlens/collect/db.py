@@ -114,6 +114,14 @@ cases = sa.Table(
     sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True)),
+    # the closed loop (cxlens.collect.followup): team, deadline, reminders, escalation
+    sa.Column("team", sa.String(64)),
+    sa.Column("deadline_at", sa.DateTime(timezone=True)),
+    sa.Column("first_contact_at", sa.DateTime(timezone=True)),
+    sa.Column("reminded_at", sa.DateTime(timezone=True)),
+    sa.Column("escalated_at", sa.DateTime(timezone=True)),
+    sa.Column("root_cause", sa.String(100)),
+    sa.Column("action", sa.Text),
 )
 
 case_notes = sa.Table(

@@ -397,13 +397,30 @@ class Collector:
         status: str | None = None,
         owner: str | None = None,
         note: str | None = None,
+        root_cause: str | None = None,
+        action: str | None = None,
+        root_causes: tuple[str, ...] | None = None,
     ) -> None:
+        """Change a case. Closing it needs a ``root_cause`` (one of ``root_causes``, the
+        list of ``[cases] root_causes``) and the ``action`` taken. The first change of
+        status or note by someone is the case's first contact."""
         if status is not None and status not in CASE_STATUSES:
             raise CxlensError(
                 f"A case's status is one of {', '.join(CASE_STATUSES)}, not {status!r}."
             )
         at = now_utc()
         values: dict[str, Any] = {"updated_at": at}
+        cause = (root_cause or "").strip() or None
+        did = (action or "").strip()[:MAX_COMMENT] or None
+        if status == "closed":
+            if cause is None or did is None:
+                raise CxlensError("Closing a case needs its root cause and the action taken.")
+            if root_causes is not None and cause not in root_causes:
+                raise CxlensError(
+                    f"The root cause is one of {', '.join(root_causes)} (cxlens.toml, [cases] "
+                    f"root_causes), not {cause!r}."
+                )
+            values["root_cause"], values["action"] = cause, did
         if status is not None:
             values["status"] = status
             values["closed_at"] = at if status == "closed" else None
@@ -412,11 +429,16 @@ class Collector:
         text = (note or "").strip()[:MAX_COMMENT]
 
         def prepare(conn: sa.Connection) -> Callable[[sa.Connection], None]:
-            if (
-                conn.execute(sa.select(db.cases.c.id).where(db.cases.c.id == case_id)).first()
-                is None
-            ):
+            row = conn.execute(
+                sa.select(db.cases.c.id, db.cases.c.status, db.cases.c.first_contact_at).where(
+                    db.cases.c.id == case_id
+                )
+            ).first()
+            if row is None:
                 raise CxlensError(f"There is no case {case_id}.")
+            contact = text or (status is not None and status != row.status)
+            if contact and row.first_contact_at is None:
+                values["first_contact_at"] = at
 
             def apply(conn: sa.Connection) -> None:
                 conn.execute(db.cases.update().where(db.cases.c.id == case_id).values(**values))

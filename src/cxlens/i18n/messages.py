@@ -1758,3 +1758,46 @@ MESSAGES.update(
         ),
     )
 )
+
+# the closed loop: deadlines, escalation, root causes
+MESSAGES.update(
+    _rows(
+        ("case_deadline", "Due", "Tähtaeg", "Срок", "Fällig", "Rok", "Määräaika"),
+        (
+            "case_escalated",
+            "escalated",
+            "eskaleeritud",
+            "ескалиран",
+            "eskaliert",
+            "eskalirano",
+            "eskaloitu",
+        ),
+        (
+            "root_cause",
+            "Root cause",
+            "Algpõhjus",
+            "Първопричина",
+            "Ursache",
+            "Temeljni uzrok",
+            "Juurisyy",
+        ),
+        (
+            "case_action",
+            "Action taken",
+            "Tehtud toiming",
+            "Предприето действие",
+            "Ergriffene Maßnahme",
+            "Poduzeta radnja",
+            "Tehty toimenpide",
+        ),
+        (
+            "when_closing",
+            "needed to close",
+            "sulgemiseks vajalik",
+            "нужно за затваряне",
+            "zum Schließen nötig",
+            "potrebno za zatvaranje",
+            "tarvitaan sulkemiseen",
+        ),
+    )
+)

@@ -177,12 +177,15 @@ def register(
             case, notes = collector.case(case_id)
         except CxlensError:
             raise HTTPException(404, "No such case.") from None
+        from cxlens.collect.followup import case_settings
+
         case["opened"] = when(case["opened_at"])
+        case["deadline"] = when(case["deadline_at"]) if case["deadline_at"] else None
         for n in notes:
             n["when"] = when(n["ts"])
         return page(
             "case.html", user, request, case=case, notes=notes, statuses=CASE_STATUSES,
-            can_edit=user["role"] != "viewer",
+            root_causes=case_settings(collector).root_causes, can_edit=user["role"] != "viewer",
         )  # fmt: skip
 
     @app.post("/admin/cases/{case_id}", include_in_schema=False)
@@ -191,13 +194,18 @@ def register(
     ) -> Response:
         form = await request.form()
         form_csrf(request, form)
+        from cxlens.collect.followup import case_settings
+
         try:
+            causes = case_settings(collector).root_causes
             await run_in_threadpool(
                 lambda: collector.update_case(
                     case_id, user["username"],
                     status=str(form.get("status")) if form.get("status") else None,
                     owner=str(form.get("owner")) if form.get("owner") is not None else None,
                     note=str(form.get("note") or ""),
+                    root_cause=str(form.get("root_cause") or ""),
+                    action=str(form.get("action") or ""), root_causes=causes,
                 )
             )  # fmt: skip
         except CxlensError as exc:

@@ -241,7 +241,9 @@ def create_app(
         if case_id is None:
             return
         from cxlens.collect.delivery import announce_case
+        from cxlens.collect.followup import assign_open_cases
 
+        background.add_task(_quietly, assign_open_cases, ws, collector)  # owner and deadline
         background.add_task(_quietly, announce_case, collector, case_id)
 
     # -- public ----------------------------------------------------------------------
