@@ -16,11 +16,14 @@ from typer.testing import CliRunner
 import cxlens
 from cxlens.cli import app
 from cxlens.collect import db
-from cxlens.collect.delivery import invitation_email, send_email
+from cxlens.collect.delivery import send_email
+from cxlens.collect.invitation_mail import invitation_email
 from cxlens.collect.service import Collector
 from cxlens.collect.sync import sync
-from tests.collect.conftest import make_ws
-from tests.collect.test_dispatch import smtp  # noqa: F401 - the fixture
+from tests.collect.conftest import (
+    make_ws,
+    smtp,  # noqa: F401 - the fixture
+)
 
 runner = CliRunner()
 PERSON = "CUST-7781-ERASE"
@@ -86,7 +89,7 @@ def person_ws(tmp_path, smtp):  # noqa: F811
     row, survey = c.resolve(inv.token)
     done = c.submit(survey, row, {"nps": 2}, f"Bad. Write to {EMAIL}", "de", ip="203.0.113.77")
     c.update_case(done.case_id, "admin", note=f"Called {PERSON}, promised a refund")
-    assert send_email(c, invitation_email(c, survey, inv, EMAIL), "invitation:nps")
+    assert send_email(c, invitation_email(c, survey, inv, EMAIL, PERSON), "invitation:nps")
     other = c.invite("nps", "K1", "et")
     c.submit(survey, c.resolve(other.token)[0], {"nps": 9}, "fine", "et")
     sync(ws, c)

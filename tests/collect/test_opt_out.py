@@ -70,6 +70,11 @@ def test_one_click_unsubscribe_stops_every_later_invitation(tmp_path, smtp):
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )  # fmt: skip
     assert done.status_code == 200 and c.opted_out("C1")["via"] == "one-click"
+    # the customer's own data shows it
+    from cxlens.privacy.export import customer_export
+
+    [kept] = customer_export(ws, c, "C1", "test")["collection"]["opt_outs"]
+    assert kept["via"] == "one-click"
     # later tickets, past the fatigue window, for both customers and both surveys
     later = NOW + timedelta(days=45)
     (root / "t2.csv").write_text(

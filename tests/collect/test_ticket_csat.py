@@ -28,15 +28,15 @@ def _iso(t: datetime) -> str:
 def desk(tmp_path):
     root = make_ws(tmp_path / "ws")
     c = Collector(cxlens.open(root).config)
-    c.add_user("helpdesk", "correct horse battery", "analyst")
-    c.add_user("reader", "correct horse battery", "viewer")
+    c.accounts.add_user("helpdesk", "correct horse battery", "analyst")
+    c.accounts.add_user("reader", "correct horse battery", "viewer")
     c.save_survey(
         survey_from_dict({"id": "csat-ticket", "kind": "csat", "touchpoint": "support",
                           "trigger": {"after": "ticket_resolved", "delay": "2h"}})
     )  # fmt: skip
     c.set_active("csat-ticket", True)
     client = TestClient(create_app(root, schedule=False))
-    token = c.add_token("helpdesk", "zendesk")
+    token = c.accounts.add_token("helpdesk", "zendesk")
     return root, c, client, {"Authorization": f"Bearer {token}"}
 
 
@@ -83,7 +83,7 @@ def test_a_resolved_ticket_leads_to_a_csat_invitation_and_a_csat_by_agent(desk):
 
 def test_the_ticket_webhook_refuses_what_does_not_fit_and_stores_nothing(desk):
     root, c, client, auth = desk
-    reader = c.add_token("reader", "dashboard")
+    reader = c.accounts.add_token("reader", "dashboard")
     good = {"ticket_id": "Z-9", "customer_id": "C1", "resolved_at": _iso(NOW)}
     forbidden = client.post(
         "/api/v1/tickets", json=good, headers={"Authorization": f"Bearer {reader}"}

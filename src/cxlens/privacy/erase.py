@@ -11,7 +11,8 @@ that could name them is removed:
   ``customers`` every column cxlens does not define (names, phones...) become
   empty; any other text cell equal to their id or e-mail address becomes empty;
 * collection store: invitations, displays, submissions (and the IP address),
-  answers and their comments, follow-up cases with their comments and notes, and
+  answers and their comments, follow-up cases with their comments, actions and notes,
+  opt-outs (kept under the pseudonym, so nothing is sent to it), and
   the e-mail delivery log (the address);
 * the audit log: entries that named them (exports) name the erasure instead;
 * the results the commands keep in ``cache/`` are removed.
@@ -144,7 +145,9 @@ def _erase_in_store(
         changed["store.displays"] = update(db.displays, customer_id=pseudonym)
         changed["store.submissions"] = update(db.submissions, customer_id=pseudonym, ip=None)
         changed["store.answers"] = update(db.answers, customer_id=pseudonym, comment=None)
-        changed["store.cases"] = update(db.cases, customer_id=pseudonym, comment=None)
+        changed["store.cases"] = update(db.cases, customer_id=pseudonym, comment=None, action=None)
+        # the opt-out stays, under the pseudonym: nothing is ever sent to it
+        changed["store.opt_outs"] = update(db.opt_outs, customer_id=pseudonym)
         if email:
             deliveries = conn.execute(
                 db.deliveries.update()

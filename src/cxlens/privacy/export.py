@@ -61,7 +61,9 @@ def customer_export(
     email = customer_email(ws, customer_id)
     store: dict[str, list[dict[str, Any]]] = {}
     with collector.engine.connect() as conn:
-        for table in (db.invitations, db.displays, db.submissions, db.answers, db.cases):
+        for table in (
+            db.invitations, db.displays, db.submissions, db.answers, db.cases, db.opt_outs,
+        ):  # fmt: skip
             found = conn.execute(sa.select(table).where(table.c.customer_id == customer_id))
             rows = _rows([dict(r._mapping) for r in found])
             if rows:
