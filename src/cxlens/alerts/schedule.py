@@ -4,7 +4,8 @@ Each round dispatches the active surveys' invitations (logged in ``dispatch_runs
 and on the ``cxlens.schedule`` log, which ``cxlens serve`` prints), copies the
 collection store into the warehouse and sends the alerts, then assigns new
 follow-up cases, reminds their owners and escalates overdue ones
-(:mod:`cxlens.collect.followup`). A job that fails is
+(:mod:`cxlens.collect.followup`), and sends the digests whose period has ended
+(:mod:`cxlens.alerts.digest`). A job that fails is
 logged and tried again next round; the others still run.
 """
 
@@ -26,6 +27,7 @@ def run_round(ws: WorkspaceData, collector: Collector, now: datetime | None = No
     """One round of the scheduler at ``now`` (the clock: default the real one); the jobs
     that failed."""
     from cxlens.alerts.deliver import sync_and_alert
+    from cxlens.alerts.digest import send_due_digests
     from cxlens.collect.followup import follow_up
     from cxlens.collect.triggers import dispatch
 
@@ -42,6 +44,7 @@ def run_round(ws: WorkspaceData, collector: Collector, now: datetime | None = No
         ("dispatch", lambda: dispatch(ws, collector, now=now, origin="schedule")),
         ("sync", lambda: sync_and_alert(ws, collector)),
         ("follow-up", loop),
+        ("digests", lambda: send_due_digests(ws, collector, now)),
     ]
     failed = []
     for name, job in jobs:

@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "cxlens.cli.privacy",
     "cxlens.cli.reports",
     "cxlens.cli.alerts",
+    "cxlens.cli.digest",
     "cxlens.cli.text",
 )
 
