@@ -260,7 +260,10 @@ def test_the_server_applies_retention_on_its_schedule(person_ws, monkeypatch):
     ws = cxlens.open(root)
     c = Collector(ws.config)
     stop = threading.Event()
-    worker = threading.Thread(target=web_app.scheduled_jobs, args=(ws, c, 0.002, stop))
+    # the server gives its scheduler a workspace of its own (a DuckDB connection is per thread)
+    worker = threading.Thread(
+        target=web_app.scheduled_jobs, args=(cxlens.open(root), c, 0.002, stop)
+    )
     worker.start()
 
     def old_comments() -> int:

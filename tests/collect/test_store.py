@@ -134,7 +134,7 @@ def test_cases_open_for_poor_answers_and_close(store_ws):
     assert outcomes[("nps", 7)] is None and outcomes[("csat", 3)] is None
     case_id = outcomes[("nps", 6)]
     c.update_case(case_id, "ann", status="in progress", owner="ann", note="Called the customer")
-    c.update_case(case_id, "ann", status="closed")
+    c.update_case(case_id, "ann", status="closed", root_cause="product", action="Replaced it")
     case, notes = c.case(case_id)
     assert case["status"] == "closed" and case["closed_at"] is not None and case["owner"] == "ann"
     assert [n["text"] for n in notes] == ["Called the customer"]

@@ -250,19 +250,22 @@ def test_cases_pages_escape_comments_and_respect_roles(site):
     client.cookies.clear()
     login(client, "analyst")
     detail = client.get(f"/admin/cases/{case_id}")
+    assert '<option value="delivery">delivery</option>' in detail.text  # the root causes
+    closing = {"status": "closed", "owner": "analyst", "note": "<b>done</b>"}
+    refused = client.post(f"/admin/cases/{case_id}", data={**closing, "csrf": csrf_of(detail.text)})
+    assert refused.status_code == 422 and "root cause" in refused.text
     r = client.post(
         f"/admin/cases/{case_id}",
         data={
-            "status": "closed",
-            "owner": "analyst",
-            "note": "<b>done</b>",
+            **closing, "root_cause": "delivery", "action": "Re-sent <i>the parcel</i>",
             "csrf": csrf_of(detail.text),
         },
         follow_redirects=False,
-    )
+    )  # fmt: skip
     assert r.status_code == 303
     after = client.get(f"/admin/cases/{case_id}").text
     assert "&lt;b&gt;done&lt;/b&gt;" in after and c.case(case_id)[0]["status"] == "closed"
+    assert "Re-sent &lt;i&gt;the parcel&lt;/i&gt;" in after
     r = client.post(
         "/language",
         data={"lang": "fi", "csrf": csrf_of(after), "next": "/admin/cases"},

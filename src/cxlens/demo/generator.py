@@ -131,6 +131,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("stage", pa.string()),
             ("campaign", pa.string()),
             ("session_id", pa.string()),
+            ("system", pa.bool_()),
         ]
     ),
     "tickets": pa.schema(
@@ -157,6 +158,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("comment", pa.string()),
             ("language", pa.string()),
             ("touchpoint", pa.string()),
+            ("complete", pa.bool_()),
+            ("ticket_id", pa.string()),
         ]
     ),
 }
@@ -549,6 +552,7 @@ def _journeys(
         "stage": pa.array(stage),
         "campaign": pa.array(campaigns, type=pa.string()),
         "session_id": pa.array([f"S{s:010d}" for s in session]),
+        "system": pa.array(np.zeros(e, dtype=bool)),  # the customers' own touches
     }
 
 
@@ -573,6 +577,7 @@ def _append_service_events(
         "stage": pa.array(np.full(m, "service")),
         "campaign": pa.array([None] * m, type=pa.string()),
         "session_id": pa.array([f"S{s:010d}" for s in sessions]),
+        "system": pa.array(np.zeros(m, dtype=bool)),
     }
     return {k: pa.concat_arrays([events[k], extra[k]]) for k in events}
 
@@ -728,4 +733,6 @@ def _responses(
         "comment": pa.array(comments.tolist(), type=pa.string()),
         "language": pa.array(langs[cust]),
         "touchpoint": pa.array(touchpoint),
+        "complete": pa.array(np.ones(r, dtype=bool)),
+        "ticket_id": pa.array([None] * r, type=pa.string()),
     }
