@@ -189,3 +189,17 @@ def test_cases_summary_on_the_command_line(tmp_path):
     assert data["cases"] == 1 and data["open"] == 1 and data["recovery_n"] == 0
     table = CliRunner().invoke(app, ["cases", "--summary", "-w", str(root)])
     assert "time to close, median" in table.output and "SLA kept (n=0)" in table.output
+
+
+def test_a_poor_answer_on_the_web_gets_its_owner_and_deadline_at_once(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from cxlens.web.app import create_app
+
+    root = make_ws(tmp_path / "ws", extra=LOOP)
+    c = Collector(cxlens.open(root).config)
+    inv = c.invite("nps", "C1", "et")  # C1 is in Estonia: the Baltic team's rule
+    client = TestClient(create_app(root, schedule=False))
+    assert client.post(f"/s/{inv.token}", data={"q_nps": "2", "lang": "et"}).status_code == 200
+    [case] = c.cases()
+    assert case["team"] == "baltics" and case["owner"] == "ann" and case["deadline_at"] is not None

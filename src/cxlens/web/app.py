@@ -241,9 +241,8 @@ def create_app(
         if case_id is None:
             return
         from cxlens.collect.delivery import announce_case
-        from cxlens.collect.followup import assign_open_cases
 
-        background.add_task(_quietly, assign_open_cases, ws, collector)  # owner and deadline
+        background.add_task(_quietly, _assign_cases, ws.root, collector)  # owner and deadline
         background.add_task(_quietly, announce_case, collector, case_id)
 
     # -- public ----------------------------------------------------------------------
@@ -500,6 +499,15 @@ def _link_page(message: Callable[..., HTMLResponse], reason: str, lang: str) -> 
     if reason == "invalid":
         return message(text("link_invalid_title", lang), text("link_invalid", lang), lang, 404)
     return message(text(f"link_{reason}", lang), "", lang, LINK_STATUS[reason])
+
+
+def _assign_cases(root: Path, collector: Collector) -> None:
+    """Give new cases their owner and deadline, reading the warehouse through a workspace of
+    its own (a DuckDB connection serves one thread at a time)."""
+    from cxlens.collect.followup import assign_open_cases
+
+    with open_workspace(root) as ws:
+        assign_open_cases(ws, collector)
 
 
 def _quietly(fn: Callable[..., Any], *args: Any) -> None:
