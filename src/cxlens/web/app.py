@@ -402,7 +402,15 @@ def create_app(
         return RedirectResponse("/dashboard", 303)
 
     from cxlens.web import (
-        admin, alerts_page, api, dashboard, docs, opt_out, schedule_page, tickets_api, value_page,
+        admin,
+        alerts_page,
+        api,
+        dashboard,
+        docs,
+        opt_out,
+        schedule_page,
+        tickets_api,
+        value_page,
     )  # fmt: skip
 
     opt_out.register(app, collector, render, message, limited)
