@@ -34,6 +34,24 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def demo_site(tmp_path_factory):
+    """A small demo workspace, so that every dashboard page draws its charts."""
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    root = tmp_path_factory.mktemp("strict-demo") / "ws"
+    out = CliRunner().invoke(app, ["demo", str(root), "--customers", "300", "--seed", "5"])
+    assert out.exit_code == 0, out.output
+    Collector(cxlens.open(root).config).accounts.add_user("admin", PASSWORD, "admin", "de")
+    port = free_port()
+    proc = start_server(root, port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait()
+
+
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -100,20 +118,46 @@ def test_the_api_docs_work_offline_under_their_policy(site, browser):
     page.close()
 
 
-def test_no_script_is_refused_on_the_dashboard(site, browser):
-    """Plotly's charts run from the app's own files; the policy blocks no script of theirs.
+@pytest.mark.xfail(
+    strict=True,
+    reason="some charts still set inline styles that style-src 'self' refuses (issue 13)",
+)
+def test_the_policy_refuses_nothing_on_the_dashboard(demo_site, browser):
+    """Plotly's charts draw under the pages' own policy: no script and no style is refused.
 
-    (Plotly also sets inline styles, which ``style-src 'self'`` refuses; that is the charts'
-    own matter, so only scripts are checked here.)
+    Plotly's style rules come from the app's own style sheet, so it injects no ``<style>``
+    element that ``style-src 'self'`` would refuse; a refused resource or a failed
+    request fails the test too.
     """
+    site = demo_site
     page, problems = watched(browser, 1280)
     page.goto(f"{site}/login")
     page.locator("#username").fill("admin")
     page.locator("#password").fill(PASSWORD)
     page.locator("button[type=submit]").click()
     page.wait_for_url(f"{site}/dashboard")
-    for path in ("/dashboard", "/dashboard/trends", "/admin", "/admin/cases"):
+    pages = ("/dashboard", "/dashboard/trends", "/dashboard/customers", "/dashboard/journeys",
+             "/dashboard/feedback", "/dashboard/value", "/admin", "/admin/cases")  # fmt: skip
+    charts = 0
+    for path in pages:
         page.goto(site + path)
         page.wait_for_load_state("networkidle")
-    assert [p for p in problems if "script-src" in p or "Refused to execute" in p] == []
+        charts += page.locator(".js-plotly-plot").count()
+    assert charts >= 8  # the pages drew their charts
+    assert problems == []
+    page.close()
+
+
+def test_a_page_without_its_tables_says_which(site, browser):
+    """A workspace with customers only: the journeys page names the table it needs (no 500)."""
+    page, problems = watched(browser, 1280)
+    page.goto(f"{site}/login")
+    page.locator("#username").fill("admin")
+    page.locator("#password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(f"{site}/dashboard")
+    response = page.goto(f"{site}/dashboard/journeys")
+    assert response is not None and response.status == 422
+    assert "events" in page.content()
+    assert [p for p in problems if "status of 422" not in p] == []
     page.close()

@@ -286,10 +286,13 @@ def register(
     def journeys(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> HTMLResponse:
         lang = user["language"]
         steps = funnel_steps(request.query_params.get("steps"), user)
-        data = {
-            **cached("journeys", (), partial(_journey_data, ws), user),
-            "funnel": cached("funnel", steps, partial(_funnel_data, ws, steps), user),
-        }
+        try:
+            data = {
+                **cached("journeys", (), partial(_journey_data, ws), user),
+                "funnel": cached("funnel", steps, partial(_funnel_data, ws, steps), user),
+            }
+        except CxlensError as exc:  # a table the page needs is not there yet
+            raise HTTPException(422, str(exc)) from None
         return page(
             "dashboard_journeys.html", user, request, **_journey_view(data, steps, lang, currency)
         )
