@@ -368,29 +368,7 @@ class Accounts:
 
     def session_user(self, token: str | None) -> dict[str, Any] | None:
         """The user of a live session token (None if it ended, expired or the user is disabled)."""
-        if not token or len(token) > 200:
-            return None
-        digest = token_hash(token)
-        at = now_utc()
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(db.users, db.sessions.c.last_seen_at, db.sessions.c.expires_at)
-                .join(db.sessions, db.sessions.c.username == db.users.c.username)
-                .where(db.sessions.c.id == digest)
-            ).first()
-        if row is None:
-            return None
-        found = dict(row._mapping)
-        expires, seen = _aware(found.pop("expires_at")), _aware(found.pop("last_seen_at"))
-        if expires is None or expires <= at or found["disabled_at"] is not None:
-            return None
-        if seen is None or at - seen > TOUCH_EVERY:
-            self.write(
-                lambda conn: conn.execute(
-                    db.sessions.update().where(db.sessions.c.id == digest).values(last_seen_at=at)
-                )
-            )
-        return found
+        return self._credential_user(token, db.sessions, "id", "last_seen_at")
 
     def sign_out(self, token: str | None, actor: str) -> None:
         """End one session (signing out)."""
@@ -489,28 +467,36 @@ class Accounts:
 
     def token_user(self, token: str) -> dict[str, Any] | None:
         """The user an API token acts as (None if unknown, expired or the user is disabled)."""
+        return self._credential_user(token, db.api_tokens, "token_hash", "last_used_at")
+
+    def _credential_user(
+        self, token: str | None, table: sa.Table, key: str, seen: str
+    ) -> dict[str, Any] | None:
+        """The user behind a session or API token stored by its hash in ``table.key``.
+
+        None if the token is unknown, expired or its user disabled; its ``seen`` time is
+        brought up to date at most every TOUCH_EVERY.
+        """
         if not token or len(token) > 200:
             return None
         digest = token_hash(token)
         at = now_utc()
         with self.engine.connect() as conn:
             row = conn.execute(
-                sa.select(db.users, db.api_tokens.c.expires_at, db.api_tokens.c.last_used_at)
-                .join(db.api_tokens, db.api_tokens.c.username == db.users.c.username)
-                .where(db.api_tokens.c.token_hash == digest)
+                sa.select(db.users, table.c.expires_at, table.c[seen])
+                .join(table, table.c.username == db.users.c.username)
+                .where(table.c[key] == digest)
             ).first()
         if row is None:
             return None
         found = dict(row._mapping)
-        expires, used = _aware(found.pop("expires_at")), _aware(found.pop("last_used_at"))
+        expires, last = _aware(found.pop("expires_at")), _aware(found.pop(seen))
         if expires is None or expires <= at or found["disabled_at"] is not None:
             return None
-        if used is None or at - used > TOUCH_EVERY:
+        if last is None or at - last > TOUCH_EVERY:
             self.write(
                 lambda conn: conn.execute(
-                    db.api_tokens.update()
-                    .where(db.api_tokens.c.token_hash == digest)
-                    .values(last_used_at=at)
+                    table.update().where(table.c[key] == digest).values({seen: at})
                 )
             )
         return found
