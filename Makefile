@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO   ?= demo-workspace
 
-.PHONY: setup system-deps demo test lint format bench clean
+.PHONY: setup system-deps demo test lint format bench clean i18n-extract i18n-update i18n-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,29 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 system-deps:
 	@bash scripts/system-deps.sh
 
-setup: system-deps $(VENV)/.installed
+setup: system-deps $(VENV)/.installed i18n-compile
+
+# -- translations: gettext catalogs kept with Babel (see "Languages and translations" in the README)
+LOCALE   := src/cxlens/i18n/locale
+POT      := $(LOCALE)/cxlens.pot
+CATALOGS := $(wildcard $(LOCALE)/*/LC_MESSAGES/cxlens.po)
+PYBABEL  := $(BIN)/pybabel
+
+# the English texts of the code and templates -> cxlens.pot
+i18n-extract:
+	$(PYBABEL) --quiet extract -F babel.cfg -k NP_:1c,2 -c "Translators:" --add-location=file \
+		--sort-output --width=100 --project=cxlens --copyright-holder="the cxlens authors" \
+		-o $(POT) src/cxlens
+
+# cxlens.pot -> every language's cxlens.po (new texts empty, changed ones fuzzy)
+i18n-update: i18n-extract
+	$(PYBABEL) --quiet update -i $(POT) -d $(LOCALE) -D cxlens --ignore-obsolete --width=100
+
+# every cxlens.po -> cxlens.mo (what the package reads first)
+i18n-compile: $(CATALOGS:.po=.mo)
+
+$(LOCALE)/%/LC_MESSAGES/cxlens.mo: $(LOCALE)/%/LC_MESSAGES/cxlens.po | $(VENV)/.installed
+	$(PYBABEL) --quiet compile -D cxlens -d $(LOCALE) -l $* --statistics
 
 demo: setup
 	$(BIN)/cxlens demo $(DEMO) --force

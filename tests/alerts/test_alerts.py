@@ -115,7 +115,7 @@ def test_bad_rules_are_reported_together(tmp_path):
     assert (
         "metric 'nsp'" in message
         and "when must be one of" in message
-        and "needs a numeric threshold" in message
+        and "need a numeric threshold" in message
     )
 
 

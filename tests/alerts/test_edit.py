@@ -56,7 +56,7 @@ def test_a_bad_rule_is_refused_and_the_file_left_as_it_was(ws):  # noqa: F811
     before = toml_text(ws)
     cases = [
         ({"name": "x", "metric": "nsp", "when": "drops"}, "metric 'nsp' is not in the catalog"),
-        ({"name": "x", "metric": "csat", "when": "below"}, "needs a numeric threshold"),
+        ({"name": "x", "metric": "csat", "when": "below"}, "need a numeric threshold"),
         ({"name": "x", "metric": "nps", "when": "drops", "period": "fortnight"}, "period must be"),
         ({"name": "x", "metric": "nps", "when": "drops", "by": "colour"}, "no table has a column 'colour'"),
         ({"name": "x", "metric": "nps", "when": "drops", "where": "colour = 'x'"}, "colour"),
@@ -122,9 +122,11 @@ def test_cli_add_list_remove(ws):  # noqa: F811
     r = runner.invoke(
         app, ["alerts", "add", "--name", "Bad", "--metric", "nps", "--when", "below", "-w", root]
     )
-    assert r.exit_code == 1 and "needs a numeric threshold" in r.output
+    assert r.exit_code == 1 and "need a numeric threshold" in r.output
     listed = json.loads(runner.invoke(app, ["alerts", "list", "--json", "-w", root]).output)
     assert [x["name"] for x in listed] == ["NPS drops in a country", "CSAT under 70", "Waiting"]
     assert listed[2]["older_than"] == "24h" and listed[2]["threshold"] == "5"
     assert runner.invoke(app, ["alerts", "remove", "Waiting", "-w", root]).exit_code == 0
-    assert "Waiting" not in runner.invoke(app, ["alerts", "list", "-w", root]).output
+    listed = json.loads(runner.invoke(app, ["alerts", "list", "--json", "-w", root]).output)
+    assert "Waiting" not in [x["name"] for x in listed]
+    assert "Alert rules" in runner.invoke(app, ["alerts", "list", "-w", root]).output

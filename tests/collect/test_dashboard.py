@@ -97,14 +97,16 @@ def test_alert_rules_are_shown_to_all_and_edited_by_analysts(demo, monkeypatch):
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     assert client.post("/dashboard/alerts", data={**rule, "csrf": "forged"}).status_code == 403
     bad = client.post("/dashboard/alerts", data={**rule, "csrf": csrf, "threshold": ""})
-    assert bad.status_code == 422 and "needs a numeric threshold" in bad.text
+    assert bad.status_code == 422 and "need a numeric threshold" in bad.text
     assert toml.read_text() == before
     added = client.post("/dashboard/alerts", data={**rule, "csrf": csrf})
     assert added.status_code == 200 and "✓ NPS under 90" in added.text
     assert 'name = "NPS under 90"' in toml.read_text()
     # in 2026-Q3, the latest full quarter then, every country's NPS interval lies under 90
     firing = added.text.split("<h2>", 2)[1]
-    assert firing.count("/dashboard/trends?metric=nps") >= 3 and "country = DE" in firing
+    # the link keeps the id (f_country=DE); the page names the country
+    assert firing.count("/dashboard/trends?metric=nps") >= 3 and "Country = Germany" in firing
+    assert "f_country=DE" in firing
     removed = client.post("/dashboard/alerts/remove", data={"csrf": csrf, "name": "NPS under 90"})
     assert removed.status_code == 200 and toml.read_text() == before
     assert (
@@ -120,7 +122,7 @@ def test_trend_filters_stay_in_the_url_and_cache_follows_imports(demo):
     login(client, "analyst")
     r = client.get("/dashboard/trends?metric=nps&by=country&period=quarter&f_country=DE")
     assert r.status_code == 200
-    assert 'name="f_country" value="DE"' in r.text and "country = DE" in r.text
+    assert 'name="f_country" value="DE"' in r.text and "Country = Germany" in r.text
     assert '<option value="quarter" selected>' in r.text
     assert client.get("/dashboard/trends?metric=nope").status_code == 404
     assert client.get("/dashboard/trends?metric=nps&f_x%27%3B=1").status_code == 422

@@ -53,7 +53,8 @@ def test_funnel_command(funnel_root, demo_root):
         "--by",
         "country",
     )
-    assert "Lijevak" in out and "country = DE" in out
+    assert "Lijevak: koraci ovim redom (dopušteno vrijeme: 2 tjedna)" in out
+    assert "Država = Njemačka" in out and "Narudžba" in out  # the country and the step named
     bad = runner.invoke(app, ["funnel", "A", "-w", str(funnel_root)])
     assert bad.exit_code == 1 and "at least two steps" in bad.output
 
@@ -73,12 +74,13 @@ def test_attribution_command(attribution_root, demo_root):
     assert markov["B"]["removal_effect"] == pytest.approx(1.0)
     assert data["null_paths"] == 2 and data["conversions"] == 3
     out = run("attribution", "-w", str(demo_root), "--lang", "bg", "--model", "last,markov")
-    assert "Приписване" in out and "markov" in out and "first" not in out
+    assert "Приписване (Канал)" in out and "Верига на Марков" in out and "Първи контакт" not in out
+    assert "Търсене" in out  # the search channel by its name
 
 
 def test_drivers_command(demo_root):
     out = run("drivers", "-w", str(demo_root), "--lang", "de", "--bootstrap", "5")
-    assert "Was den NPS treibt" in out and "CSAT bei" in out and "Shapley" in out
+    assert "Was den NPS treibt" in out and "CSAT:" in out and "Liefer" in out and "Shapley" in out
     data = json.loads(
         run("drivers", "-w", str(demo_root), "--json", "--bootstrap", "5", "--by", "touchpoint")
     )

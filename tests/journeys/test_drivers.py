@@ -117,7 +117,7 @@ def test_demo_drivers(demo_root):
         & (main["importance"] < main["importance_high"])
     ).all()
     # the demo makes NPS depend on delivery experience and reopened tickets
-    delivery = t.loc["CSAT at delivery"]
+    delivery = t.loc["CSAT: delivery"]
     assert delivery["sign"] == "+" and delivery["significant"] and delivery["nps_gap"] < 0
     assert t.loc["Reopened ticket", "sign"] == "−"
     assert t.loc["Reopened ticket", "nps_gap_high"] < 0

@@ -150,7 +150,7 @@ def test_metrics_explain_names_interval_test_and_range():
     assert data["test"] == "exact Poisson rate test (conditional binomial)"
     assert data["range"] == [0.0, None]
     text = CliRunner().invoke(app, ["metrics", "explain", "nps", "--lang", "de"]).output
-    assert "Tango's score interval" in text and "two-sample z test" in text
+    assert "Tangos Score-Intervall" in text and "Zwei-Stichproben-z-Test" in text
 
 
 def test_a_month_the_data_stops_in_is_partial_and_not_tested(tmp_path):

@@ -12,7 +12,7 @@ import cxlens
 from cxlens.cli import app
 from cxlens.config import LANGUAGES
 from cxlens.errors import CxlensError
-from cxlens.i18n import format_value, text
+from cxlens.i18n import format_value, gettext
 from cxlens.reports import build_report, parse_period
 
 runner = CliRunner()
@@ -57,7 +57,7 @@ def test_periods():
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_report_in_every_language_shows_the_kpi_values(demo_ws, lang):
     html = build_report(demo_ws, "2026-Q2", lang)
-    assert text("report_title", lang) in html
+    assert gettext("Customer experience report", lang) in html
     nps = demo_ws.kpi("nps", period="quarter", start="2026-04-01", end="2026-06-30").iloc[0]
     assert format_value(nps["value"], "points", lang) in html
     assert "<script>alert" not in html and "&lt;script&gt;alert" in html

@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from cxlens.collect import db
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
-from cxlens.i18n import format_number, text
+from cxlens.i18n import N_, format_number, gettext, pgettext
 
 if TYPE_CHECKING:
     import jinja2
@@ -48,6 +48,14 @@ log = logging.getLogger("cxlens.schedule")
 TEMPLATES = Path(__file__).parent / "templates"
 DEFAULT_METRICS = ("nps", "csat", "ces", "response_rate")
 EVERY = ("day", "week")
+TITLES = {
+    "day": N_("%(company)s: CX digest for %(period)s"),
+    "week": N_("%(company)s: weekly CX digest, %(period)s"),
+}
+INTROS = {
+    "day": N_("What changed on %(period)s compared with the day before."),
+    "week": N_("What changed in the week %(period)s compared with the week before."),
+}
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
 
 
@@ -251,29 +259,29 @@ def build_digest(
 
     context = {
         "lang": lang,
-        "title": text("digest_title_" + settings.every, lang, company=company, period=label),
-        "intro": text("digest_intro_" + settings.every, lang, period=label),
-        "changes_heading": text("digest_changes", lang),
+        "title": gettext(TITLES[settings.every], lang, company=company, period=label),
+        "intro": gettext(INTROS[settings.every], lang, period=label),
+        "changes_heading": gettext("Significant changes", lang),
         "changed": changed,
-        "steady": text("digest_steady", lang, metrics=", ".join(steady)) if steady else None,
-        "none_changed": text("digest_no_change", lang) if not changed else None,
-        "was": text("digest_was", lang),
-        "up": text("digest_up", lang),
-        "down": text("digest_down", lang),
-        "cases_heading": text("digest_cases", lang),
-        "new_label": text("digest_new_cases", lang, count=len(new)),
-        "overdue_label": text("digest_overdue_cases", lang, count=len(overdue)),
+        "steady": gettext("No significant change: %(metrics)s.", lang, metrics=", ".join(steady)) if steady else None,
+        "none_changed": gettext("No KPI changed significantly.", lang) if not changed else None,
+        "was": pgettext("digest", "before", lang),
+        "up": pgettext("digest", "up", lang),
+        "down": pgettext("digest", "down", lang),
+        "cases_heading": gettext("Follow-up cases", lang),
+        "new_label": gettext("Opened in the period: %(count)s", lang, count=len(new)),
+        "overdue_label": gettext("Overdue now: %(count)s", lang, count=len(overdue)),
         "new": [case_line(c) for c in new[:10]],
         "overdue": [case_line(c) for c in overdue[:10]],
-        "comments_heading": text("digest_comments", lang),
-        "worst_label": text("digest_most_negative", lang),
-        "best_label": text("digest_most_positive", lang),
+        "comments_heading": gettext("Comments", lang),
+        "worst_label": gettext("Most negative", lang),
+        "best_label": gettext("Most positive", lang),
         "worst": worst,
         "best": best,
-        "no_comments": text("digest_no_comments", lang),
-        "open": text("digest_open", lang),
+        "no_comments": gettext("No comments in the period.", lang),
+        "open": gettext("Open the dashboard", lang),
         "dashboard": f"{base}/dashboard",
-        "footer": text("digest_footer", lang, name=settings.name),
+        "footer": gettext("The cxlens digest “%(name)s”.", lang, name=settings.name),
     }
     templates = _templates()
     return Digest(

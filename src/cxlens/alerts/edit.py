@@ -28,6 +28,7 @@ from cxlens.alerts.rules import (
 )
 from cxlens.config import CONFIG_FILE
 from cxlens.errors import CxlensError
+from cxlens.i18n import gettext
 from cxlens.metrics.engine import ALL, kpi
 
 if TYPE_CHECKING:
@@ -38,20 +39,26 @@ LOCK_FILE = ".cxlens.toml.lock"
 KEYS = ("name", "metric", "when", "by", "period", "threshold", "older_than", "where")
 
 
-def rule_entry(values: Mapping[str, Any]) -> dict[str, Any]:
+def rule_entry(values: Mapping[str, Any], lang: str = "en") -> dict[str, Any]:
     """A ``[[alerts]]`` entry from loose values (a web form, command options).
 
     Empty values are left out, ``by`` may be a comma-separated text, ``threshold``
     a number as text. Only the keys that matter for the rule's kind are kept.
+    Problems are told in ``lang``.
     """
     name = str(values.get("name") or "").strip()
     if not name:
-        raise CxlensError("An alert rule needs a name.")
+        raise CxlensError(gettext("An alert rule needs a name.", lang))
     if len(name) > 200:
-        raise CxlensError("An alert rule's name can have at most 200 characters.")
+        raise CxlensError(gettext("An alert rule's name can have at most 200 characters.", lang))
     when = str(values.get("when") or "").strip()
     if when not in WHEN:
-        raise CxlensError(f"when must be one of {', '.join(WHEN)}, not {when!r}.")
+        raise CxlensError(
+            gettext(
+                "when must be one of %(choices)s, not %(when)r.", lang,
+                choices=", ".join(WHEN), when=when,
+            )
+        )  # fmt: skip
     entry: dict[str, Any] = {"name": name}
     if when != "open_cases":
         entry["metric"] = str(values.get("metric") or "").strip()
@@ -67,7 +74,9 @@ def rule_entry(values: Mapping[str, Any]) -> dict[str, Any]:
         try:
             number = float(str(threshold).replace(",", "."))
         except ValueError:
-            raise CxlensError(f"threshold must be a number, not {threshold!r}.") from None
+            raise CxlensError(
+                gettext("threshold must be a number, not %(value)r.", lang, value=threshold)
+            ) from None
         entry["threshold"] = int(number) if number.is_integer() else number
     if when == "open_cases":
         entry["older_than"] = str(values.get("older_than") or "48h").strip()
@@ -104,7 +113,7 @@ def _replace(path: Any, text: str) -> None:
         raise
 
 
-def _try(ws: WorkspaceData, rule: Rule) -> None:
+def _try(ws: WorkspaceData, rule: Rule, lang: str) -> None:
     """Evaluate ``rule`` once; a dimension the metric's tables do not have is an error here."""
     if rule.when == "open_cases":
         check_alerts(ws, rules=[rule])
@@ -118,27 +127,36 @@ def _try(ws: WorkspaceData, rule: Rule) -> None:
     missing = [d for d in rule.by if d in frame and frame[d].eq(ALL).all()]
     if missing:
         raise CxlensError(
-            f"{rule.metric} cannot be broken down by {', '.join(missing)}: no such column."
-        )
+            gettext(
+                "%(metric)s cannot be broken down by %(dimensions)s: no such column.", lang,
+                metric=rule.metric, dimensions=", ".join(missing),
+            )
+        )  # fmt: skip
 
 
-def add_rule(ws: WorkspaceData, values: Mapping[str, Any], try_on_data: bool = True) -> Rule:
-    """Append a rule to ``cxlens.toml`` after checking it; return it."""
+def add_rule(
+    ws: WorkspaceData, values: Mapping[str, Any], try_on_data: bool = True, lang: str = "en"
+) -> Rule:
+    """Append a rule to ``cxlens.toml`` after checking it; return it. Problems are told in ``lang``."""
     import tomlkit
 
-    entry = rule_entry(values)
+    entry = rule_entry(values, lang)
     path = ws.root / CONFIG_FILE
     with _settings_lock(ws):
         existing = configured_rules(ws)
         names = [str(e.get("name") or f"alert {i}") for i, e in enumerate(existing, start=1)]
         if entry["name"] in names:
-            raise CxlensError(f"There is a rule named {entry['name']!r} already.")
-        rule = parse_rules([entry], "The rule")[0]
+            raise CxlensError(
+                gettext("There is a rule named %(name)r already.", lang, name=entry["name"])
+            )
+        rule = parse_rules([entry], None, lang)[0]
         if try_on_data:
             try:
-                _try(ws, rule)
+                _try(ws, rule, lang)
             except CxlensError as exc:
-                raise CxlensError(f"The rule cannot be evaluated: {exc}") from None
+                raise CxlensError(
+                    gettext("The rule cannot be evaluated: %(problem)s", lang, problem=str(exc))
+                ) from None
         doc = tomlkit.parse(path.read_text(encoding="utf-8"))
         table = tomlkit.table()
         for key, value in entry.items():
@@ -159,8 +177,9 @@ def add_rule(ws: WorkspaceData, values: Mapping[str, Any], try_on_data: bool = T
     return rule
 
 
-def remove_rule(ws: WorkspaceData, name: str) -> None:
+def remove_rule(ws: WorkspaceData, name: str, lang: str = "en") -> None:
     """Remove the rule called ``name`` from ``cxlens.toml``."""
+    missing = gettext("There is no alert rule named %(name)r.", lang, name=name)
     import tomlkit
 
     path = ws.root / CONFIG_FILE
@@ -173,12 +192,12 @@ def remove_rule(ws: WorkspaceData, name: str) -> None:
                 None,
             )
             if index is None:
-                raise CxlensError(f"There is no alert rule named {name!r}.")
+                raise CxlensError(missing)
             del rules[index]
             if not len(rules):
                 del doc["alerts"]
         elif rules is not None and str(rules.get("name") or "alert 1") == name:
             del doc["alerts"]
         else:
-            raise CxlensError(f"There is no alert rule named {name!r}.")
+            raise CxlensError(missing)
         _replace(path, tomlkit.dumps(doc))

@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 
 from cxlens.config import CONFIG_FILE
 from cxlens.errors import CxlensError
+from cxlens.i18n import NP_, gettext, pgettext
 from cxlens.metrics.catalog import Metric, load_catalog
 from cxlens.metrics.engine import kpi
 from cxlens.periods import last_complete_period, local_today
@@ -48,6 +49,14 @@ if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
 
 WHEN = ("drops", "rises", "below", "above", "open_cases")
+#: what each kind of rule is called where people read it
+WHEN_NAMES = {
+    "drops": NP_("alert when", "drops"),
+    "rises": NP_("alert when", "rises"),
+    "below": NP_("alert when", "below"),
+    "above": NP_("alert when", "above"),
+    "open_cases": NP_("alert when", "open follow-up cases"),
+}
 
 
 @dataclass(frozen=True)
@@ -116,19 +125,19 @@ def configured_rules(ws: WorkspaceData) -> list[dict[str, Any]]:
     return [raw] if isinstance(raw, dict) else list(raw)
 
 
-def load_rules(ws: WorkspaceData) -> list[Rule]:
-    """The ``[[alerts]]`` of the workspace's settings, checked (every problem at once)."""
-    return parse_rules(configured_rules(ws), str(ws.root / CONFIG_FILE))
+def load_rules(ws: WorkspaceData, lang: str = "en") -> list[Rule]:
+    """The ``[[alerts]]`` of the workspace's settings, checked (every problem at once, in ``lang``)."""
+    return parse_rules(configured_rules(ws), str(ws.root / CONFIG_FILE), lang)
 
 
-def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
-    """Rules from raw entries; every problem of every entry is reported at once.
+def parse_rules(raw: list[dict[str, Any]], source: str | None, lang: str = "en") -> list[Rule]:
+    """Rules from raw entries; every problem of every entry is reported at once, in ``lang``.
 
-    ``source`` names where they come from in the message (a file; for a single
-    new rule, a phrase such as "The rule", and the entries are not numbered).
+    ``source`` names the file they come from in the message; ``None`` is a single new
+    rule (its problems are not numbered).
     """
     catalog = load_catalog()
-    numbered = len(raw) > 1 or source.endswith(".toml")
+    numbered = source is not None
     rules, problems = [], []
     for i, entry in enumerate(raw, start=1):
         where = f"[[alerts]] #{i}: " if numbered else ""
@@ -137,19 +146,33 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
         if when == "open_cases":
             metric = metric or "cases"
         elif metric not in catalog:
-            problems.append(f"{where}metric {metric!r} is not in the catalog")
+            problems.append(
+                where + gettext("metric %(metric)r is not in the catalog", lang, metric=metric)
+            )
         if when not in WHEN:
-            problems.append(f"{where}when must be one of {', '.join(WHEN)}")
+            problems.append(
+                where + gettext("when must be one of %(choices)s", lang, choices=", ".join(WHEN))
+            )
         threshold = entry.get("threshold")
         if when in ("below", "above", "open_cases") and not isinstance(threshold, int | float):
-            problems.append(f"{where}'{when}' needs a numeric threshold")
+            kind = pgettext("alert when", WHEN_NAMES[str(when)], lang)
+            problems.append(
+                where + gettext("“%(when)s” rules need a numeric threshold", lang, when=kind)
+            )
         elif when in ("below", "above") and metric in catalog:
-            problem = threshold_problem(catalog[str(metric)], str(when), float(threshold or 0))
+            problem = threshold_problem(
+                catalog[str(metric)], str(when), float(threshold or 0), lang
+            )
             if problem:
                 problems.append(where + problem)
         period = str(entry.get("period", "month"))
         if period not in RULE_PERIODS:
-            problems.append(f"{where}period must be one of {', '.join(RULE_PERIODS)}")
+            problems.append(
+                where
+                + gettext(
+                    "period must be one of %(choices)s", lang, choices=", ".join(RULE_PERIODS)
+                )
+            )
         older = 48.0
         if when == "open_cases":
             from cxlens.periods import parse_duration
@@ -178,7 +201,11 @@ def parse_rules(raw: list[dict[str, Any]], source: str) -> list[Rule]:
             )
         )
     if problems:
-        head = f"{source}: alert rules have problems" if numbered else f"{source} has problems"
+        head = (
+            gettext("%(file)s: alert rules have problems", lang, file=source)
+            if numbered
+            else gettext("The rule has problems", lang)
+        )
         raise CxlensError(f"{head}:\n  " + "\n  ".join(problems))
     return rules
 
@@ -187,31 +214,62 @@ def _bound(value: float) -> str:
     return f"{value:g}".replace("-", "−")
 
 
-def threshold_problem(metric: Metric, when: str, threshold: float) -> str | None:
+def threshold_problem(metric: Metric, when: str, threshold: float, lang: str = "en") -> str | None:
     """Why a *below*/*above* threshold does not fit the metric's unit and range, or None.
 
     A threshold outside the values the metric can take, or at the edge it can never
     pass, would never fire (or always); a share in percent given as a score on its
     answer scale ("CSAT below 4", meaning 4 of 5) is the common slip and is named.
+    The reason is written in ``lang``.
     """
     low, high = metric.range
     shown = _bound(threshold)
     if metric.unit == "percent" and metric.answer_scale and threshold <= metric.answer_scale[1]:
         a, b = (_bound(v) for v in metric.answer_scale)
-        effect = "would never fire" if when == "below" else "would fire almost always"
-        return (
-            f"{metric.id} is in percent (a share from 0 to 100), not a score on the {a}–{b} "
-            f"answer scale: {shown} means {shown} % and {effect}; give the share in percent, "
-            "for example 70"
-        )
+        values = {"metric": metric.id, "low": a, "high": b, "threshold": shown}
+        if when == "below":
+            return gettext(
+                "%(metric)s is in percent (a share from 0 to 100), not a score on the "
+                "%(low)s–%(high)s answer scale: %(threshold)s means %(threshold)s %% and would "
+                "never fire; give the share in percent, for example 70",
+                lang, **values,
+            )  # fmt: skip
+        return gettext(
+            "%(metric)s is in percent (a share from 0 to 100), not a score on the "
+            "%(low)s–%(high)s answer scale: %(threshold)s means %(threshold)s %% and would "
+            "fire almost always; give the share in percent, for example 70",
+            lang, **values,
+        )  # fmt: skip
+    unit = metric.unit_name(lang)
     if (low is not None and threshold < low) or (high is not None and threshold > high):
-        span = f"from {_bound(low)}" if low is not None else "up"
-        span += f" to {_bound(high)}" if high is not None else " with no upper limit"
-        return f"{metric.id} runs {span} ({metric.unit}); a threshold of {shown} is outside that"
+        values = {"metric": metric.id, "unit": unit, "threshold": shown}
+        if low is not None and high is not None:
+            return gettext(
+                "%(metric)s runs from %(low)s to %(high)s (%(unit)s); a threshold of "
+                "%(threshold)s is outside that",
+                lang, low=_bound(low), high=_bound(high), **values,
+            )  # fmt: skip
+        if low is not None:
+            return gettext(
+                "%(metric)s runs from %(low)s with no upper limit (%(unit)s); a threshold of "
+                "%(threshold)s is outside that",
+                lang, low=_bound(low), **values,
+            )  # fmt: skip
+        return gettext(
+            "%(metric)s runs up to %(high)s (%(unit)s); a threshold of %(threshold)s is "
+            "outside that",
+            lang, high=_bound(high or 0), **values,
+        )  # fmt: skip
     if when == "below" and low is not None and threshold <= low:
-        return f"{metric.id} is never below {_bound(low)}: 'below {shown}' would never fire"
+        return gettext(
+            "%(metric)s is never below %(bound)s: “below %(threshold)s” would never fire",
+            lang, metric=metric.id, bound=_bound(low), threshold=shown,
+        )  # fmt: skip
     if when == "above" and high is not None and threshold >= high:
-        return f"{metric.id} is never above {_bound(high)}: 'above {shown}' would never fire"
+        return gettext(
+            "%(metric)s is never above %(bound)s: “above %(threshold)s” would never fire",
+            lang, metric=metric.id, bound=_bound(high), threshold=shown,
+        )  # fmt: skip
     return None
 
 
@@ -248,13 +306,22 @@ def _nan(x: Any) -> bool:
 
 
 def check_alerts(
-    ws: WorkspaceData, today: date | None = None, rules: list[Rule] | None = None
-) -> list[Alert]:
-    """Evaluate every rule on the latest full period; return the alerts that fire."""
+    ws: WorkspaceData, today: date | None = None, rules: list[Rule] | None = None,
+    lang: str | None = None,
+) -> list[Alert]:  # fmt: skip
+    """Evaluate every rule on the latest full period; return the alerts that fire.
+
+    Their messages are in ``lang`` (default: the workspace's language).
+    """
+    from cxlens.i18n import labels_for
+
+    lang = lang or ws.config.language
+    labels = labels_for(ws.config)
+    catalog = load_catalog()
     fired: list[Alert] = []
-    for rule in rules if rules is not None else load_rules(ws):
+    for rule in rules if rules is not None else load_rules(ws, lang):
         if rule.when == "open_cases":
-            fired += _case_alert(ws, rule)
+            fired += _case_alert(ws, rule, lang)
             continue
         start, end = last_full_period(ws, rule.period, today)
         frame = kpi(
@@ -294,14 +361,7 @@ def check_alerts(
                 )
             if not fire:
                 continue
-            where = ", ".join(f"{k}={v}" for k, v in dims.items())
-            message = f"{rule.name}: {rule.metric} {row['period']}{' (' + where + ')' if where else ''} = {value:.1f}"
-            if rule.when in ("drops", "rises"):
-                message += (
-                    f", {change:+.1f} against {row['previous']:.1f} (p = {row['p_value']:.3f})"
-                )
-            else:
-                message += f", {rule.when} {rule.threshold:g}"
+            message = _message(rule, row, dims, lang, labels, catalog)
             fired.append(
                 Alert(
                     rule=rule,
@@ -321,7 +381,42 @@ def check_alerts(
     return fired
 
 
-def _case_alert(ws: WorkspaceData, rule: Rule) -> list[Alert]:
+def _message(
+    rule: Rule, row: Any, dims: dict[str, Any], lang: str, labels: Any, catalog: Any
+) -> str:
+    """What fired, in words: the rule, metric, period, breakdown, value and change or line."""
+    from cxlens.i18n import format_number, format_period, pgettext
+
+    where = ", ".join(
+        f"{labels.dimension(k, lang)} = {labels.name(k, v, lang)}" for k, v in dims.items()
+    )
+    values = {
+        "rule": rule.name,
+        "metric": catalog[rule.metric].name(lang),
+        "period": format_period(row["period"], rule.period, lang),
+        "breakdown": f" ({where})" if where else "",
+        "value": format_number(row["value"], lang, 1),
+    }
+    if rule.when in ("drops", "rises"):
+        change = float(row["change"])
+        sign = "+" if change > 0 else "−" if change < 0 else "±"
+        return gettext(
+            "%(rule)s: %(metric)s, %(period)s%(breakdown)s: %(value)s (%(change)s against "
+            "%(previous)s, p = %(p)s)",
+            lang, change=sign + format_number(abs(change), lang, 1),
+            previous=format_number(row["previous"], lang, 1),
+            p=format_number(row["p_value"], lang, 3), **values,
+        )  # fmt: skip
+    assert rule.threshold is not None
+    return gettext(
+        "%(rule)s: %(metric)s, %(period)s%(breakdown)s: %(value)s (%(when)s %(threshold)s)",
+        lang, when=pgettext("alert when", WHEN_NAMES[rule.when], lang),
+        threshold=format_number(rule.threshold, lang, 0 if rule.threshold.is_integer() else 2),
+        **values,
+    )  # fmt: skip
+
+
+def _case_alert(ws: WorkspaceData, rule: Rule, lang: str) -> list[Alert]:
     """More than ``threshold`` follow-up cases still open after ``older_than``."""
     import sqlalchemy as sa
 
@@ -344,10 +439,14 @@ def _case_alert(ws: WorkspaceData, rule: Rule) -> list[Alert]:
     assert rule.threshold is not None
     if waiting <= rule.threshold:
         return []
-    message = (
-        f"{rule.name}: {waiting} follow-up cases open for more than "
-        f"{rule.older_than_hours:g} h (threshold {rule.threshold:g})"
-    )
+    from cxlens.i18n import format_hours, format_number, ngettext
+
+    message = ngettext(
+        "%(rule)s: %(num)s follow-up case open for more than %(hours)s (threshold %(threshold)s)",
+        "%(rule)s: %(num)s follow-up cases open for more than %(hours)s (threshold %(threshold)s)",
+        waiting, lang, rule=rule.name, hours=format_hours(rule.older_than_hours, lang),
+        threshold=format_number(rule.threshold, lang, 0),
+    )  # fmt: skip
     return [
         Alert(
             rule=rule, period=cutoff.date().isoformat(), dims={}, value=float(waiting), previous=None,

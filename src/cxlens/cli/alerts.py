@@ -9,6 +9,7 @@ import typer
 
 from cxlens.cli.common import WorkspaceOption, console, open_ws, print_json, user_errors
 from cxlens.cli.tables import print_table
+from cxlens.i18n import gettext
 
 
 def register(app: typer.Typer) -> None:
@@ -35,8 +36,9 @@ def register(app: typer.Typer) -> None:
 
         with user_errors():
             ws = open_ws(workspace)
+            out = ws.config.language
             day = parse_date(today, "--today")
-            alerts = check_alerts(ws, today=day)
+            alerts = check_alerts(ws, today=day, lang=out)
             sent = None
             if send and alerts:
                 from cxlens.alerts.deliver import deliver_alerts
@@ -45,18 +47,24 @@ def register(app: typer.Typer) -> None:
                 sent = deliver_alerts(Collector(ws.config), alerts)
         if sent is not None:
             console.print(
-                f"Sent {sent['sent']} new alert(s); {sent['skipped']} went out before; "
-                f"{sent['failed']} failed (see the delivery log).",
+                gettext(
+                    "Alerts sent: %(sent)s new, %(skipped)s sent before, %(failed)s failed (see the "
+                    "delivery log).",
+                    out, sent=sent["sent"], skipped=sent["skipped"], failed=sent["failed"],
+                ),
                 markup=False,
-            )
+            )  # fmt: skip
         if as_json:
             print_json([a.as_dict() for a in alerts])
             return
         if not alerts:
-            console.print("No alert fired: no rule is met by a significant change or interval.")
+            console.print(
+                gettext("No alert fired: no rule is met by a significant change or interval.", out),
+                markup=False,
+            )
             return
         for a in alerts:
-            console.print(f"ALERT {a.message}", markup=False, soft_wrap=True)
+            console.print(gettext("ALERT", out) + f" {a.message}", markup=False, soft_wrap=True)
             console.print(f"  {a.link}", markup=False, soft_wrap=True)
 
     @alerts_app.command("list")
@@ -68,23 +76,38 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table as RichTable
 
         from cxlens.alerts import load_rules
+        from cxlens.alerts.rules import WHEN_NAMES
+        from cxlens.i18n import format_hours, labels_for, pgettext
 
         with user_errors():
-            rules = load_rules(open_ws(workspace))
+            ws = open_ws(workspace)
+            out = ws.config.language
+            rules = load_rules(ws, out)
         if as_json:
             print_json([_rule_record(r) for r in rules])
             return
         if not rules:
-            console.print("No alert rules yet; add one with `cxlens alerts add`.", markup=False)
+            console.print(
+                gettext("No alert rules yet; add one with `cxlens alerts add`.", out), markup=False
+            )
             return
-        table = RichTable(title="Alert rules")
-        columns = ("name", "metric", "when", "threshold", "by", "period", "older_than", "where")
-        for col in columns:
-            table.add_column(col.replace("_", " "))
+        labels = labels_for(ws.config)
+        table = RichTable(title=gettext("Alert rules", out))
+        for header in (
+            gettext("Name", out), gettext("Metric", out), gettext("When", out),
+            gettext("Threshold", out), gettext("By", out), gettext("Period", out),
+            gettext("Waiting longer than", out), gettext("Filter", out),
+        ):  # fmt: skip
+            table.add_column(header)
         for r in rules:
-            rec = _rule_record(r)
-            rec["by"] = ", ".join(rec["by"])
-            table.add_row(*(str(rec[c] or "") for c in columns))
+            cases = r.when == "open_cases"
+            table.add_row(
+                r.name, "" if cases else r.metric, pgettext("alert when", WHEN_NAMES[r.when], out),
+                "" if r.threshold is None else f"{r.threshold:g}",
+                ", ".join(labels.dimension(d, out) for d in r.by),
+                "" if cases else labels.name("period", r.period, out),
+                format_hours(r.older_than_hours, out) if cases else "", r.where or "",
+            )  # fmt: skip
         print_table(table)
 
     @alerts_app.command("add")
@@ -108,12 +131,17 @@ def register(app: typer.Typer) -> None:
         from cxlens.alerts.edit import add_rule
 
         with user_errors():
+            ws = open_ws(workspace)
+            out = ws.config.language
             rule = add_rule(
-                open_ws(workspace),
+                ws,
                 {"name": name, "when": when, "metric": metric, "by": by, "period": period,
                  "threshold": threshold, "older_than": older_than, "where": where},
+                lang=out,
             )  # fmt: skip
-        console.print(f"Added the rule {rule.name!r} to cxlens.toml.", markup=False)
+        console.print(
+            gettext("Added the rule %(name)r to cxlens.toml.", out, name=rule.name), markup=False
+        )
 
     @alerts_app.command("remove")
     def remove(
@@ -124,8 +152,10 @@ def register(app: typer.Typer) -> None:
         from cxlens.alerts.edit import remove_rule
 
         with user_errors():
-            remove_rule(open_ws(workspace), name)
-        console.print(f"Removed the rule {name!r}.", markup=False)
+            ws = open_ws(workspace)
+            out = ws.config.language
+            remove_rule(ws, name, lang=out)
+        console.print(gettext("Removed the rule %(name)r.", out, name=name), markup=False)
 
 
 def _rule_record(rule: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from cxlens.cli.common import (
@@ -24,7 +25,18 @@ from cxlens.cli.common import (
     user_errors,
 )
 from cxlens.cli.tables import print_table
-from cxlens.i18n import format_currency, format_number, format_percent, text
+from cxlens.i18n import (
+    Labels,
+    format_currency,
+    format_date,
+    format_number,
+    format_percent,
+    format_period,
+    gettext,
+    labels_for,
+    ngettext,
+    pgettext,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,8 +103,6 @@ def register(app: typer.Typer) -> None:
         """RFM segments: recency, frequency, monetary scores 1-5, segment sizes, revenue, NPS and CSAT."""
         import pandas as pd
 
-        from cxlens.customers.segments import segment_map
-
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
 
@@ -109,13 +119,13 @@ def register(app: typer.Typer) -> None:
             view = compute() if out is not None else remembered(ws, "rfm", params, RfmView, compute)
             summary = view.summary
             moves = view.moves if compare else None
-            names = segment_map(ws.config.section("rfm"), bins)
+        labels = labels_for(ws.config)
         if as_json:
             data: dict[str, Any] = {
                 "as_of": view.as_of.isoformat(),
                 "cutoffs": view.cutoffs,
                 "segments": [
-                    {**row, "name": names.name(row["segment"], language)}
+                    {**row, "name": labels.name("segment", row["segment"], language)}
                     for row in records(summary)
                 ],
             }
@@ -130,17 +140,18 @@ def register(app: typer.Typer) -> None:
             print_json(data)
             return
         currency = ws.config.currency
-        table = RichTable(title=text("rfm_title", language, date=view.as_of.isoformat()))
-        headers = [
-            ("segment", "left"), ("customers", "right"), ("share", "right"),
-            ("revenue", "right"), ("orders_per_customer", "right"), ("nps_short", "right"),
-            ("interval", "right"), ("csat_short", "right"),
-        ]  # fmt: skip
-        for key, justify in headers:
-            table.add_column(text(key, language), justify=justify)  # type: ignore[arg-type]
+        as_of = format_date(view.as_of, language)
+        table = RichTable(title=gettext("RFM segments as of %(date)s", language, date=as_of))
+        table.add_column(labels.dimension("segment", language))
+        for header in (
+            gettext("Customers", language), gettext("Share", language),
+            gettext("Revenue", language), gettext("Orders", language), "NPS",
+            gettext("95%% interval", language), "CSAT",
+        ):  # fmt: skip
+            table.add_column(header, justify="right")
         for row in summary.to_dict(orient="records"):
             table.add_row(
-                names.name(row["segment"], language),
+                labels.name("segment", row["segment"], language),
                 format_number(row["customers"], language, 0),
                 format_percent(100 * row["share"], language, 1),
                 format_currency(row["revenue"], currency, language),
@@ -157,14 +168,20 @@ def register(app: typer.Typer) -> None:
                 else f"{format_percent(row['csat'], language, 0)} (n={format_number(row['csat_n'], language, 0)})",
             )
         print_table(table)
-        console.print(text("rfm_feedback_note", language, date=view.as_of.isoformat()))
+        console.print(
+            gettext(
+                "NPS and CSAT: answers of the segment's customers in the year up to %(date)s.",
+                language, date=as_of,
+            ),
+            markup=False,
+        )  # fmt: skip
         cuts = "; ".join(
             f"{k[0].upper()}: " + ", ".join(format_number(c, language, 1) for c in v)
             for k, v in view.cutoffs.items()
         )
-        console.print(f"{text('rfm_cutoffs', language)}: {cuts}", markup=False)
+        console.print(gettext("Score cut-offs", language) + f": {cuts}", markup=False)
         if moves is not None:
-            _print_migration(moves, names, str(compare), view.as_of.isoformat(), language)
+            _print_migration(moves, labels, str(compare), as_of, language)
         if out is not None:
             console.print(f"→ {out}", markup=False)
 
@@ -196,20 +213,20 @@ def register(app: typer.Typer) -> None:
         if out.suffix.lower() != ".csv":
             fail("Audiences are written as CSV; give a file name ending in .csv.")
         write_frame(frame, out)
-        name = names.name(key, language)
+        name = labels_for(ws.config).name("segment", key, language)
         emails = int(frame["email"].notna().sum())
         console.print(
-            text(
-                "audience_written",
-                language,
-                count=len(frame),
-                segment=name,
-                path=str(out),
-                emails=emails,
+            ngettext(
+                "Wrote %(num)s customer of %(segment)s to %(path)s (%(emails)s with an e-mail "
+                "address they allow us to use).",
+                "Wrote %(num)s customers of %(segment)s to %(path)s (%(emails)s with an e-mail "
+                "address they allow us to use).",
+                len(frame), language, segment=name, path=str(out),
+                emails=format_number(emails, language, 0),
             ),
             markup=False,
             soft_wrap=True,
-        )
+        )  # fmt: skip
 
     @app.command("cohorts")
     def cohorts_command(
@@ -233,8 +250,16 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Cohort retention matrix: the share of each cohort that buys again in each later period."""
         from cxlens.customers.cohorts import Cohorts, cohort_retention
+        from cxlens.reports.tables import COHORT_TITLES, cohorts_title
 
         with user_errors():
+            if (definition, period) not in COHORT_TITLES:
+                from cxlens.errors import CxlensError
+
+                raise CxlensError(
+                    f"--definition is first or recurring and --period month, quarter or year; "
+                    f"got {definition!r} and {period!r}."
+                )
             ws, language = open_ws_with_language(workspace, lang)
             params = [definition, period, periods, as_of, since]
             result = remembered(
@@ -251,15 +276,18 @@ def register(app: typer.Typer) -> None:
             return
         matrix = result.matrix()
         sizes = result.cells.groupby("cohort")["cohort_size"].first()
-        title = text(f"cohorts_title_{definition}", language, period=text(period, language))
-        table = RichTable(title=title)
-        table.add_column(text("cohort", language))
-        table.add_column(text("cohort_size", language), justify="right")
+        table = RichTable(title=cohorts_title(definition, period, language))
+        table.add_column(gettext("Cohort", language))
+        table.add_column(gettext("Size", language), justify="right")
         for offset in matrix.columns:
             table.add_column(f"+{offset}", justify="right")
         for cohort, row in matrix.iterrows():
             cells = ["" if math.isnan(v) else format_percent(100 * v, language, 0) for v in row]
-            table.add_row(str(cohort), format_number(sizes.loc[str(cohort)], language, 0), *cells)
+            table.add_row(
+                format_period(cohort, period, language),
+                format_number(sizes.loc[str(cohort)], language, 0),
+                *cells,
+            )
         print_table(table)
 
     @app.command("lifecycle")
@@ -278,28 +306,30 @@ def register(app: typer.Typer) -> None:
 
             return lifecycle(ws, period, as_of)
 
+        from cxlens.reports.tables import LIFECYCLE_TITLES, lifecycle_title
+
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
             frame = remembered(ws, "lifecycle", [period, as_of], pd.DataFrame, compute)
         if as_json:
             print_json(records(frame))
             return
-        table = RichTable(title=text("lifecycle_title", language, period=text(period, language)))
-        keys = [
-            "period",
-            "active",
-            "new",
-            "returning",
-            "resurrecting",
-            "dormant",
-            "retention",
-            "quick_ratio",
-        ]
-        for key in keys:
-            table.add_column(text(key, language), justify="left" if key == "period" else "right")
+        table = RichTable(
+            title=lifecycle_title(period, language) if period in LIFECYCLE_TITLES else None
+        )
+        keys = ["period", "active", "new", "returning", "resurrecting", "dormant"]
+        table.add_column(gettext("Period", language))
+        for header in (
+            pgettext("lifecycle", "Active", language), pgettext("lifecycle", "New", language),
+            pgettext("lifecycle", "Returning", language),
+            pgettext("lifecycle", "Resurrecting", language),
+            pgettext("lifecycle", "Dormant", language), gettext("Retention", language),
+            gettext("Quick ratio", language),
+        ):  # fmt: skip
+            table.add_column(header, justify="right")
         for row in frame.to_dict(orient="records"):
-            label = row["period"] + (
-                "" if row["complete"] else f" ({text('partial_period', language)})"
+            label = format_period(row["period"], period, language) + (
+                "" if row["complete"] else " (" + gettext("partial period", language) + ")"
             )
             table.add_row(
                 label,
@@ -357,21 +387,25 @@ def register(app: typer.Typer) -> None:
         if contracts is not None:
             from cxlens.cli.metrics import _print_kpis
 
-            console.print(f"[bold]{text('churn_contract_title', language)}[/]")
-            _print_kpis(contracts, [], False, language, ws.config.currency)
+            heading = gettext("Contract churn and retention", language)
+            console.print(f"[bold]{escape(heading)}[/]")
+            _print_kpis(contracts, [], False, language, ws.config.currency, period=period)
         table = RichTable(
-            title=text(
-                "churn_model_title", language, threshold=format_number(threshold, language, 2)
+            title=gettext(
+                "Customers likely lost (probability alive below %(threshold)s)",
+                language, threshold=format_number(threshold, language, 2),
             )
-        )
-        keys = ["period_end", "customers", "likely_churned", "share", "interval", "mean_p_alive"]
-        for key in keys:
-            table.add_column(
-                text(key, language), justify="left" if key == "period_end" else "right"
-            )
+        )  # fmt: skip
+        table.add_column(gettext("Period end", language))
+        for header in (
+            gettext("Customers", language), gettext("Likely lost", language),
+            gettext("Share", language), gettext("95%% interval", language),
+            gettext("Mean P(alive)", language),
+        ):  # fmt: skip
+            table.add_column(header, justify="right")
         for row in modelled.to_dict(orient="records"):
             table.add_row(
-                row["period_end"],
+                format_date(date.fromisoformat(row["period_end"]), language),
                 format_number(row["customers"], language, 0),
                 format_number(row["likely_churned"], language, 0),
                 format_percent(100 * row["share"], language, 1),
@@ -445,40 +479,42 @@ def register(app: typer.Typer) -> None:
             return
         currency = ws.config.currency
         model_name = "BG/NBD" if model == "bgnbd" else "Pareto/NBD"
-        console.print(
-            "[bold]"
-            + text(
-                "clv_title",
-                language,
-                months=months,
-                model=model_name,
-                discount=format_percent(100 * discount, language, 0),
-            )
-            + "[/]"
-        )
+        title = ngettext(
+            "Customer lifetime value, next %(num)s month (%(model)s, %(discount)s yearly discount)",
+            "Customer lifetime value, next %(num)s months (%(model)s, %(discount)s yearly discount)",
+            months, language, model=model_name,
+            discount=format_percent(100 * discount, language, 0),
+        )  # fmt: skip
+        console.print(f"[bold]{escape(title)}[/]")
         totals = result.totals()
-        for key, value in (
-            ("customers", format_number(totals["customers"], language, 0)),
-            ("clv_total", format_currency(totals["clv_total"], currency, language)),
-            ("clv_mean", format_currency(totals["clv_mean"], currency, language)),
-            ("clv_median", format_currency(totals["clv_median"], currency, language)),
-            ("expected_purchases", format_number(totals["expected_purchases"], language, 0)),
-            ("mean_p_alive", format_number(totals["p_alive_mean"], language, 2)),
-        ):
-            console.print(f"  {text(key, language)}: {value}", markup=False)
-        title = text(
-            "fit_all_data", language, model=f"{model_name} + Gamma-Gamma",
-            date=result.as_of.isoformat(),
+        for header, value in (
+            (gettext("Customers", language), format_number(totals["customers"], language, 0)),
+            (gettext("Total CLV", language), format_currency(totals["clv_total"], currency, language)),
+            (gettext("Mean CLV", language), format_currency(totals["clv_mean"], currency, language)),
+            (gettext("Median CLV", language), format_currency(totals["clv_median"], currency, language)),
+            (gettext("Expected purchases", language), format_number(totals["expected_purchases"], language, 0)),
+            (gettext("Mean P(alive)", language), format_number(totals["p_alive_mean"], language, 2)),
+        ):  # fmt: skip
+            console.print(f"  {header}: {value}", markup=False)
+        both = model_name + " + Gamma-Gamma"
+        title = gettext(
+            "%(model)s fitted on all data up to %(date)s", language,
+            model=both, date=format_date(result.as_of, language),
         )  # fmt: skip
         _print_parameters(params, title, language)
+        log_likelihood = gettext("Log-likelihood", language)
         for fitted, ll in ((model_name, loglik["purchases"]), ("Gamma-Gamma", loglik["spend"])):
             console.print(
-                f"  {text('log_likelihood', language)} ({fitted}): {format_number(ll, language, 2)}",
+                f"  {log_likelihood} ({fitted}): {format_number(ll, language, 2)}",
                 markup=False,
             )
         dtable = RichTable(title="CLV")
-        for key in ("decile", "customers", "range", "clv_total", "share"):
-            dtable.add_column(text(key, language), justify="right")
+        for header in (
+            gettext("Decile", language), gettext("Customers", language),
+            gettext("Range", language), gettext("Total CLV", language),
+            gettext("Share", language),
+        ):  # fmt: skip
+            dtable.add_column(header, justify="right")
         for row in result.distribution().to_dict(orient="records"):
             dtable.add_row(
                 str(row["decile"]),
@@ -490,31 +526,51 @@ def register(app: typer.Typer) -> None:
         print_table(dtable)
         if result.holdout is not None and calibration is not None:
             h = result.holdout
+            end = h.attrs.get("calibration_end", "")
             _print_parameters(
                 calibration.summary().reset_index(),
-                text("fit_calibration", language, model=model_name, date=cal_end),
+                gettext(
+                    "%(model)s fitted on the calibration period up to %(date)s "
+                    "(the fit the check judges)",
+                    language, model=model_name,
+                    date=format_date(date.fromisoformat(str(end)), language) if end else "",
+                ),
                 language,
-            )
+            )  # fmt: skip
             console.print(
-                f"  {text('log_likelihood', language)} ({model_name}): "
+                f"  {log_likelihood} ({model_name}): "
                 f"{format_number(float(calibration.log_likelihood_), language, 2)}",
                 markup=False,
             )
             htable = RichTable(
-                title=text(
-                    "holdout_title", language, months=held, date=h.attrs.get("calibration_end", "")
+                title=ngettext(
+                    "Check on the last %(num)s month held out (model fitted up to %(date)s)",
+                    "Check on the last %(num)s months held out (model fitted up to %(date)s)",
+                    held, language,
+                    date=format_date(date.fromisoformat(str(end)), language) if end else "",
                 )
-            )
-            for key in ("repeat_purchases", "customers", "actual", "predicted", "error"):
-                htable.add_column(text(key, language), justify="right")
+            )  # fmt: skip
+            for header in (
+                gettext("Repeat purchases before", language), gettext("Customers", language),
+                gettext("Actual", language), gettext("Predicted", language),
+                gettext("Error", language),
+            ):  # fmt: skip
+                htable.add_column(header, justify="right")
             for row in h.to_dict(orient="records"):
-                label = text("all", language) if row["frequency"] == "all" else row["frequency"]
+                label = (
+                    pgettext("holdout row", "all", language)
+                    if row["frequency"] == "all"
+                    else str(row["frequency"])
+                )
                 htable.add_row(
                     label,
                     format_number(row["customers"], language, 0),
                     format_number(row["actual_total"], language, 0),
                     format_number(row["predicted_total"], language, 0),
-                    "–" if math.isnan(row["error_pct"]) else f"{row['error_pct']:+.1f} %",
+                    "–"
+                    if math.isnan(row["error_pct"])
+                    else ("+" if row["error_pct"] > 0 else "")
+                    + format_percent(row["error_pct"], language, 1),
                 )
             print_table(htable)
         if out is not None:
@@ -524,8 +580,11 @@ def register(app: typer.Typer) -> None:
 def _print_parameters(params: pd.DataFrame, title: str, lang: str) -> None:
     """Model parameters with standard errors and 95 % intervals."""
     table = RichTable(title=title)
-    for key in ("parameter", "estimate", "std_error", "interval"):
-        table.add_column(text(key, lang), justify="left" if key == "parameter" else "right")
+    table.add_column(gettext("Parameter", lang))
+    for header in (
+        gettext("Estimate", lang), gettext("Std. error", lang), gettext("95%% interval", lang),
+    ):  # fmt: skip
+        table.add_column(header, justify="right")
     for row in params.to_dict(orient="records"):
         table.add_row(
             row["parameter"],
@@ -536,12 +595,16 @@ def _print_parameters(params: pd.DataFrame, title: str, lang: str) -> None:
     print_table(table)
 
 
-def _print_migration(moves: pd.DataFrame, names: Any, start: str, end: str, lang: str) -> None:
-    table = RichTable(title=text("migration_title", lang, start=start, end=end))
+def _print_migration(moves: pd.DataFrame, labels: Labels, start: str, end: str, lang: str) -> None:
+    table = RichTable(
+        title=gettext(
+            "Segment migration from %(start)s (rows) to %(end)s (columns)", lang,
+            start=start, end=end,
+        )
+    )  # fmt: skip
     table.add_column("")
     for col in moves.columns:
-        table.add_column(names.name(col, lang), justify="right")
+        table.add_column(labels.name("segment", col, lang), justify="right")
     for key, row in moves.iterrows():
-        label = text("new_customers_row", lang) if key == "(new)" else names.name(key, lang)
-        table.add_row(label, *(format_number(v, lang, 0) for v in row))
+        table.add_row(labels.name("segment", key, lang), *(format_number(v, lang, 0) for v in row))
     print_table(table)

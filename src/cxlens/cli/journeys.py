@@ -21,7 +21,18 @@ from cxlens.cli.common import (
     user_errors,
 )
 from cxlens.cli.tables import print_table
-from cxlens.i18n import format_currency, format_number, format_percent, text
+from cxlens.i18n import (
+    format_currency,
+    format_hours,
+    format_number,
+    format_percent,
+    gettext,
+    labels_for,
+    ngettext,
+    pgettext,
+)
+from cxlens.i18n.keyed import text
+from cxlens.journeys import DRIVER_NAMES
 
 FromOption = typer.Option(None, "--from", help="First day (default: all data).")
 ToOption = typer.Option(None, "--to", help="Last day (default: all data).")
@@ -46,11 +57,9 @@ def _ci(
 
 
 def _hours(value: float | None, lang: str) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if value >= 48:
-        return f"{format_number(value / 24, lang, 1)} d"
-    return f"{format_number(value, lang, 1)} {text('hours', lang)}"
+    from cxlens.reports.tables import DAYS_FROM_HOURS
+
+    return format_hours(value, lang, DAYS_FROM_HOURS)
 
 
 def register(app: typer.Typer) -> None:
@@ -65,8 +74,6 @@ def register(app: typer.Typer) -> None:
         """Journey map: per stage and touchpoint, customers, moving on, time to next stage, CX scores."""
         import pandas as pd
 
-        from cxlens.journeys import SURVEY_ONLY
-
         def compute() -> pd.DataFrame:
             from cxlens.journeys.journey_map import journey_map
 
@@ -78,25 +85,21 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(records(frame))
             return
-        table = RichTable(title=text("journey_map_title", language))
-        for key in (
-            "stage",
-            "touchpoint",
-            "customers",
-            "moved_on",
-            "to_next_stage",
-            "csat_short",
-            "ces",
-            "nps_short",
-        ):
-            label = "CES" if key == "ces" else text(key, language)
-            table.add_column(label, justify="left" if key in ("stage", "touchpoint") else "right")
+        labels = labels_for(ws.config)
+        table = RichTable(title=gettext("Customer journey map", language))
+        table.add_column(labels.dimension("stage", language))
+        table.add_column(labels.dimension("touchpoint", language))
+        for header in (
+            gettext("Customers", language), gettext("Moved on", language),
+            gettext("Median time to next stage", language), "CSAT", "CES", "NPS",
+        ):  # fmt: skip
+            table.add_column(header, justify="right")
         last_stage = None
         for row in frame.to_dict(orient="records"):
-            stage = text("surveys_only", language) if row["stage"] == SURVEY_ONLY else row["stage"]
+            stage = labels.name("stage", row["stage"], language)
             table.add_row(
                 stage if stage != last_stage else "",
-                row["touchpoint"],
+                labels.name("touchpoint", row["touchpoint"], language),
                 format_number(row["customers"], language, 0) if row["customers"] else "–",
                 _pct(row["moved_on"], language),
                 _hours(row["median_hours_to_next"], language),
@@ -127,6 +130,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Funnel: customers at each step, conversion with intervals, time between steps, drop-off."""
         from cxlens.journeys.funnel import Funnel, funnel
+        from cxlens.periods import parse_duration
+        from cxlens.reports.tables import funnel_title
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
@@ -137,6 +142,7 @@ def register(app: typer.Typer) -> None:
                 Funnel,
                 lambda: funnel(ws, steps, window, order, by, start, end),
             )
+            span = parse_duration(window, "--window")
         if as_json:
             print_json(
                 {
@@ -148,28 +154,23 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
+        labels = labels_for(ws.config)
         for group, part in result.table.groupby("group", sort=True):
-            title = text("funnel_title", language, order=order, window=window)
+            title = funnel_title(order, span, language)
             if by:
-                title += f" · {by} = {group}"
+                title += f" · {labels.dimension(by, language)} = {labels.name(by, group, language)}"
             table = RichTable(title=title)
-            for key in (
-                "step",
-                "touchpoint",
-                "customers",
-                "from_start",
-                "interval",
-                "from_previous",
-                "drop_off",
-                "median_time",
-            ):
-                table.add_column(
-                    text(key, language), justify="left" if key == "touchpoint" else "right"
-                )
+            for header in (
+                gettext("Step", language), labels.dimension("touchpoint", language),
+                gettext("Customers", language), gettext("From first step", language),
+                gettext("95%% interval", language), gettext("From previous step", language),
+                gettext("Drop-off", language), gettext("Median time", language),
+            ):  # fmt: skip
+                table.add_column(header, justify="right")
             for row in part.to_dict(orient="records"):
                 table.add_row(
                     str(row["step"]),
-                    row["touchpoint"],
+                    labels.name("touchpoint", row["touchpoint"], language),
                     format_number(row["customers"], language, 0),
                     _pct(row["from_start"], language),
                     _ci(row["from_start_low"], row["from_start_high"], language)
@@ -216,25 +217,30 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json({"paths": records(report.sequences), **report.sankey()})
             return
-        table = RichTable(
-            title=text(
-                "paths_title", language, sessions=format_number(report.sessions, language, 0)
-            )
-        )
-        for key in ("path", "sessions", "share"):
-            table.add_column(text(key, language), justify="left" if key == "path" else "right")
+        from cxlens.reports.tables import paths_title
+
+        labels = labels_for(ws.config)
+        table = RichTable(title=paths_title(report.sessions, language))
+        table.add_column(gettext("Path", language))
+        table.add_column(gettext("Sessions", language), justify="right")
+        table.add_column(gettext("Share", language), justify="right")
         for row in report.sequences.to_dict(orient="records"):
             table.add_row(
-                row["sequence"],
+                labels.path(row["sequence"], language),
                 format_number(row["sessions"], language, 0),
                 _pct(row["share"], language),
             )
         print_table(table)
-        links = RichTable(title=text("transitions_title", language))
-        for key in ("from", "to", "sessions"):
-            links.add_column(text(key, language), justify="right" if key == "sessions" else "left")
+        links = RichTable(title=gettext("Strongest transitions", language))
+        links.add_column(pgettext("transition", "From", language))
+        links.add_column(pgettext("transition", "To", language))
+        links.add_column(gettext("Sessions", language), justify="right")
         for row in report.links.head(10).to_dict(orient="records"):
-            links.add_row(row["source"], row["target"], format_number(row["sessions"], language, 0))
+            links.add_row(
+                _node_name(labels, row["source"], language),
+                _node_name(labels, row["target"], language),
+                format_number(row["sessions"], language, 0),
+            )
         print_table(links)
 
     @app.command("attribution")
@@ -285,25 +291,27 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
+        from cxlens.periods import parse_duration
+        from cxlens.reports.tables import attribution_title
+
+        labels = labels_for(ws.config)
         lookback_text = lookback or str(ws.config.section("journeys").get("lookback", "30d"))
-        title = text(
-            "attribution_title",
+        dimension_name = labels.dimension(dimension, language)
+        title = attribution_title(
+            dimension_name, result.conversions, parse_duration(lookback_text, "--lookback"),
             language,
-            dimension=dimension,
-            conversions=format_number(result.conversions, language, 0),
-            lookback=lookback_text,
-        )
+        )  # fmt: skip
         wide = frame.pivot_table(
             index="channel", columns="model", values="conversions", aggfunc="sum"
         )
         wide = wide[[m for m in MODELS if m in wide.columns]]
         wide = wide.sort_values(wide.columns[-1], ascending=False)
         table = RichTable(title=title)
-        table.add_column(dimension)
+        table.add_column(dimension_name)
         for m in wide.columns:
-            table.add_column(m, justify="right")
+            table.add_column(labels.name("model", m, language), justify="right")
         if "markov" in wide.columns:
-            table.add_column(text("removal_effect", language), justify="right")
+            table.add_column(gettext("Removal effect", language), justify="right")
         effects = frame[frame["model"] == "markov"].set_index("channel")["removal_effect"]
         credited = frame.set_index(["channel", "model"])
         for channel, row in wide.iterrows():
@@ -311,7 +319,7 @@ def register(app: typer.Typer) -> None:
             if "markov" in wide.columns:
                 effect = effects.get(channel, float("nan"))
                 cells.append(_pct(effect, language))
-            table.add_row(str(channel), *cells)
+            table.add_row(labels.name(dimension, channel, language), *cells)
         print_table(table)
         currency = ws.config.currency
         if result.value:
@@ -319,22 +327,35 @@ def register(app: typer.Typer) -> None:
                 index="channel", columns="model", values="value", aggfunc="sum"
             )
             values = values[[m for m in MODELS if m in values.columns]].reindex(wide.index)
-            vtable = RichTable(title=text("revenue", language))
-            vtable.add_column(dimension)
+            vtable = RichTable(title=gettext("Revenue", language))
+            vtable.add_column(dimension_name)
             for m in values.columns:
-                vtable.add_column(m, justify="right")
+                vtable.add_column(labels.name("model", m, language), justify="right")
             for channel, row in values.iterrows():
-                vtable.add_row(str(channel), *(format_currency(v, currency, language) for v in row))
+                vtable.add_row(
+                    labels.name(dimension, channel, language),
+                    *(format_currency(v, currency, language) for v in row),
+                )
             print_table(vtable)
         console.print(
-            text("null_paths", language, paths=format_number(result.null_paths, language, 0))
-        )
+            ngettext(
+                "%(num)s customer with touches that led to no conversion (null path).",
+                "%(num)s customers with touches that led to no conversion (null paths).",
+                result.null_paths, language,
+            ),
+            markup=False,
+        )  # fmt: skip
         if bootstrap:
             console.print(
-                text("attribution_rank_note", language, samples=bootstrap),
+                gettext(
+                    "In brackets: the 95%% bootstrap interval (%(samples)s resamples) and the "
+                    "rank, which counts only channels whose interval lies wholly above; "
+                    "overlapping channels share a rank.",
+                    language, samples=format_number(bootstrap, language, 0),
+                ),
                 markup=False,
                 soft_wrap=True,
-            )
+            )  # fmt: skip
 
     @app.command("drivers")
     def drivers_command(
@@ -380,29 +401,28 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
-        title = text(
-            "drivers_title",
-            language,
-            respondents=format_number(report.respondents, language, 0),
-            r2=format_number(report.r2, language, 3),
+        from cxlens.reports.tables import (
+            DRIVERS_METHOD,
+            driver_name,
+            drivers_title,
+            not_significant_mark,
         )
-        table = RichTable(title=title)
-        for key in (
-            "driver",
-            "importance",
-            "interval",
-            "direction",
-            "affected",
-            "poor_experience",
-            "nps_gap",
-        ):
-            table.add_column(text(key, language), justify="left" if key == "driver" else "right")
+
+        labels = labels_for(ws.config)
+        table = RichTable(title=drivers_title(report.respondents, report.r2, language))
+        table.add_column(gettext("Driver", language))
+        for header in (
+            gettext("Share of explained", language), gettext("95%% interval", language),
+            gettext("Direction", language), gettext("Affected", language),
+            gettext("Poor experience", language), gettext("NPS gap", language),
+        ):  # fmt: skip
+            table.add_column(header, justify="right")
         for row in report.table.to_dict(orient="records"):
-            mark = "" if row["significant"] else " (n.s.)"
+            mark = "" if row["significant"] else f" ({not_significant_mark(language)})"
             gap = "–"
             if not math.isnan(row["nps_gap"]):
                 gap = f"{format_number(row['nps_gap'], language, 0)} ({format_number(row['nps_gap_low'], language, 0)} … {format_number(row['nps_gap_high'], language, 0)})"
-            name = text(row["key"], language, touchpoint=row["touchpoint"])
+            name = driver_name(row, language, labels)
             table.add_row(
                 name + mark,
                 format_percent(row["importance"], language, 1),
@@ -414,7 +434,7 @@ def register(app: typer.Typer) -> None:
             )
         print_table(table)
         console.print(
-            f"{text('method', language)}: {text('drivers_method', language)}",
+            gettext("Method", language) + ": " + gettext(DRIVERS_METHOD, language),
             markup=False,
             soft_wrap=True,
         )
@@ -481,7 +501,8 @@ def _money_drivers(
         mark = "" if row["significant"] else " (n.s.)"
         poor = row["poor_customers"] and not math.isnan(row["loss_per_quarter"])
         table.add_row(
-            text(row["key"], language, touchpoint=row["touchpoint"]) + mark,
+            pgettext("driver", DRIVER_NAMES[row["key"]], language, touchpoint=row["touchpoint"])
+            + mark,
             format_percent(row["importance"], language, 1)
             + f" ({_ci(row['importance_low'], row['importance_high'], language, scale=1)})",
             row["sign"],
@@ -499,3 +520,9 @@ def _score(row: Any, key: str, lang: str, percent: bool = False) -> str:
         return "–"
     shown = format_percent(value, lang, 0) if percent else format_number(value, lang, 1)
     return f"{shown} (n={format_number(row[f'{key}_n'], lang, 0)})"
+
+
+def _node_name(labels: Any, node: str, lang: str) -> str:
+    """A Sankey node ("2:cart", or the exit) by its touchpoint's name."""
+    _, _, touchpoint = str(node).rpartition(":")
+    return labels.name("touchpoint", touchpoint, lang)

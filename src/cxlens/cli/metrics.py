@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table as RichTable
 
 from cxlens.cli.common import (
@@ -19,15 +20,23 @@ from cxlens.cli.common import (
     user_errors,
 )
 from cxlens.cli.tables import print_table
-from cxlens.errors import CxlensError
 from cxlens.i18n import (
+    DEFAULT_LABELS,
+    N_,
+    Labels,
     check_language,
     format_change,
     format_number,
     format_percent,
+    format_period,
     format_value,
-    text,
+    gettext,
+    labels_for,
+    ngettext,
+    pgettext,
+    untested_reason,
 )
+from cxlens.metrics import ALL
 from cxlens.metrics.catalog import Metric, load_catalog
 
 
@@ -36,7 +45,7 @@ def _metric_json(m: Metric, lang: str) -> dict[str, Any]:
         "id": m.id,
         "name": m.name(lang),
         "definition": m.definition(lang),
-        "formula": m.formula,
+        "formula": m.formula(lang),
         "kind": m.kind,
         "unit": m.unit,
         "higher_is_better": m.higher_is_better,
@@ -60,16 +69,20 @@ def _change_cell(row: dict[str, Any], lang: str, currency: str) -> str:
     if row.get("significant"):
         return f"{'▲' if change > 0 else '▼'} {shown}"
     reason = row.get("untested")
-    return f"{shown} ({text(f'untested_{reason}', lang)})" if reason else shown
+    return f"{shown} ({untested_reason(reason, lang)})" if reason else shown
 
 
-def period_cell(row: dict[str, Any], lang: str) -> str:
-    """The period's label, marked when it is still running or only partly covered."""
-    label = str(row["period"])
+def period_cell(row: dict[str, Any], period: str | None, lang: str) -> str:
+    """The period's name, marked when it is still running or only partly covered."""
+    if row["period"] == "all":
+        return pgettext("period", "all", lang)
+    label = format_period(row["period"], period, lang)
     if row.get("to_date"):
-        return f"{label} ({text('to_date', lang)})"
-    if row.get("complete") is False and label != "all":
-        return f"{label} ({text('partial_period', lang)})"
+        to_date = pgettext("period", "to date", lang)
+        return f"{label} ({to_date})"
+    if row.get("complete") is False:
+        partial = gettext("partial period", lang)
+        return f"{label} ({partial})"
     return label
 
 
@@ -81,7 +94,8 @@ def interval_cell(row: dict[str, Any], lang: str, currency: str) -> str:
     cell = f"{format_value(low, row['unit'], lang, currency)} … {format_value(high, row['unit'], lang, currency)}"
     level = row.get("ci_level")
     if level is not None and not math.isnan(level) and abs(level - 0.95) > 1e-9:
-        cell += f" ({text('exact_coverage', lang, level=format_percent(100 * level, lang, 1))})"
+        coverage = format_percent(100 * level, lang, 1)
+        cell += " (" + gettext("exact coverage %(level)s", lang, level=coverage) + ")"
     return cell
 
 
@@ -104,11 +118,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json([_metric_json(m, language) for m in catalog.values()])
             return
-        out = RichTable(title=text("metrics_title", language))
-        for key in ("id", "name", "unit", "better"):
-            out.add_column(text(key, language))
+        out = RichTable(title=gettext("Metrics", language))
+        for header in (N_("Id"), N_("Name"), N_("Unit"), N_("Better when")):
+            out.add_column(gettext(header, language))
         for m in catalog.values():
-            out.add_row(m.id, m.name(language), m.unit, text(m.better, language))
+            out.add_row(m.id, m.name(language), m.unit_name(language), m.better_name(language))
         print_table(out)
 
     @metrics_app.command("explain")
@@ -127,15 +141,18 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold]{m.name(language)}[/] ({m.id})")
         console.print(m.definition(language), soft_wrap=True, markup=False)
         rows = [
-            ("formula", m.formula),
-            ("unit", m.unit),
-            ("better", text(m.better, language)),
-            ("interval_method", m.interval_method),
-            ("test_method", m.test),
-            ("tables", "; ".join(f"{t}: {', '.join(c)}" for t, c in m.needs.items())),
+            (gettext("Formula", language), m.formula(language)),
+            (gettext("Unit", language), m.unit_name(language)),
+            (gettext("Better when", language), m.better_name(language)),
+            (gettext("Interval", language), m.interval_name(language)),
+            (gettext("Test of a change", language), m.test_name(language)),
+            (
+                gettext("Reads", language),
+                "; ".join(f"{t}: {', '.join(c)}" for t, c in m.needs.items()),
+            ),
         ]
-        for key, value in rows:
-            console.print(f"  {text(key, language)}: {value}", markup=False, soft_wrap=True)
+        for header, value in rows:
+            console.print(f"  {header}: {value}", markup=False, soft_wrap=True)
 
     @app.command("kpi")
     def kpi(
@@ -195,7 +212,11 @@ def register(app: typer.Typer) -> None:
                 from cxlens.spreadsheets import write_frame_csv
 
                 write_frame_csv(frame, out)
-            console.print(f"Wrote {len(frame)} rows to {out}")
+            console.print(
+                ngettext("Wrote %(num)s row to %(path)s", "Wrote %(num)s rows to %(path)s",
+                         len(frame), language, path=str(out)),
+                markup=False,
+            )  # fmt: skip
             return
         if as_json:
             typer.echo(frame.to_json(orient="records", force_ascii=False, indent=2))
@@ -205,20 +226,10 @@ def register(app: typer.Typer) -> None:
 
             typer.echo(frame_csv(frame), nl=False)
             return
-        labels = None
-        if "segment" in by:
-            from cxlens.customers.segments import segment_map
-
-            try:
-                names = segment_map(ws.config.section("rfm"))
-                labels = {
-                    "segment": lambda key: (
-                        names.name(key, language) if key != "(no orders)" else key
-                    )
-                }
-            except CxlensError:
-                labels = None
-        _print_kpis(frame, by, compare is not None, language, ws.config.currency, labels)
+        _print_kpis(
+            frame, by, compare is not None, language, ws.config.currency, labels_for(ws.config),
+            period,
+        )  # fmt: skip
 
 
 def _print_kpis(
@@ -227,44 +238,38 @@ def _print_kpis(
     compared: bool,
     lang: str,
     currency: str,
-    labels: dict[str, Any] | None = None,
+    labels: Labels = DEFAULT_LABELS,
+    period: str | None = None,
 ) -> None:
-    """One table per metric, titled with its name in ``lang``; ``labels`` name dimension values."""
+    """One table per metric, titled with its name in ``lang``; dimension values by their names."""
     catalog = load_catalog()
-    headers = [text(d, lang) if d in DIMENSION_WORDS else d for d in by]
+    headers = [labels.dimension(d, lang) for d in by]
     small = False
     for metric_id, rows in frame.groupby("metric", sort=False):
         metric = catalog[metric_id]
         table = RichTable(title=f"{metric.name(lang)} [dim]({metric.id})[/]", title_justify="left")
-        for h in [*headers, text("period", lang)]:
+        for h in [*headers, gettext("Period", lang)]:
             table.add_column(h)
-        for h in (text("value", lang), text("interval", lang), text("n", lang)):
+        for h in (gettext("Value", lang), gettext("95%% interval", lang), "n"):
             table.add_column(h, justify="right")
         if compared:
-            table.add_column(text("previous", lang), justify="right")
-            table.add_column(text("change", lang), justify="right")
+            table.add_column(gettext("Previous", lang), justify="right")
+            table.add_column(gettext("Change", lang), justify="right")
         for row in rows.to_dict(orient="records"):
             value = format_value(row["value"], row["unit"], lang, currency)
             undefined = str(row.get("note") or "").startswith("undefined")
             if undefined:
-                value = text("undefined", lang)
+                value = gettext("undefined", lang)
             if row["small_sample"] and not undefined:  # no sample to call small
                 value += " *"
                 small = True
             interval = interval_cell(row, lang, currency)
-            cells = [
-                (
-                    labels[d](row.get(d))
-                    if labels and d in labels and row.get(d)
-                    else _cell(row.get(d))
-                )
-                for d in by
-            ] + [
-                period_cell(row, lang),
+            cells = [_dimension_cell(labels, d, row.get(d), lang) for d in by] + [
+                period_cell(row, period, lang),
                 value,
                 interval,
                 format_number(row["n"], lang, 0),
-            ]
+            ]  # fmt: skip
             if compared:
                 cells += [
                     format_value(row.get("previous"), row["unit"], lang, currency),
@@ -272,25 +277,35 @@ def _print_kpis(
                 ]
             table.add_row(*cells)
         print_table(table)
-        notes = {
-            str(n).split("; ")[-1] for n in rows["note"] if n and not str(n).startswith("undefined")
-        }
-        for note in sorted(notes):
-            console.print(f"  [dim]{note}[/]", soft_wrap=True)
+        for d in by:
+            if rows[d].eq(ALL).all():
+                note = gettext(
+                    "Not broken down by %(dimension)s: the tables of this metric have no such column.",
+                    lang, dimension=labels.dimension(d, lang),
+                )  # fmt: skip
+                console.print(f"  [dim]{escape(note)}[/]", soft_wrap=True)
         if compared:
-            tests = sorted({str(t) for t in rows["test"] if t})
+            tests = sorted({pgettext("test method", str(t), lang) for t in rows["test"] if t})
             if tests:
-                console.print(f"  [dim]{text('tests_used', lang, tests='; '.join(tests))}[/]")
+                note = gettext("Tests: %(tests)s", lang, tests="; ".join(tests))
+                console.print(f"  [dim]{escape(note)}[/]", soft_wrap=True)
     if compared:
-        console.print(text("significant_note", lang), markup=False, soft_wrap=True)
+        console.print(
+            gettext(
+                "▲/▼ marks a change that is statistically significant (p < 0.05) by the metric's "
+                "test; a change is tested only when both periods have at least 30 in n. Percent "
+                "metrics change in percentage points (pp).",
+                lang,
+            ),
+            markup=False,
+            soft_wrap=True,
+        )
     if small:
-        console.print(f"* {text('small_sample', lang)} (n < 30)", markup=False)
+        note = gettext("small sample", lang)
+        console.print(f"* {note} (n < 30)", markup=False)
 
 
-DIMENSION_WORDS = ("country", "language", "channel", "campaign", "touchpoint", "stage", "segment")
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return str(value)
+def _dimension_cell(labels: Labels, dimension: str, value: Any, lang: str) -> str:
+    if value == ALL:
+        return pgettext("dimension value", "(all)", lang)
+    return labels.name(dimension, value, lang)

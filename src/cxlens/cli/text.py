@@ -12,32 +12,75 @@ from rich.table import Table as RichTable
 
 from cxlens.cli.common import WorkspaceOption, console, open_ws, print_json, user_errors
 from cxlens.cli.tables import print_table
-from cxlens.i18n import format_number, format_percent
+from cxlens.i18n import (
+    Labels,
+    format_number,
+    format_percent,
+    gettext,
+    labels_for,
+    ngettext,
+    pgettext,
+)
 
 
-def _percent(value: float) -> str:
-    return "–" if value is None or math.isnan(value) else format_percent(100 * value, "en", 1)
+def _percent(value: float | None, lang: str) -> str:
+    return "–" if value is None or math.isnan(value) else format_percent(100 * value, lang, 1)
 
 
-def _cv_lines(cv: Mapping[str, Any]) -> list[str]:
-    """What the cross-validation says, in plain words."""
+def _between(low: float | None, high: float | None, lang: str) -> str:
+    return f"{_percent(low, lang)} … {_percent(high, lang)}"
+
+
+def _cv_lines(cv: Mapping[str, Any], lang: str, labels: Labels) -> list[str]:
+    """What the cross-validation says, in plain words in ``lang``."""
     if cv.get("verdict") != "judged":
-        return [str(cv.get("message") or "Too few distinct comments to judge the sentiment model.")]
+        from cxlens.text.evaluation import MIN_DISTINCT
+
+        if "distinct" in cv:
+            return [
+                gettext(
+                    "Too few distinct comments to judge the sentiment model: %(distinct)s groups "
+                    "of near-identical comments among %(comments)s scored ones (at least "
+                    "%(needed)s needed).",
+                    lang,
+                    distinct=format_number(cv["distinct"], lang, 0),
+                    comments=format_number(cv["comments"], lang, 0),
+                    needed=format_number(MIN_DISTINCT, lang, 0),
+                )
+            ]
+        return [
+            gettext(
+                "Too few scored comments to judge the sentiment model (%(comments)s).",
+                lang,
+                comments=format_number(cv.get("comments", 0), lang, 0),
+            )
+        ]
     acc = cv["accuracy"]
     lines = [
-        f"Accuracy on comments the model did not see ({cv['folds']}-fold cross-validation, "
-        f"near-duplicates kept in one fold; {cv['distinct']:,} distinct of {cv['comments']:,}): "
-        f"{_percent(acc['rate'])} (95% CI {_percent(acc['low'])} … {_percent(acc['high'])}), "
-        f"negative recall {_percent(cv['negative_recall']['rate'])}.",
-        "Measured against the sentiment the customers' scores stand for; "
-        f"calibration error {_percent(cv['calibration_error_after'])} after calibration.",
-    ]
+        gettext(
+            "Accuracy on comments the model did not see (%(folds)s-fold cross-validation, "
+            "near-duplicates kept in one fold; %(distinct)s distinct of %(comments)s): "
+            "%(rate)s (95%% interval %(interval)s), negative recall %(recall)s.",
+            lang, folds=cv["folds"], distinct=format_number(cv["distinct"], lang, 0),
+            comments=format_number(cv["comments"], lang, 0), rate=_percent(acc["rate"], lang),
+            interval=_between(acc["low"], acc["high"], lang),
+            recall=_percent(cv["negative_recall"]["rate"], lang),
+        ),
+        gettext(
+            "Measured against the sentiment the customers' scores stand for; calibration error "
+            "%(error)s after calibration.",
+            lang, error=_percent(cv["calibration_error_after"], lang),
+        ),
+    ]  # fmt: skip
     thin = [code for code, row in cv["per_language"].items() if not row["judged"]]
     if thin:
+        names = ", ".join(sorted(labels.name("language", code, lang) for code in thin))
         lines.append(
-            "Too few distinct comments to judge: "
-            + ", ".join(sorted(thin))
-            + " (figures shown in grey)."
+            gettext(
+                "Too few distinct comments to judge: %(languages)s (figures shown in grey).",
+                lang,
+                languages=names,
+            )
         )
     return lines
 
@@ -69,39 +112,60 @@ def register(app: typer.Typer) -> None:
                 raise CxlensError(f"--folds is a number from 2 to 20, got {folds}.")
             ws = open_ws(workspace)
             result = run(ws, folds=folds, retrain=retrain)
-        what = "learnt again from" if result["trained"] else "kept; it learnt from"
-        console.print(
-            f"Analysed {result['analysed']:,} new or changed of {result['comments']:,} comments "
-            f"(sentiment model {what} {result.get('training_comments', 0):,} scored ones)."
-            + (" Themes found again: the taxonomy changed." if result["rethemed"] else ""),
-            markup=False,
-        )
+        out = ws.config.language
+        labels = labels_for(ws.config)
+        values = {
+            "analysed": format_number(result["analysed"], out, 0),
+            "scored": format_number(result.get("training_comments", 0), out, 0),
+        }
+        if result["trained"]:
+            summary = ngettext(
+                "Analysed %(analysed)s new or changed of %(num)s comment (sentiment model learnt "
+                "again from %(scored)s scored ones).",
+                "Analysed %(analysed)s new or changed of %(num)s comments (sentiment model learnt "
+                "again from %(scored)s scored ones).",
+                result["comments"], out, **values,
+            )  # fmt: skip
+        else:
+            summary = ngettext(
+                "Analysed %(analysed)s new or changed of %(num)s comment (sentiment model kept; "
+                "it learnt from %(scored)s scored ones).",
+                "Analysed %(analysed)s new or changed of %(num)s comments (sentiment model kept; "
+                "it learnt from %(scored)s scored ones).",
+                result["comments"], out, **values,
+            )  # fmt: skip
+        if result["rethemed"]:
+            summary += " " + gettext("Themes found again: the taxonomy changed.", out)
+        console.print(summary, markup=False)
         cv = result.get("cross_validation")
         if result["trained"] and cv:
-            for line in _cv_lines(cv):
+            for line in _cv_lines(cv, out, labels):
                 console.print(line, markup=False)
             if cv.get("verdict") == "judged":
-                table = RichTable(title="Sentiment accuracy per language, unseen comments")
-                for col in (
-                    "language",
-                    "comments",
-                    "distinct",
-                    "accuracy",
-                    "95% CI",
-                    "negative recall",
-                ):
-                    table.add_column(col, justify="left" if col == "language" else "right")
+                table = RichTable(
+                    title=gettext("Sentiment accuracy per language, unseen comments", out)
+                )
+                table.add_column(labels.dimension("language", out))
+                for header in (
+                    gettext("Comments", out), gettext("Distinct", out), gettext("Accuracy", out),
+                    gettext("95%% interval", out), gettext("Negative recall", out),
+                ):  # fmt: skip
+                    table.add_column(header, justify="right")
                 for lang, row in sorted(cv["per_language"].items()):
                     acc = row["accuracy"]
-                    style = None if row["judged"] else "dim"
                     table.add_row(
-                        lang, f"{row['comments']:,}", f"{row['distinct']:,}", _percent(acc["rate"]),
-                        f"{_percent(acc['low'])} … {_percent(acc['high'])}",
-                        _percent(row["negative_recall"]["rate"]), style=style,
+                        labels.name("language", lang, out),
+                        format_number(row["comments"], out, 0),
+                        format_number(row["distinct"], out, 0), _percent(acc["rate"], out),
+                        _between(acc["low"], acc["high"], out),
+                        _percent(row["negative_recall"]["rate"], out),
+                        style=None if row["judged"] else "dim",
                     )  # fmt: skip
                 print_table(table)
         console.print(
-            "Next: cxlens text themes · cxlens text sentiment · cxlens kpi nps --by theme"
+            gettext("Next:", out)
+            + " cxlens text themes · cxlens text sentiment · cxlens kpi nps --by theme",
+            markup=False,
         )
 
     @text_app.command("sentiment")
@@ -128,42 +192,45 @@ def register(app: typer.Typer) -> None:
                 }
             )
             return
-        table = RichTable(title="Comment sentiment")
-        for col in (
-            "language",
-            "comments",
-            "negative",
-            "neutral",
-            "positive",
-            "mean score",
-            "CV accuracy",
-            "95% CI",
-        ):
-            table.add_column(col, justify="left" if col == "language" else "right")
+        out = ws.config.language
+        labels = labels_for(ws.config)
+        table = RichTable(title=gettext("Comment sentiment", out))
+        table.add_column(labels.dimension("language", out))
+        for header in (
+            gettext("Comments", out), labels.name("sentiment", "negative", out),
+            labels.name("sentiment", "neutral", out), labels.name("sentiment", "positive", out),
+            gettext("Mean score", out), gettext("Accuracy (cross-validated)", out),
+            gettext("95%% interval", out),
+        ):  # fmt: skip
+            table.add_column(header, justify="right")
         for row in frame.to_dict(orient="records"):
             n = row["comments"] or 1
             interval = (
-                "–"
-                if math.isnan(row["cv_low"])
-                else f"{_percent(row['cv_low'])} … {_percent(row['cv_high'])}"
+                "–" if math.isnan(row["cv_low"]) else _between(row["cv_low"], row["cv_high"], out)
             )
             table.add_row(
-                str(row["comment_language"]), f"{row['comments']:,}",
-                *(format_percent(100 * row[k] / n, "en", 1) for k in ("negative", "neutral", "positive")),
-                format_number(row["mean_score"], "en", 2), _percent(row["cv_accuracy"]), interval,
+                labels.name("language", row["comment_language"], out),
+                format_number(row["comments"], out, 0),
+                *(format_percent(100 * row[k] / n, out, 1) for k in ("negative", "neutral", "positive")),
+                format_number(row["mean_score"], out, 2), _percent(row["cv_accuracy"], out), interval,
                 style=None if row["judged"] else "dim",
             )  # fmt: skip
         print_table(table)
         if quality.get("cross_validation"):
-            for line in _cv_lines(quality["cross_validation"]):
+            for line in _cv_lines(quality["cross_validation"], out, labels):
                 console.print(line, markup=False)
         seen = quality.get("since_training") or {}
         if seen.get("comments"):
             console.print(
-                f"Since the model was learnt: {seen['correct']:,} of {seen['comments']:,} new scored "
-                f"comments read as their score says ({_percent(seen['correct'] / seen['comments'])}).",
+                gettext(
+                    "Since the model was learnt: %(correct)s of %(comments)s new scored comments "
+                    "read as their score says (%(share)s).",
+                    out, correct=format_number(seen["correct"], out, 0),
+                    comments=format_number(seen["comments"], out, 0),
+                    share=_percent(seen["correct"] / seen["comments"], out),
+                ),
                 markup=False,
-            )
+            )  # fmt: skip
 
     @text_app.command("themes")
     def themes(
@@ -193,16 +260,21 @@ def register(app: typer.Typer) -> None:
 
         with user_errors():
             ws = open_ws(workspace)
+            out = ws.config.language
             if seed:
                 from cxlens.cli.taxonomy import seed_taxonomy
 
                 added = seed_taxonomy(ws)
                 console.print(
-                    f"Added {len(added)} themes to cxlens.toml: {', '.join(added)}."
+                    ngettext(
+                        "Added %(num)s theme to cxlens.toml: %(themes)s.",
+                        "Added %(num)s themes to cxlens.toml: %(themes)s.",
+                        len(added), out, themes=", ".join(added),
+                    )
                     if added
-                    else "cxlens.toml already defines every built-in theme.",
+                    else gettext("cxlens.toml already defines every built-in theme.", out),
                     markup=False,
-                )
+                )  # fmt: skip
                 return
             if suggest:
                 _suggest(ws, lang, as_json)
@@ -226,32 +298,40 @@ def register(app: typer.Typer) -> None:
         if as_json:
             print_json(report.to_dict(orient="records"))
             return
-        table = RichTable(title="Themes in comments" + (f" ({lang})" if lang else ""))
-        for col in (
-            "theme",
-            "comments",
-            "negative",
-            "positive",
-            "net",
-            "NPS impact (95% CI)",
-            "top words",
-        ):
-            table.add_column(col, justify="left" if col in ("theme", "top words") else "right")
+        labels = labels_for(ws.config)
+        title = gettext("Themes in comments", out)
+        table = RichTable(
+            title=title + (f" ({labels.name('language', lang, out)})" if lang else "")
+        )
+        table.add_column(labels.dimension("theme", out))
+        for header in (
+            gettext("Comments", out), labels.name("sentiment", "negative", out),
+            labels.name("sentiment", "positive", out), pgettext("net sentiment", "net", out),
+            gettext("NPS impact (95%% interval)", out),
+        ):  # fmt: skip
+            table.add_column(header, justify="right")
+        table.add_column(gettext("Top words", out))
         for row in report.to_dict(orient="records"):
+            net = row["net_sentiment"]
             table.add_row(
-                row["theme"], f"{row['comments']:,}", _percent(row["negative"]), _percent(row["positive"]),
-                "–" if math.isnan(row["net_sentiment"]) else f"{100 * row['net_sentiment']:+.0f}",
-                _impact(row), row["top_words"],
+                labels.name("theme", row["theme"], out), format_number(row["comments"], out, 0),
+                _percent(row["negative"], out), _percent(row["positive"], out),
+                "–" if math.isnan(net) else _signed(100 * net, out, 0),
+                _impact(row, out), row["top_words"],
             )  # fmt: skip
         print_table(table)
         console.print(
-            "negative / positive: share of the theme's mentions; net: positive minus negative "
-            "(points). A comment can praise one theme and complain about another.",
+            gettext(
+                "negative / positive: share of the theme's mentions; net: positive minus negative "
+                "(points). A comment can praise one theme and complain about another.",
+                out,
+            ),
             markup=False,
         )
         for row in report.head(3).to_dict(orient="records"):
             for example in row["examples"][:1]:
-                console.print(f"  {row['theme']}: “{example}”", markup=False, soft_wrap=True)
+                name = labels.name("theme", row["theme"], out)
+                console.print(f"  {name}: “{example}”", markup=False, soft_wrap=True)
 
 
 def _suggest(ws: Any, lang: str | None, as_json: bool) -> None:
@@ -268,27 +348,46 @@ def _suggest(ws: Any, lang: str | None, as_json: bool) -> None:
     if as_json:
         print_json({"unthemed_comments": len(frame), "suggestions": proposals})
         return
-    console.print(f"{len(frame):,} comments match no theme.", markup=False)
+    out = ws.config.language
+    console.print(
+        ngettext(
+            "%(num)s comment matches no theme.", "%(num)s comments match no theme.", len(frame), out
+        ),
+        markup=False,
+    )
     if not proposals:
-        console.print("No group of them is large enough to suggest a theme.", markup=False)
+        console.print(
+            gettext("No group of them is large enough to suggest a theme.", out), markup=False
+        )
         return
     for i, p in enumerate(proposals, 1):
-        examples = p["examples"]
-        console.print(
-            f"\n{p['name']} ({p['comments']:,} comments), e.g. “{examples[0]}”", markup=False
-        )
+        head = ngettext(
+            "%(name)s (%(num)s comment), e.g. “%(example)s”",
+            "%(name)s (%(num)s comments), e.g. “%(example)s”",
+            int(p["comments"]), out, name=p["name"], example=p["examples"][0],
+        )  # fmt: skip
+        console.print(f"\n{head}", markup=False)
         keywords = ", ".join(f'"{k}"' for k in p["keywords"])
         console.print(
             f"  [text.themes.suggested_{i}]\n  {p['language']} = [{keywords}]", markup=False
         )
     console.print(
-        "\nRename a theme you want, put it in cxlens.toml and run cxlens text analyse.",
+        "\n"
+        + gettext(
+            "Rename a theme you want, put it in cxlens.toml and run cxlens text analyse.", out
+        ),
         markup=False,
     )
 
 
-def _impact(row: Mapping[Any, Any]) -> str:
+def _signed(value: float, lang: str, decimals: int = 1) -> str:
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    return sign + format_number(abs(value), lang, decimals)
+
+
+def _impact(row: Mapping[Any, Any], lang: str) -> str:
     if math.isnan(row["nps_impact"]):
         return "–"
     mark = " *" if row["p_value"] < 0.05 else ""
-    return f"{row['nps_impact']:+.1f} ({row['impact_low']:+.1f} … {row['impact_high']:+.1f}){mark}"
+    low, high = _signed(row["impact_low"], lang), _signed(row["impact_high"], lang)
+    return f"{_signed(row['nps_impact'], lang)} ({low} … {high}){mark}"

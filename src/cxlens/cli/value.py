@@ -21,7 +21,8 @@ from cxlens.cli.common import (
     user_errors,
 )
 from cxlens.cli.tables import print_table
-from cxlens.i18n import format_currency, format_date, format_number, text
+from cxlens.i18n import format_currency, format_date, format_number
+from cxlens.i18n.keyed import text
 
 RISK_DIMENSIONS = ("segment", "touchpoint", "theme", "country")
 

@@ -39,6 +39,7 @@ from cxlens.collect import db
 from cxlens.collect.security import new_id
 from cxlens.collect.service import case_json, now_utc
 from cxlens.errors import CxlensError
+from cxlens.i18n import format_number, gettext
 
 if TYPE_CHECKING:
     from cxlens.collect.service import Collector
@@ -191,18 +192,26 @@ def email_team(collector: Collector, subject: str, body: str, topic: str) -> boo
     return ok
 
 
+def case_email(collector: Collector, case: dict[str, Any], lang: str) -> tuple[str, str]:
+    """Subject and body of the team's e-mail about a new follow-up case, in ``lang``."""
+    link = f"{collector.public_url.rstrip('/')}/admin/cases/{case['id']}"
+    score = f"{case['kind'].upper()} {format_number(case['score'], lang, 0)}"
+    customer = case["customer_id"] or gettext("(anonymous)", lang)
+    subject = "[cxlens] " + gettext(
+        "Follow-up case %(id)s: %(score)s", lang, id=case["id"], score=score
+    )
+    body = gettext(
+        "Customer: %(customer)s\nSurvey: %(survey)s\nScore: %(score)s\nComment: %(comment)s\n",
+        lang, customer=customer, survey=case["survey_id"], score=score,
+        comment=case["comment"] or "",
+    )  # fmt: skip
+    return subject, f"{body}\n{link}\n"
+
+
 def announce_case(collector: Collector, case_id: int) -> None:
-    """Tell the team about a new follow-up case: webhooks on "case.opened", e-mail to [alerting] emails."""
+    """Tell the team about a new follow-up case: webhooks on "case.opened", e-mail to [alerting] emails
+    (in the workspace's language)."""
     case, _ = collector.case(case_id)
     notify(collector, "case.opened", case_json(case))
-    link = f"{collector.public_url.rstrip('/')}/admin/cases/{case_id}"
-    score = f"{case['kind'].upper()} {case['score']:g}"
-    email_team(
-        collector,
-        f"[cxlens] Follow-up case {case_id}: {score}",
-        f"Customer: {case['customer_id'] or '(anonymous)'}\n"
-        f"Survey: {case['survey_id']}\n"
-        f"Score: {score}\n"
-        f"Comment: {case['comment'] or ''}\n\n{link}\n",
-        f"case:{case_id}",
-    )
+    subject, body = case_email(collector, case, collector.config.language)
+    email_team(collector, subject, body, f"case:{case_id}")

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cxlens.collect.security import score_signature, unsubscribe_token
-from cxlens.i18n import text
+from cxlens.i18n import gettext
 
 if TYPE_CHECKING:
     import jinja2
@@ -91,12 +91,12 @@ def invitation_parts(
     low, high = question.scale
     return {
         "lang": lang,
-        "subject": text("mail_subject", lang, company=company),
-        "greeting": text("mail_greeting", lang),
+        "subject": gettext("%(company)s: one quick question", lang, company=company),
+        "greeting": gettext("Hello,", lang),
         "question": question.in_lang("text", lang, company),
         "low": question.in_lang("low", lang, company),
         "high": question.in_lang("high", lang, company),
-        "pick": text("mail_pick", lang),
+        "pick": gettext("Choose a number to answer.", lang),
         "scores": [
             {
                 "value": v,
@@ -106,11 +106,11 @@ def invitation_parts(
             for v in range(low, high + 1)
         ],
         "survey_url": invitation.url(collector.public_url),
-        "open": text("mail_open", lang),
-        "thanks": text("mail_thanks", lang),
+        "open": gettext("Open the survey", lang),
+        "thanks": gettext("Thank you,", lang),
         "company": company,
-        "why": text("mail_why", lang, company=company),
-        "unsubscribe": text("mail_unsubscribe", lang),
+        "why": gettext("You receive this e-mail because you are a customer of %(company)s.", lang, company=company),
+        "unsubscribe": gettext("No more surveys? Unsubscribe", lang),
         "unsubscribe_url": unsubscribe_url(collector, customer_id, lang),
     }
 

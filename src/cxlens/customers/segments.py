@@ -33,10 +33,13 @@ Scores outside every custom rule are labelled "Other".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cxlens.config import LANGUAGES
 from cxlens.errors import CxlensError
+from cxlens.i18n import pgettext
+from cxlens.i18n.builtin_labels import SEGMENTS
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -50,10 +53,11 @@ class SegmentRule:
     r: tuple[int, int] = (1, 5)
     f: tuple[int, int] = (1, 5)
     m: tuple[int, int] = (1, 5)
-    names: dict[str, str] = field(default_factory=dict)
+    label: str = ""
+    """The English name, translated in the catalogs (context "segment"); the key if empty."""
 
     def name(self, lang: str) -> str:
-        return self.names.get(lang) or self.names.get("en") or self.key
+        return pgettext("segment", self.label or self.key, lang)
 
     def matches(self, r: int, f: int, m: int) -> bool:
         return all(
@@ -69,128 +73,25 @@ class SegmentRule:
         return cond
 
 
-def _names(en: str, et: str, bg: str, de: str, hr: str, fi: str) -> dict[str, str]:
-    return {"en": en, "et": et, "bg": bg, "de": de, "hr": hr, "fi": fi}
+def _standard(
+    key: str, r: tuple[int, int], f: tuple[int, int], m: tuple[int, int] = (1, 5)
+) -> SegmentRule:
+    return SegmentRule(key, r, f, m, SEGMENTS[key])
 
 
 STANDARD: tuple[SegmentRule, ...] = (
-    SegmentRule(
-        "champions",
-        (4, 5),
-        (4, 5),
-        (4, 5),
-        _names("Champions", "Tšempionid", "Шампиони", "Champions", "Prvaci", "Mestarit"),
-    ),
-    SegmentRule(
-        "loyal_customers",
-        (3, 5),
-        (4, 5),
-        names=_names(
-            "Loyal Customers",
-            "Lojaalsed kliendid",
-            "Лоялни клиенти",
-            "Treue Kunden",
-            "Vjerni kupci",
-            "Uskolliset asiakkaat",
-        ),
-    ),
-    SegmentRule(
-        "cant_lose_them",
-        (1, 2),
-        (4, 5),
-        (4, 5),
-        _names(
-            "Can't Lose Them",
-            "Ei tohi kaotada",
-            "Не бива да ги губим",
-            "Nicht verlieren",
-            "Ne smijemo ih izgubiti",
-            "Ei saa menettää",
-        ),
-    ),
-    SegmentRule(
-        "at_risk",
-        (1, 2),
-        (3, 5),
-        names=_names("At Risk", "Ohus", "В риск", "Gefährdet", "U opasnosti", "Vaarassa"),
-    ),
-    SegmentRule(
-        "new_customers",
-        (5, 5),
-        (1, 1),
-        names=_names(
-            "New Customers",
-            "Uued kliendid",
-            "Нови клиенти",
-            "Neukunden",
-            "Novi kupci",
-            "Uudet asiakkaat",
-        ),
-    ),
-    SegmentRule(
-        "promising",
-        (4, 4),
-        (1, 1),
-        names=_names(
-            "Promising", "Paljutõotavad", "Обещаващи", "Vielversprechend", "Obećavajući", "Lupaavat"
-        ),
-    ),
-    SegmentRule(
-        "potential_loyalist",
-        (4, 5),
-        (2, 3),
-        names=_names(
-            "Potential Loyalist",
-            "Potentsiaalsed püsikliendid",
-            "Потенциално лоялни",
-            "Potenziell treue Kunden",
-            "Potencijalno vjerni",
-            "Mahdolliset kanta-asiakkaat",
-        ),
-    ),
-    SegmentRule(
-        "need_attention",
-        (3, 3),
-        (3, 3),
-        names=_names(
-            "Need Attention",
-            "Vajavad tähelepanu",
-            "Нуждаят се от внимание",
-            "Brauchen Aufmerksamkeit",
-            "Trebaju pažnju",
-            "Vaativat huomiota",
-        ),
-    ),
-    SegmentRule(
-        "about_to_sleep",
-        (3, 3),
-        (1, 2),
-        names=_names(
-            "About To Sleep",
-            "Uinumas",
-            "На път да заспят",
-            "Kurz vor dem Einschlafen",
-            "Na rubu neaktivnosti",
-            "Nukahtamassa",
-        ),
-    ),
-    SegmentRule(
-        "lost",
-        (1, 1),
-        (1, 1),
-        names=_names("Lost", "Kaotatud", "Изгубени", "Verloren", "Izgubljeni", "Menetetyt"),
-    ),
-    SegmentRule(
-        "hibernating",
-        (1, 2),
-        (1, 2),
-        names=_names(
-            "Hibernating", "Talveunes", "Заспали", "Im Winterschlaf", "U hibernaciji", "Horroksessa"
-        ),
-    ),
+    _standard("champions", (4, 5), (4, 5), (4, 5)),
+    _standard("loyal_customers", (3, 5), (4, 5)),
+    _standard("cant_lose_them", (1, 2), (4, 5), (4, 5)),
+    _standard("at_risk", (1, 2), (3, 5)),
+    _standard("new_customers", (5, 5), (1, 1)),
+    _standard("promising", (4, 4), (1, 1)),
+    _standard("potential_loyalist", (4, 5), (2, 3)),
+    _standard("need_attention", (3, 3), (3, 3)),
+    _standard("about_to_sleep", (3, 3), (1, 2)),
+    _standard("lost", (1, 1), (1, 1)),
+    _standard("hibernating", (1, 2), (1, 2)),
 )
-
-OTHER_NAMES = _names("Other", "Muud", "Други", "Sonstige", "Ostali", "Muut")
 
 
 @dataclass(frozen=True)
@@ -202,7 +103,7 @@ class SegmentMap:
         for rule in self.rules:
             if rule.key == key:
                 return rule.name(lang)
-        return OTHER_NAMES.get(lang, "Other")
+        return pgettext("segment", SEGMENTS[OTHER], lang)
 
     def keys(self) -> list[str]:
         return [rule.key for rule in self.rules]
@@ -212,10 +113,11 @@ class SegmentMap:
         wanted = name_or_key.strip().casefold()
         for rule in self.rules:
             if wanted == rule.key.casefold() or wanted in (
-                n.casefold() for n in rule.names.values()
+                rule.name(lang).casefold() for lang in LANGUAGES
             ):
                 return rule.key
-        if wanted in (OTHER, *(n.casefold() for n in OTHER_NAMES.values())):
+        other = (pgettext("segment", SEGMENTS[OTHER], lang).casefold() for lang in LANGUAGES)
+        if wanted == OTHER or wanted in other:
             return OTHER
         choices = ", ".join(rule.key for rule in self.rules)
         raise CxlensError(f"Unknown segment '{name_or_key}'; the segments are: {choices}.")
@@ -276,7 +178,7 @@ def segment_map(config: dict[str, Any] | None, bins: int = 5) -> SegmentMap:
                 _range(rule.get("r"), bins, where),
                 _range(rule.get("f"), bins, where),
                 _range(rule.get("m"), bins, where),
-                {"en": name},
+                name,
             )
         )
     return SegmentMap(tuple(out), bins)

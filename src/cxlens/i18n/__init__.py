@@ -1,29 +1,48 @@
-"""Languages and locale formatting: the one place that turns numbers and dates into text.
+"""The reader's language: UI texts from gettext catalogs, and locale formatting.
 
->>> format_number(1234.5, "de", 1)
-'1.234,5'
->>> format_percent(41.2, "fi", 1)
-'41,2 %'
->>> text("value", "et")
+Texts are written in English where they are used and looked up per call in the
+language of the reader (a web request, a command's ``--lang``)::
+
+    gettext("Value", lang)
+    gettext("RFM segments as of %(date)s", lang, date=day)
+    ngettext("%(num)s session", "%(num)s sessions", n, lang)    # Croatian: 1 sesija, 3 sesije
+    pgettext("date range", "From", lang)      # one English word, two meanings
+
+Every text is a python-format string: placeholders are ``%(name)s`` and a literal
+percent sign is written ``%%`` (as in the templates' ``{{ _("...") }}``).
+``ngettext`` fills ``%(num)s`` with the count written as the language writes numbers.
+Texts chosen at run time from a table are marked with :func:`N_` (or :func:`NP_`
+with a context) where the table is written, so that extraction finds them.
+
+>>> gettext("Value", "et")
 'Väärtus'
+>>> ngettext("Most common paths (%(num)s session)", "Most common paths (%(num)s sessions)", 3, "hr")
+'Najčešći putovi (3 sesije)'
 """
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Any
 
 from cxlens.config import LANGUAGES
 from cxlens.errors import CxlensError
-from cxlens.i18n.messages import MESSAGES
-
-if TYPE_CHECKING:
-    from babel import Locale
-
-#: Babel locale used for each language
-LOCALES = {"en": "en_GB", "et": "et_EE", "bg": "bg_BG", "de": "de_DE", "hr": "hr_HR", "fi": "fi_FI"}
-UNDEFINED = "–"
+from cxlens.i18n.catalogs import translations
+from cxlens.i18n.formats import (
+    LOCALES,
+    UNDEFINED,
+    format_change,
+    format_currency,
+    format_date,
+    format_duration,
+    format_hours,
+    format_month,
+    format_number,
+    format_percent,
+    format_period,
+    format_value,
+    locale,
+    with_sign,
+)
 
 
 def check_language(lang: str | None, default: str = "en") -> str:
@@ -33,112 +52,144 @@ def check_language(lang: str | None, default: str = "en") -> str:
     return lang
 
 
-def text(key: str, lang: str, **values: object) -> str:
-    """The UI text ``key`` in ``lang`` (English if missing), with ``{placeholders}`` filled."""
-    entry = MESSAGES[key]
-    template = entry.get(lang) or entry["en"]
-    return template.format(**values) if values else template
+def negotiate_language(accept_language: str | None, default: str = "en") -> str:
+    """The first of our languages a browser's ``Accept-Language`` asks for, by its q-values.
 
-
-def locale(lang: str) -> Locale:
-    from babel import Locale
-
-    return Locale.parse(LOCALES[lang])
-
-
-def _undefined(value: float | None) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def format_number(value: float | None, lang: str, decimals: int = 1) -> str:
-    if value is None or _undefined(value):
-        return UNDEFINED
-    from babel.numbers import format_decimal
-
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALES[lang])
-
-
-def format_percent(value: float | None, lang: str, decimals: int = 1) -> str:
-    """``value`` is already in percent (41.2 means 41.2 %)."""
-    if _undefined(value):
-        return UNDEFINED
-    number = format_number(value, lang, decimals)
-    sign = locale(lang).number_symbols.get("latn", {}).get("percentSign", "%")
-    return f"{number} {sign}" if lang in ("et", "bg", "de", "hr", "fi") else f"{number}{sign}"
-
-
-def format_currency(value: float | None, currency: str, lang: str) -> str:
-    if value is None or _undefined(value):
-        return UNDEFINED
-    from babel.numbers import format_currency as babel_currency
-
-    return babel_currency(value, currency, locale=LOCALES[lang])
-
-
-def format_date(value: date | datetime, lang: str) -> str:
-    from babel.dates import format_date as _fd
-
-    return _fd(value, format="medium", locale=LOCALES[lang])
-
-
-def format_value(value: float | None, unit: str, lang: str, currency: str = "EUR") -> str:
-    """A metric value in its unit: points, percent, score, hours, currency, ratio, years, count."""
-    if unit == "percent":
-        small = value is not None and not _undefined(value) and abs(value) < 10
-        return format_percent(value, lang, 2 if small else 1)
-    if unit == "currency":
-        return format_currency(value, currency, lang)
-    if unit == "points":
-        return format_number(value, lang, 1)
-    if unit in ("score", "ratio", "years", "count"):
-        return format_number(value, lang, 2)
-    if unit == "hours":
-        return format_number(value, lang, 1) + " h"
-    return format_number(value, lang, 2)
-
-
-def with_sign(formatted_magnitude: str, change: float) -> str:
-    """A change's formatted size with its sign: "+4.2", "-3.1", "±0.0".
-
-    The minus is the one the number formatting itself writes, so a negative change
-    and a negative value in one table look alike.
+    >>> negotiate_language("fr-CH, fr;q=0.9, de;q=0.8, en;q=0.7")
+    'de'
     """
-    return ("+" if change > 0 else "-" if change < 0 else "±") + formatted_magnitude
+    wanted: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        primary = tag.strip().split("-")[0].lower()
+        if primary in LANGUAGES and quality > 0:
+            wanted.append((-quality, i, primary))
+    return min(wanted)[2] if wanted else default
 
 
-def format_change(value: float | None, unit: str, lang: str, currency: str = "EUR") -> str:
-    """A signed change in the metric's unit; percent metrics change in percentage points.
+def _fill(text: str, values: dict[str, Any]) -> str:
+    return text % values
 
-    A change that rounds to nothing is written with ±.
 
-    >>> format_change(2.5, "percent", "en")
-    '+2.5 pp'
-    >>> format_change(-3.0, "points", "de")
-    '-3,0'
-    """
-    if value is None or _undefined(value):
-        return UNDEFINED
-    size = abs(value)
-    if unit == "percent":
-        shown = (
-            f"{format_number(size, lang, 2 if size < 1 else 1)} {text('percentage_points', lang)}"
-        )
-    else:
-        shown = format_value(size, unit, lang, currency)
-    rounds_to_zero = not any(ch in "123456789" for ch in shown)
-    return with_sign(shown, 0.0 if rounds_to_zero else value)
+def gettext(message: str, lang: str, /, **values: Any) -> str:
+    """``message`` in ``lang`` (English where the catalog has none), placeholders filled."""
+    return _fill(translations(lang).gettext(message), values)
 
+
+def pgettext(context: str, message: str, lang: str, /, **values: Any) -> str:
+    """``message`` in the sense ``context`` (the catalog's msgctxt) in ``lang``."""
+    return _fill(translations(lang).pgettext(context, message), values)
+
+
+def ngettext(singular: str, plural: str, n: int, lang: str, /, **values: Any) -> str:
+    """The form of ``lang`` for ``n`` things (Croatian has three); ``%(num)s`` is ``n``."""
+    values.setdefault("num", format_number(n, lang, 0))
+    return _fill(translations(lang).ngettext(singular, plural, int(n)), values)
+
+
+def npgettext(context: str, singular: str, plural: str, n: int, lang: str, /, **values: Any) -> str:
+    values.setdefault("num", format_number(n, lang, 0))
+    return _fill(translations(lang).npgettext(context, singular, plural, int(n)), values)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction where it is written; translate it where it is shown."""
+    return message
+
+
+def NP_(context: str, message: str) -> str:
+    """Mark ``message`` with its ``context``; look it up with ``pgettext(context, ...)``."""
+    return message
+
+
+#: why a change between two periods was not tested (the engine's ``untested``)
+UNTESTED = {
+    "small_sample": N_("not tested: n < 30"),
+    "to_date": N_("not tested: the period is still running"),
+    "partial": N_("not tested: the data covers a period only in part"),
+}
+
+
+def untested_reason(reason: str, lang: str) -> str:
+    """Why a change has no test, in ``lang`` (``reason`` as the engine writes it)."""
+    message = UNTESTED.get(reason)
+    return gettext(message, lang) if message else reason
+
+
+def install_jinja(env: Any) -> Any:
+    """Give a Jinja2 environment ``_``, ``gettext``, ``ngettext`` and ``pgettext`` in the
+    language of each render (the template's ``lang`` variable), with ``{% trans %}``."""
+    import jinja2
+
+    env.add_extension("jinja2.ext.i18n")
+
+    @jinja2.pass_context
+    def _gettext(ctx: Any, message: str) -> str:
+        return translations(ctx["lang"]).gettext(message)
+
+    @jinja2.pass_context
+    def _ngettext(ctx: Any, singular: str, plural: str, n: int) -> str:
+        return translations(ctx["lang"]).ngettext(singular, plural, int(n))
+
+    @jinja2.pass_context
+    def _pgettext(ctx: Any, context: str, message: str) -> str:
+        return translations(ctx["lang"]).pgettext(context, message)
+
+    @jinja2.pass_context
+    def _npgettext(ctx: Any, context: str, singular: str, plural: str, n: int) -> str:
+        return translations(ctx["lang"]).npgettext(context, singular, plural, int(n))
+
+    env.install_gettext_callables(
+        gettext=_gettext, ngettext=_ngettext, pgettext=_pgettext, npgettext=_npgettext,
+        newstyle=True,
+    )  # fmt: skip
+    return env
+
+
+def labels_for(config: Any) -> Labels:
+    """The display names of a workspace (its ``[labels]`` over the built-in ones)."""
+    return Labels.from_config(config)
+
+
+# after the markers above, which the built-in names use
+from cxlens.i18n.labels import DEFAULT as DEFAULT_LABELS  # noqa: E402
+from cxlens.i18n.labels import Labels  # noqa: E402
 
 __all__ = [
+    "DEFAULT_LABELS",
     "LANGUAGES",
+    "LOCALES",
+    "NP_",
+    "N_",
+    "UNDEFINED",
+    "Labels",
     "check_language",
     "format_change",
     "format_currency",
     "format_date",
+    "format_duration",
+    "format_hours",
+    "format_month",
     "format_number",
     "format_percent",
+    "format_period",
     "format_value",
-    "text",
+    "gettext",
+    "install_jinja",
+    "labels_for",
+    "locale",
+    "negotiate_language",
+    "ngettext",
+    "npgettext",
+    "pgettext",
+    "untested_reason",
     "with_sign",
 ]

@@ -38,6 +38,8 @@ from scipy.special import fdtrc
 from threadpoolctl import threadpool_limits
 
 from cxlens.errors import CxlensError
+from cxlens.i18n import pgettext
+from cxlens.journeys import DRIVER_NAMES
 from cxlens.journeys.base import Range, require, seconds_between
 from cxlens.stats import nps_difference_test
 
@@ -56,7 +58,7 @@ POOR_HOURS = 48.0
 @dataclass
 class Group:
     key: str
-    """Message id of the driver's name (``driver_csat`` ...), filled with ``touchpoint``."""
+    """The driver's id (``driver_csat`` ...): its name is ``DRIVER_NAMES[key]`` with ``touchpoint``."""
     kind: str
     columns: list[str]
     sign_column: str | None = None
@@ -65,13 +67,8 @@ class Group:
     touchpoint: str = ""
 
     def name(self, lang: str = "en") -> str:
-        from cxlens.i18n import text
-
-        return (
-            text(self.key, lang, touchpoint=self.touchpoint)
-            if self.touchpoint
-            else text(self.key, lang)
-        )
+        """The name in ``lang``, with the touchpoint's id (the faces show its label instead)."""
+        return pgettext("driver", DRIVER_NAMES[self.key], lang, touchpoint=self.touchpoint)
 
 
 @dataclass(frozen=True)

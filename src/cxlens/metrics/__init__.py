@@ -2,4 +2,7 @@
 
 from cxlens.metrics.catalog import Metric, load_catalog
 
-__all__ = ["Metric", "load_catalog"]
+#: the value shown for a dimension the metric's tables do not have (every row counts)
+ALL = "(all)"
+
+__all__ = ["ALL", "Metric", "load_catalog"]

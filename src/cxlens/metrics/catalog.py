@@ -14,10 +14,48 @@ from typing import Any
 
 from cxlens.config import LANGUAGES, parse_yaml
 from cxlens.errors import CxlensError
+from cxlens.i18n import NP_, pgettext
 from cxlens.schema import TABLES
 
 KINDS = ("nps", "proportion", "mean", "median", "cost", "ratio", "clv")
-UNITS = ("points", "percent", "score", "hours", "currency", "ratio", "years", "count")
+#: the units, with the name people read (translated in the UI catalogs)
+UNITS = {
+    "points": NP_("unit", "points (−100 to +100)"),
+    "percent": NP_("unit", "percent"),
+    "score": NP_("unit", "score on the answer scale"),
+    "hours": NP_("unit", "hours"),
+    "currency": NP_("unit", "amount in the workspace currency"),
+    "ratio": NP_("unit", "ratio"),
+    "years": NP_("unit", "years"),
+    "count": NP_("unit", "count"),
+}
+#: the catalog's ``interval`` texts (how the 95 % interval is computed), for the UI catalogs
+INTERVALS = (
+    NP_("interval method", "Tango's score interval for the trinomial"),
+    NP_("interval method", "Wilson score"),
+    NP_(
+        "interval method",
+        "Student's t cut to the 1–7 scale (Wilson bound when the answers show no spread)",
+    ),
+    NP_("interval method", "order statistics, distribution-free (exact coverage stated)"),
+    NP_("interval method", "exact Poisson (Garwood) for the count, spend held fixed"),
+    NP_("interval method", "Student's t on the log scale (delta method)"),
+    NP_("interval method", "delta method for a ratio of sums over the rows, log scale"),
+    NP_(
+        "interval method",
+        "delta method for the product of mean revenue and mean lifespan, log scale",
+    ),
+)
+#: the catalog's ``test`` texts (how a change between two periods is tested)
+TESTS = (
+    NP_("test method", "two-sample z test on ±1/0 scores"),
+    NP_("test method", "two-proportion z test"),
+    NP_("test method", "Welch's t test"),
+    NP_("test method", "Mood's median test"),
+    NP_("test method", "exact Poisson rate test (conditional binomial)"),
+    NP_("test method", "z test on the log scale (delta method)"),
+)
+BETTER = {"higher": NP_("better when", "higher"), "lower": NP_("better when", "lower")}
 
 
 @dataclass(frozen=True)
@@ -27,7 +65,7 @@ class Metric:
     unit: str
     better: str
     needs: dict[str, tuple[str, ...]]
-    formula: str
+    formulas: dict[str, str]
     names: dict[str, str]
     definitions: dict[str, str]
     #: how the 95 % interval and the test of a change are computed (catalog text)
@@ -45,13 +83,33 @@ class Metric:
     def definition(self, lang: str = "en") -> str:
         return self.definitions.get(lang) or self.definitions["en"]
 
+    def formula(self, lang: str = "en") -> str:
+        """How it is computed, in words."""
+        return self.formulas.get(lang) or self.formulas["en"]
+
+    def unit_name(self, lang: str = "en") -> str:
+        return pgettext("unit", UNITS[self.unit], lang)
+
+    def better_name(self, lang: str = "en") -> str:
+        """Which direction is good: "higher" or "lower" in ``lang``."""
+        return pgettext("better when", BETTER[self.better], lang)
+
+    def interval_name(self, lang: str = "en") -> str:
+        """The method of the 95 % interval in ``lang``."""
+        return pgettext("interval method", self.interval, lang)
+
     @property
     def higher_is_better(self) -> bool:
         return self.better == "higher"
 
     @property
     def interval_method(self) -> str:
+        """The interval method in English, as the catalog writes it (JSON output)."""
         return self.interval
+
+    def test_name(self, lang: str = "en") -> str:
+        """How a change between two periods is tested, in ``lang``."""
+        return pgettext("test method", self.test, lang)
 
     @property
     def bounded(self) -> bool:
@@ -89,7 +147,7 @@ def problems(entries: list[dict[str, Any]]) -> list[str]:
             found.append(f"{mid}: declared twice")
         seen.add(mid)
         for field in (
-            "kind", "unit", "better", "needs", "range", "interval", "test", "formula", "names",
+            "kind", "unit", "better", "needs", "range", "interval", "test", "formulas", "names",
             "definitions",
         ):  # fmt: skip
             if field not in e:
@@ -101,11 +159,14 @@ def problems(entries: list[dict[str, Any]]) -> list[str]:
         if e.get("better") not in ("higher", "lower"):
             found.append(f"{mid}: better must be higher or lower")
         found += _range_problems(mid, e)
-        for field in ("names", "definitions"):
+        for field in ("formulas", "names", "definitions"):
             texts = e.get(field) or {}
             for lang in LANGUAGES:
                 if not str(texts.get(lang, "")).strip():
                     found.append(f"{mid}: no {field[:-1]} in {lang}")
+            unknown = sorted(set(texts) - set(LANGUAGES))
+            if unknown:
+                found.append(f"{mid}: {field} in unknown language(s) {', '.join(unknown)}")
         for table, columns in (e.get("needs") or {}).items():
             if table not in TABLES:
                 found.append(f"{mid}: needs unknown table {table!r}")
@@ -130,9 +191,14 @@ def _range_problems(mid: str, e: dict[str, Any]) -> list[str]:
             found.append(f"{mid}: answer_scale needs both ends")
         elif lo is not None and hi is not None and lo >= hi:
             found.append(f"{mid}: {field} {value} is empty")
-    for field in ("interval", "test"):
+    for field, known in (("interval", INTERVALS), ("test", TESTS)):
         if field in e and not str(e[field]).strip():
             found.append(f"{mid}: {field} is empty")
+        elif field in e and str(e[field]) not in known:
+            found.append(
+                f"{mid}: {field} {e[field]!r} is not listed in cxlens.metrics.catalog "
+                f"(add it there, so that translators see it)"
+            )
     return found
 
 
@@ -158,7 +224,7 @@ def load_catalog() -> Catalog:
                 unit=e["unit"],
                 better=e["better"],
                 needs={t: tuple(c) for t, c in e["needs"].items()},
-                formula=e["formula"],
+                formulas=dict(e["formulas"]),
                 names=dict(e["names"]),
                 definitions=dict(e["definitions"]),
                 interval=str(e["interval"]),

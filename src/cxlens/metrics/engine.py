@@ -20,6 +20,7 @@ import pandas as pd
 
 from cxlens import periods as P
 from cxlens.errors import CxlensError
+from cxlens.metrics import ALL
 from cxlens.metrics.catalog import Metric, load_catalog
 from cxlens.metrics.estimates import SMALL_SAMPLE, change_test, estimate
 from cxlens.metrics.implementations import load_implementations
@@ -37,7 +38,6 @@ __all__ = ["ALL", "SMALL_SAMPLE", "Query", "covered_days", "data_range", "kpi"]
 
 PERIOD = "_period"
 DAYS_PER_YEAR = 365.25
-ALL = "(all)"
 
 
 class UnknownColumn(CxlensError):

@@ -1,5 +1,19 @@
-"""Self-contained CX reports (HTML, and PDF through a headless Chromium)."""
+"""Self-contained CX reports (HTML, and PDF through a headless Chromium).
 
-from cxlens.reports.build import build_report, parse_period, write_report
+The builder loads on first use, so the tables' rows and titles (``cxlens.reports.tables``)
+can be imported by the commands without the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["build_report", "parse_period", "write_report"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from cxlens.reports import build
+
+        return getattr(build, name)
+    raise AttributeError(f"module 'cxlens.reports' has no attribute {name!r}")

@@ -22,13 +22,20 @@ import pandas as pd
 from cxlens import periods
 from cxlens.errors import CxlensError
 from cxlens.i18n import (
+    DEFAULT_LABELS,
+    Labels,
     check_language,
     format_change,
     format_date,
     format_number,
     format_percent,
+    format_period,
     format_value,
-    text,
+    gettext,
+    install_jinja,
+    labels_for,
+    pgettext,
+    untested_reason,
 )
 from cxlens.metrics.catalog import load_catalog
 from cxlens.metrics.engine import kpi
@@ -101,7 +108,7 @@ def interval_text(row: Mapping[Any, Any], lang: str, currency: str) -> str:
     level = row.get("ci_level")
     if level is not None and not _undefined(level) and abs(float(level) - 0.95) > 1e-9:
         coverage = format_percent(100 * float(level), lang, 1)
-        shown += f" ({text('exact_coverage', lang, level=coverage)})"
+        shown += " (" + gettext("exact coverage %(level)s", lang, level=coverage) + ")"
     return shown
 
 
@@ -110,9 +117,11 @@ def change_status(row: Mapping[Any, Any], lang: str) -> str:
     if row.get("significant"):
         return ""
     if row.get("test"):
-        return f"{text('not_significant', lang)} · {row['test']}"
+        test = pgettext("test method", str(row["test"]), lang)
+        not_significant = gettext("not significant", lang)
+        return f"{not_significant} · {test}"
     reason = row.get("untested")
-    return text(f"untested_{reason}" if reason else "no_test", lang)
+    return untested_reason(reason, lang) if reason else gettext("no test", lang)
 
 
 def tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
@@ -148,7 +157,21 @@ def chart_json(figure: Any) -> str:
     return str(figure.to_json()).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def trend_chart(frame: pd.DataFrame, lang: str) -> str:
+def period_axis(periods: Any, period: str | None, lang: str) -> dict[str, Any]:
+    """A chart axis of period labels written as ``lang`` writes them, in time order.
+
+    The labels are categories, not dates, so that Plotly (whose month names are
+    English) shows the names Babel gives.
+    """
+    order = sorted(dict.fromkeys(str(p) for p in periods))
+    return {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": [format_period(p, period, lang) for p in order],
+    }
+
+
+def trend_chart(frame: pd.DataFrame, lang: str, period: str | None = "month") -> str:
     import plotly.graph_objects as go
 
     catalog = load_catalog()
@@ -156,9 +179,10 @@ def trend_chart(frame: pd.DataFrame, lang: str) -> str:
     for metric_id, rows in frame.groupby("metric", sort=False):
         rows = rows.dropna(subset=["value"])
         name = catalog[str(metric_id)].name(lang)
+        x = [format_period(p, period, lang) for p in rows.period]
         fig.add_trace(
             go.Scatter(
-                x=rows.period,
+                x=x,
                 y=rows.ci_high,
                 mode="lines",
                 line={"width": 0},
@@ -168,7 +192,7 @@ def trend_chart(frame: pd.DataFrame, lang: str) -> str:
         )
         fig.add_trace(
             go.Scatter(
-                x=rows.period,
+                x=x,
                 y=rows.ci_low,
                 mode="lines",
                 line={"width": 0},
@@ -178,20 +202,21 @@ def trend_chart(frame: pd.DataFrame, lang: str) -> str:
                 hoverinfo="skip",
             )
         )
-        fig.add_trace(go.Scatter(x=rows.period, y=rows.value, mode="lines+markers", name=name))
+        fig.add_trace(go.Scatter(x=x, y=rows.value, mode="lines+markers", name=name))
     fig.update_layout(
-        margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=320, legend={"orientation": "h"}
-    )
+        margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=320, legend={"orientation": "h"},
+        xaxis=period_axis(frame["period"], period, lang),
+    )  # fmt: skip
     return chart_json(fig)
 
 
-def bar_chart(frame: pd.DataFrame, dim: str) -> str:
+def bar_chart(frame: pd.DataFrame, dim: str, lang: str, labels: Labels = DEFAULT_LABELS) -> str:
     import plotly.graph_objects as go
 
     rows = frame.dropna(subset=["value"])
     fig = go.Figure(
         go.Bar(
-            x=rows[dim],
+            x=[labels.name(dim, v, lang) for v in rows[dim]],
             y=rows.value,
             error_y={
                 "type": "data",
@@ -206,14 +231,21 @@ def bar_chart(frame: pd.DataFrame, dim: str) -> str:
 
 
 def kpi_rows(
-    frame: pd.DataFrame, dims: list[str], lang: str, currency: str
-) -> list[dict[str, str]]:
+    frame: pd.DataFrame, dims: list[str], lang: str, currency: str,
+    labels: Labels = DEFAULT_LABELS, period: str | None = None,
+) -> list[dict[str, str]]:  # fmt: skip
+    """Rows of KPI tables: the dimensions named (``period`` as a period of that unit)."""
     catalog = load_catalog()
     out = []
     for row in frame.to_dict(orient="records"):
         out.append(
             {
-                **{d: str(row.get(d)) for d in dims},
+                **{
+                    d: format_period(row.get(d), period, lang)
+                    if d == "period"
+                    else labels.name(d, row.get(d), lang)
+                    for d in dims
+                },
                 "metric": catalog[row["metric"]].name(lang),
                 "value": _fmt(row, "value", lang, currency),
                 "interval": interval_text(row, lang, currency),
@@ -224,7 +256,7 @@ def kpi_rows(
 
 
 def _comments(
-    ws: WorkspaceData, period: Period, detractors: bool, limit: int = 8
+    ws: WorkspaceData, period: Period, detractors: bool, lang: str, labels: Labels, limit: int = 8
 ) -> list[dict[str, Any]]:
     from zoneinfo import ZoneInfo
 
@@ -240,7 +272,16 @@ def _comments(
         .select("ts", "score", "comment", "language", "touchpoint")
         .execute()
     )
-    return list(rows.to_dict(orient="records"))
+    return [
+        {
+            "date": format_date(pd.Timestamp(r["ts"]).tz_convert(tz).date(), lang),
+            "score": format_number(r["score"], lang, 0),
+            "language": labels.name("language", r["language"], lang) if r["language"] else "",
+            "comment": r["comment"],
+            "lang": r["language"] or "",
+        }
+        for r in rows.to_dict(orient="records")
+    ]
 
 
 def build_report(ws: WorkspaceData, period: str | None = None, lang: str | None = None) -> str:
@@ -263,15 +304,18 @@ def build_report(ws: WorkspaceData, period: str | None = None, lang: str | None 
         ws, ["cac", "ctr", "conversion_rate", "roas"], by="channel", start=per.start, end=last_day
     )
     channels = channels[channels["n"] > 0]
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(
-            lambda name: (
-                resources.files("cxlens.reports")
-                .joinpath("templates", name)
-                .read_text(encoding="utf-8")
-            )
-        ),
-        autoescape=True,
+    labels = labels_for(ws.config)
+    env = install_jinja(
+        jinja2.Environment(
+            loader=jinja2.FunctionLoader(
+                lambda name: (
+                    resources.files("cxlens.reports")
+                    .joinpath("templates", name)
+                    .read_text(encoding="utf-8")
+                )
+            ),
+            autoescape=True,
+        )
     )
     plotly_js = (
         resources.files("plotly")
@@ -280,31 +324,38 @@ def build_report(ws: WorkspaceData, period: str | None = None, lang: str | None 
     )
     html = env.get_template("report.html.j2").render(
         lang=language,
-        t=lambda key: text(key, language),
         workspace=ws.config.get("workspace", "name"),
-        period=per.label,
+        period=format_period(per.label, per.unit, language),
         generated=format_date(periods.local_today(ws.config.timezone), language),
         tiles=tiles,
-        trend_chart=trend_chart(trends, language),
-        trend_table=kpi_rows(trends, ["period"], language, currency),
-        country_chart=bar_chart(countries, "country"),
-        country_table=kpi_rows(countries, ["country"], language, currency),
-        touchpoint_table=kpi_rows(touchpoints, ["touchpoint"], language, currency),
-        channel_table=kpi_rows(channels, ["channel"], language, currency),
-        analytics=_analytics(ws, per, language, currency),
-        detractors=_comments(ws, per, True),
-        promoters=_comments(ws, per, False),
+        trend_chart=trend_chart(trends, language, "month"),
+        trend_table=kpi_rows(trends, ["period"], language, currency, labels, "month"),
+        country_chart=bar_chart(countries, "country", language, labels),
+        country_table=kpi_rows(countries, ["country"], language, currency, labels),
+        touchpoint_table=kpi_rows(touchpoints, ["touchpoint"], language, currency, labels),
+        channel_table=kpi_rows(channels, ["channel"], language, currency, labels),
+        analytics=_analytics(ws, per, language, currency, labels),
+        detractors=_comments(ws, per, True, language, labels),
+        promoters=_comments(ws, per, False, language, labels),
         plotly_js=plotly_js,
     )
     return str(html)
 
 
-def _analytics(ws: WorkspaceData, per: Period, lang: str, currency: str) -> list[dict[str, Any]]:
+def _analytics(
+    ws: WorkspaceData, per: Period, lang: str, currency: str, labels: Labels
+) -> list[dict[str, Any]]:
     """Segments, the journey map and the drivers of NPS for the period, each as a table.
 
     A part the data cannot support (no orders, too few NPS answers) is left out.
     """
-    from cxlens.reports.tables import driver_rows, journey_map_rows, segment_rows
+    from cxlens.reports.tables import (
+        DRIVERS_METHOD,
+        driver_rows,
+        drivers_title,
+        journey_map_rows,
+        segment_rows,
+    )
 
     last_day = per.end - timedelta(days=1)
     blocks: list[dict[str, Any]] = []
@@ -313,11 +364,13 @@ def _analytics(ws: WorkspaceData, per: Period, lang: str, currency: str) -> list
 
         result = rfm(ws, min(last_day, _last_order_day(ws)))
         summary = segment_summary(ws, result)
-        rows = [row[:5] for row in segment_rows(summary, result.segments, lang, currency)]
+        rows = [row[:5] for row in segment_rows(summary, labels, lang, currency)]
+        as_of = format_date(result.as_of, lang)
         blocks.append({
-            "title": text("rfm_title", lang, date=result.as_of.isoformat()),
-            "headers": [text(k, lang) for k in ("segment", "customers", "share", "revenue", "nps_short")],
-            "rows": rows, "note": text("rfm_feedback_note", lang, date=result.as_of.isoformat()),
+            "title": gettext("RFM segments as of %(date)s", lang, date=as_of),
+            "headers": [labels.dimension("segment", lang), gettext("Customers", lang), gettext("Share", lang), gettext("Revenue", lang), "NPS"],
+            "rows": rows,
+            "note": gettext("NPS and CSAT: answers of the segment's customers in the year up to %(date)s.", lang, date=as_of),
         })  # fmt: skip
     except CxlensError:
         pass
@@ -326,10 +379,10 @@ def _analytics(ws: WorkspaceData, per: Period, lang: str, currency: str) -> list
 
         m = journey_map(ws, per.start, last_day)
         # the report leaves out the time to the next stage
-        rows = [row[:4] + row[5:] for row in journey_map_rows(m, lang)]
+        rows = [row[:4] + row[5:] for row in journey_map_rows(m, lang, labels)]
         blocks.append({
-            "title": text("journey_map_title", lang),
-            "headers": [text(k, lang) for k in ("stage", "touchpoint", "customers", "moved_on")] + ["CX"],
+            "title": gettext("Customer journey map", lang),
+            "headers": [labels.dimension("stage", lang), labels.dimension("touchpoint", lang), gettext("Customers", lang), gettext("Moved on", lang), "CX"],
             "rows": rows, "note": "",
         })  # fmt: skip
     except CxlensError:
@@ -338,11 +391,11 @@ def _analytics(ws: WorkspaceData, per: Period, lang: str, currency: str) -> list
         from cxlens.journeys.drivers import drivers
 
         d = drivers(ws, start=per.end.replace(year=per.end.year - 1), end=last_day, bootstrap=30)
-        rows = driver_rows(d.table, lang, mark_not_significant=True)
+        rows = driver_rows(d.table, lang, labels, mark_not_significant=True)
         blocks.append({
-            "title": text("drivers_title", lang, respondents=format_number(d.respondents, lang, 0), r2=format_number(d.r2, lang, 3)),
-            "headers": [text(k, lang) for k in ("driver", "importance", "direction", "affected", "nps_gap")],
-            "rows": rows, "note": text("drivers_method", lang),
+            "title": drivers_title(d.respondents, d.r2, lang),
+            "headers": [gettext("Driver", lang), gettext("Share of explained", lang), gettext("Direction", lang), gettext("Affected", lang), gettext("NPS gap", lang)],
+            "rows": rows, "note": gettext(DRIVERS_METHOD, lang),
         })  # fmt: skip
     except CxlensError:
         pass

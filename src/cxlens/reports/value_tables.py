@@ -12,7 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from cxlens.i18n import format_currency, format_number, format_percent, text
+from cxlens.i18n import format_currency, format_number, format_percent
+from cxlens.i18n.keyed import text
 
 #: outcome -> how it is written (share: percent; count: number; money: currency)
 WORTH_OUTCOMES = (

@@ -163,6 +163,7 @@ def _train(
         quality["cross_validation"] = {
             "verdict": "too few distinct comments",
             "message": f"Too few scored comments to judge the sentiment model ({len(labelled)}).",
+            "comments": len(labelled),
             "per_language": {},
         }
     model = SentimentModel().fit(

@@ -18,11 +18,23 @@ from starlette.concurrency import run_in_threadpool
 from cxlens.collect.accounts import ROLES
 from cxlens.collect.service import CASE_STATUSES, Collector
 from cxlens.errors import CxlensError
-from cxlens.i18n import text
+from cxlens.i18n import NP_, gettext, pgettext
 from cxlens.web.auth import Auth
 
-#: what the buttons on the users page do, each with its confirmation text key
-USER_ACTIONS = ("disable", "enable", "sign_out_everywhere", "unlock", "remove")
+#: what the buttons on the users page do, each with the name on its button
+USER_ACTIONS = {
+    "disable": NP_("user action", "Disable"),
+    "enable": NP_("user action", "Enable"),
+    "sign_out_everywhere": NP_("user action", "Sign out everywhere"),
+    "unlock": NP_("user action", "Unlock"),
+    "remove": NP_("user action", "Remove"),
+}
+#: the states of an account, as the users page names them
+USER_STATES = {
+    "active": NP_("user state", "active"),
+    "disabled": NP_("user state", "disabled"),
+    "locked": NP_("user state", "locked"),
+}
 
 
 def when(value: Any) -> str:
@@ -96,9 +108,15 @@ def register(
         request: Request, user: dict[str, Any], message: str | None = None, status: int = 200
     ) -> HTMLResponse:
         rows = accounts.users()
+        lang = user["language"]
         for row in rows:
             row["created"] = when(row["created_at"])
-            row["actions"] = _actions_for(row, user)
+            state = USER_STATES.get(row["state"])
+            row["state_name"] = pgettext("user state", state, lang) if state else row["state"]
+            row["actions"] = [
+                (action, pgettext("user action", USER_ACTIONS[action], lang))
+                for action in _actions_for(row, user)
+            ]
         response = page(
             "users.html", user, request, users=rows, roles=ROLES, message=message,
             current="/admin/users",
@@ -140,7 +158,10 @@ def register(
             raise HTTPException(404, "No such action.")
         lang, me = user["language"], user["username"]
         if name == me and action in ("disable", "remove"):
-            return users_page(request, user, text("not_yourself", lang), 409)
+            refused = gettext(
+                "You cannot disable or remove your own account; ask another admin.", lang
+            )
+            return users_page(request, user, refused, 409)
         work: dict[str, Callable[[], Any]] = {
             "disable": lambda: accounts.set_disabled(name, True, me),
             "enable": lambda: accounts.set_disabled(name, False, me),
@@ -154,7 +175,8 @@ def register(
             return users_page(request, user, str(exc), 404)
         if name == me and action == "sign_out_everywhere":
             return RedirectResponse("/login", 303)  # this session ended too
-        return users_page(request, user, f"✓ {text(action, lang)}: {name}")
+        done = pgettext("user action", USER_ACTIONS[action], lang)
+        return users_page(request, user, f"✓ {done}: {name}")
 
     # -- cases ---------------------------------------------------------------------------
 

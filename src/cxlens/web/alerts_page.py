@@ -17,9 +17,25 @@ from urllib.parse import urlsplit
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 
-from cxlens.alerts.rules import RULE_PERIODS, WHEN, Alert, Rule, check_alerts, load_rules
+from cxlens.alerts.rules import (
+    RULE_PERIODS,
+    WHEN,
+    WHEN_NAMES,
+    Alert,
+    Rule,
+    check_alerts,
+    load_rules,
+)
 from cxlens.errors import CxlensError
-from cxlens.i18n import format_number, text
+from cxlens.i18n import (
+    Labels,
+    format_hours,
+    format_number,
+    format_period,
+    gettext,
+    labels_for,
+    pgettext,
+)
 from cxlens.metrics.catalog import load_catalog
 
 EDITOR = "analyst"
@@ -40,6 +56,7 @@ def register(
     roles: tuple[str, ...],
 ) -> None:
     catalog = load_catalog()
+    labels = labels_for(ws.config)
 
     def evaluate(rule: Rule, user: dict[str, Any]) -> list[Alert]:
         if rule.when == "open_cases":
@@ -55,7 +72,7 @@ def register(
         lang = user["language"]
         problem = None
         try:
-            rules = load_rules(ws)
+            rules = load_rules(ws, lang)
         except CxlensError as exc:
             rules, problem = [], str(exc)
         firing, rows = [], []
@@ -64,14 +81,14 @@ def register(
                 alerts = evaluate(rule, user)
             except CxlensError as exc:
                 alerts, problem = [], f"{rule.name}: {exc}"
-            firing += [_alert_row(a, lang) for a in alerts]
-            rows.append(_rule_row(rule, lang, catalog, fired=len(alerts)))
+            firing += [_alert_row(a, lang, labels) for a in alerts]
+            rows.append(_rule_row(rule, lang, catalog, labels, fired=len(alerts)))
         response = page(
             "dashboard_alerts.html", user, request,
             rules=rows, firing=firing, problem=problem, message=message,
             can_edit=roles.index(user["role"]) >= roles.index(EDITOR),
             metrics=sorted(((m.id, m.name(lang)) for m in catalog.values()), key=lambda x: x[1]),
-            whens=[(w, text(f"when_{w}", lang)) for w in WHEN], periods=RULE_PERIODS,
+            whens=[(w, _when(w, lang)) for w in WHEN], periods=RULE_PERIODS,
             current="/dashboard/alerts",
         )  # fmt: skip
         response.status_code = status
@@ -89,7 +106,7 @@ def register(
         form_csrf(request, form)
         keys = ("name", "metric", "when", "by", "period", "threshold", "older_than", "where")
         try:
-            rule = add_rule(ws, {k: str(form.get(k) or "") for k in keys})
+            rule = add_rule(ws, {k: str(form.get(k) or "") for k in keys}, lang=user["language"])
         except CxlensError as exc:
             return view(request, user, str(exc), 422)
         return view(request, user, f"✓ {rule.name}")
@@ -104,41 +121,58 @@ def register(
         form_csrf(request, form)
         name = str(form.get("name") or "")
         try:
-            remove_rule(ws, name)
+            remove_rule(ws, name, lang=user["language"])
         except CxlensError as exc:
             return view(request, user, str(exc), 404)
-        return view(request, user, f"✓ {text('remove', user['language'])}: {name}")
+        removed = gettext("Removed", user["language"])
+        return view(request, user, f"✓ {removed}: {name}")
 
 
-def _rule_row(rule: Rule, lang: str, catalog: Any, fired: int) -> dict[str, Any]:
+def _when(when: str, lang: str) -> str:
+    return pgettext("alert when", WHEN_NAMES[when], lang)
+
+
+def _rule_row(rule: Rule, lang: str, catalog: Any, labels: Labels, fired: int) -> dict[str, Any]:
     cases = rule.when == "open_cases"
+    threshold = rule.threshold
+    waiting = gettext("Waiting longer than", lang)
     return {
         "name": rule.name,
         "metric": None if cases else rule.metric,
         "metric_name": catalog[rule.metric].name(lang) if rule.metric in catalog else rule.metric,
-        "when": text(f"when_{rule.when}", lang),
-        "threshold": "" if rule.threshold is None else format_number(rule.threshold, lang, 0)
-        if float(rule.threshold).is_integer() else format_number(rule.threshold, lang, 2),
-        "by": ", ".join(rule.by),
-        "period": f"{text('older_than', lang)} {rule.older_than_hours:g} h" if cases else rule.period,
+        "when": _when(rule.when, lang),
+        "threshold": "" if threshold is None
+        else format_number(threshold, lang, 0 if float(threshold).is_integer() else 2),
+        "by": ", ".join(labels.dimension(d, lang) for d in rule.by),
+        "period": f"{waiting} {format_hours(rule.older_than_hours, lang)}"
+        if cases else labels.name("period", rule.period, lang),
         "where": rule.where or "",
         "fired": fired,
     }  # fmt: skip
 
 
-def _alert_row(alert: Alert, lang: str) -> dict[str, Any]:
+def _alert_row(alert: Alert, lang: str, labels: Labels) -> dict[str, Any]:
     rule = alert.rule
     if rule.when in ("drops", "rises") and alert.change is not None:
-        detail = f"{alert.change:+.1f}" + (
-            f" (p = {alert.p_value:.3f})" if alert.p_value is not None else ""
+        detail = ("+" if alert.change > 0 else "−" if alert.change < 0 else "±") + format_number(
+            abs(alert.change), lang, 1
         )
+        if alert.p_value is not None:
+            detail += f" (p = {format_number(alert.p_value, lang, 3)})"
     else:
-        detail = f"{text(f'when_{rule.when}', lang)} {rule.threshold:g}"
+        threshold = rule.threshold if rule.threshold is not None else float("nan")
+        decimals = 0 if float(threshold).is_integer() else 2
+        detail = f"{_when(rule.when, lang)} {format_number(threshold, lang, decimals)}"
     link = urlsplit(alert.link)
     return {
         "rule": rule.name,
-        "period": alert.period,
-        "dims": ", ".join(f"{k} = {v}" for k, v in alert.dims.items()),
+        "period": alert.period
+        if rule.when == "open_cases"
+        else format_period(alert.period, rule.period, lang),
+        "dims": ", ".join(
+            f"{labels.dimension(k, lang)} = {labels.name(k, v, lang)}"
+            for k, v in alert.dims.items()
+        ),
         "value": format_number(alert.value, lang, 1),
         "detail": detail,
         "n": format_number(alert.n, lang, 0),

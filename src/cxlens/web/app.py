@@ -43,7 +43,8 @@ from cxlens.collect.relay import ENV_RELAY, RelayClient, RelayUnavailable
 from cxlens.collect.service import AnswerError, Collector, LinkError, Progress, Submitted
 from cxlens.collect.surveys import LANGUAGES, Survey
 from cxlens.errors import CxlensError
-from cxlens.i18n import text
+from cxlens.i18n import N_, gettext, install_jinja, labels_for, pgettext
+from cxlens.i18n.keyed import text as keyed_text
 from cxlens.version import __version__
 from cxlens.web.auth import Auth, client_ip
 from cxlens.web.middleware import BodyLimit, SecurityHeaders, secure
@@ -65,6 +66,10 @@ MAX_BODY_KB = 1024
 #: how often the server applies the [privacy] retention periods (seconds)
 RETENTION_EVERY = 86_400.0
 LINK_STATUS = {"invalid": 404, "expired": 410, "used": 409}
+LINK_REASONS = {
+    "expired": N_("This survey has closed. Thank you for your interest."),
+    "used": N_("You have already answered. Thank you!"),
+}
 log = logging.getLogger("cxlens.web")
 
 
@@ -150,10 +155,12 @@ def create_app(
     limiter = RateLimiter(int(section.get("rate_limit_per_minute", 300)))
     minutes = float(section.get("schedule_minutes", 10))
     run_schedule = minutes > 0 if schedule is None else schedule
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined,
+    env = install_jinja(
+        jinja2.Environment(
+            loader=jinja2.FileSystemLoader(HERE / "templates"),
+            autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+        )
     )
     # Plotly's own styles as stylesheets, which the pages' policy allows (see plotly_css)
     env.globals["plotly_map_style_id"] = map_style_id()
@@ -188,10 +195,11 @@ def create_app(
     )
     app.add_middleware(BodyLimit, max_bytes=int(section.get("max_body_kb", MAX_BODY_KB)) * 1024)
     app.add_middleware(SecurityHeaders)  # outermost: the 413 answers carry the headers too
-    auth = Auth(collector.accounts, collector.key)
+    auth = Auth(collector.accounts, collector.key, language=ws.config.language)
     app.state.collector = collector
     app.state.workspace = ws
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    labels = labels_for(ws.config)
 
     def render(
         name: str, status: int = 200, policy: str = PAGE_POLICY, **context: Any
@@ -200,7 +208,9 @@ def create_app(
         context.setdefault("title", "cxlens")
         context.setdefault("wide", False)
         context.setdefault("charts", name.startswith("dashboard_"))
-        context["t"] = lambda key, **kw: text(key, lang, **kw)
+        context["label"] = lambda dimension, value: labels.name(dimension, value, lang)
+        context["t"] = lambda key, **values: keyed_text(key, lang, **values)
+        context["dimension_name"] = lambda dimension: labels.dimension(dimension, lang)
         context["languages"] = list(LANGUAGE_NAMES.items())
         nonce = context["nonce"] = secrets.token_urlsafe(16)
         html = env.get_template(name).render(**context)
@@ -213,7 +223,9 @@ def create_app(
 
     async def limited(request: Request) -> None:
         if not limiter.allow(client_ip(request)):
-            raise HTTPException(429, text("too_many", "en"))
+            raise HTTPException(
+                429, gettext("Too many requests; please wait a moment.", auth.browser_lang(request))
+            )
 
     def pick_lang(request: Request, fallback: str) -> str:
         lang = request.query_params.get("lang") or fallback
@@ -319,7 +331,11 @@ def create_app(
             except LinkError as link:
                 return _link_page(message, link.reason, lang)
             stored = await run_in_threadpool(collector.progress, inv["id"])
-            error = text("choose_score", lang) if exc.field == "scores" else str(exc)
+            error = (
+                gettext("Please choose a score or write a comment.", lang)
+                if exc.field == "scores"
+                else str(exc)
+            )
             return _survey_form(
                 render, collector, survey, token, lang, error=error, chosen=scores,
                 comment_value=comment or "", status=422, stored=stored, first_only=not complete,
@@ -377,19 +393,19 @@ def create_app(
     def page(name: str, user: dict[str, Any], request: Request, **context: Any) -> HTMLResponse:
         lang = user["language"]
         nav = [
-            ("/dashboard", text("overview", lang)),
-            ("/dashboard/trends", text("trends", lang)),
-            ("/dashboard/customers", text("customers", lang)),
-            ("/dashboard/journeys", text("journeys", lang)),
-            ("/dashboard/value", text("value_page", lang)),
-            ("/dashboard/feedback", text("feedback", lang)),
-            ("/dashboard/alerts", text("alerts", lang)),
-            ("/admin", text("surveys", lang)),
-            ("/admin/cases", text("cases", lang)),
-            ("/admin/scheduler", text("scheduler", lang)),
+            ("/dashboard", gettext("Overview", lang)),
+            ("/dashboard/trends", gettext("Trends", lang)),
+            ("/dashboard/customers", gettext("Customers", lang)),
+            ("/dashboard/journeys", gettext("Journeys", lang)),
+            ("/dashboard/value", pgettext("page", "Value", lang)),
+            ("/dashboard/feedback", gettext("Feedback", lang)),
+            ("/dashboard/alerts", gettext("Alerts", lang)),
+            ("/admin", gettext("Surveys", lang)),
+            ("/admin/cases", gettext("Follow-up cases", lang)),
+            ("/admin/scheduler", gettext("Scheduler", lang)),
         ]
         if user["role"] == "admin":
-            nav.append(("/admin/users", text("users", lang)))
+            nav.append(("/admin/users", gettext("Users", lang)))
         # a page shown after a form names the page to come back to (the form's address has no GET)
         current = context.pop("current", request.url.path)
         return render(
@@ -416,7 +432,7 @@ def create_app(
     opt_out.register(app, collector, render, message, limited)
     tickets_api.register(app, ws, auth.need)
 
-    auth.register(app, render, pick_lang)
+    auth.register(app, render)
     cached = dashboard.register(
         app, ws, collector, page, auth.need, warm=run_schedule if warm is None else warm
     )
@@ -438,16 +454,27 @@ def create_app(
         ) or "application/json" in request.headers.get("accept", "")
         if wants_json:
             return JSONResponse({"detail": exc.detail}, exc.status_code, headers=exc.headers)
-        heading = text("page_not_found", "en") if exc.status_code == 404 else str(exc.status_code)
+        lang = await run_in_threadpool(auth.reader_lang, request)
+        heading = (
+            gettext("Page not found", lang) if exc.status_code == 404 else str(exc.status_code)
+        )
         body = "" if exc.status_code == 404 else str(exc.detail)
-        return message(heading, body, "en", exc.status_code)
+        return message(heading, body, lang, exc.status_code)
 
     @app.exception_handler(Exception)
     async def server_error(request: Request, exc: Exception) -> Response:
         # answered outside the middleware, so the headers are added here
         if request.url.path.startswith("/api/"):
             return secure(JSONResponse({"detail": "Internal error; nothing was stored."}, 500))
-        return secure(message("500", text("something_wrong", "en"), "en", 500))
+        lang = await run_in_threadpool(auth.reader_lang, request)
+        return secure(
+            message(
+                "500",
+                gettext("Something went wrong on our side. Please try again later.", lang),
+                lang,
+                500,
+            )
+        )
 
     return app
 
@@ -495,18 +522,27 @@ def _survey_form(
     return render(
         "survey.html", status, lang=lang, title=collector.company, questions=questions,
         comment=survey.text("comment_text", lang) if asks_comment else None,
-        optional=text("optional", lang), action=f"/s/{token}", error=error,
-        send=text("score_save" if first_only else "send", lang), comment_value=comment_value,
-        part="first" if first_only else None,
-        note=text("score_confirm", lang) if first_only else (text("answer_saved", lang) if saved else None),
-        saved_label=text("saved", lang),
+        optional=gettext("optional", lang), action=f"/s/{token}", error=error,
+        send=gettext("Save my answer", lang) if first_only else gettext("Send", lang),
+        comment_value=comment_value, part="first" if first_only else None,
+        note=(
+            gettext("Check your answer and press the button to save it.", lang) if first_only
+            else gettext("Thank you, your answer is saved. You may add more below, or close this page.", lang) if saved
+            else None
+        ),
+        saved_label=pgettext("answer", "saved", lang),
     )  # fmt: skip
 
 
 def _link_page(message: Callable[..., HTMLResponse], reason: str, lang: str) -> HTMLResponse:
     if reason == "invalid":
-        return message(text("link_invalid_title", lang), text("link_invalid", lang), lang, 404)
-    return message(text(f"link_{reason}", lang), "", lang, LINK_STATUS[reason])
+        return message(
+            gettext("This link does not work", lang),
+            gettext("Please check that you opened the whole link from your invitation.", lang),
+            lang,
+            404,
+        )
+    return message(gettext(LINK_REASONS[reason], lang), "", lang, LINK_STATUS[reason])
 
 
 def _assign_cases(root: Path, collector: Collector) -> None:

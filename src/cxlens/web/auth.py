@@ -5,6 +5,10 @@ over HTTPS) whose token the store knows (:mod:`cxlens.collect.accounts`); every
 form carries a CSRF token bound to it. Machines send an API token
 (``Authorization: Bearer cxl_...``). Roles: viewers see, analysts also export and
 work on cases, admins manage surveys, invitations and users.
+
+The sign-in page speaks the reader's language before anyone is signed in: the one
+picked with its switcher (kept in a cookie until the sign-in, then made the user's),
+else the browser's ``Accept-Language``, else the workspace's.
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from starlette.concurrency import run_in_threadpool
 
 from cxlens.collect.accounts import ROLES, SESSION_HOURS, Accounts
 from cxlens.collect.security import check_csrf, csrf_token
-from cxlens.i18n import text
+from cxlens.config import LANGUAGES
+from cxlens.i18n import N_, gettext, negotiate_language, ngettext
 
 SESSION = "cxl_session"
 PRE = "cxl_pre"
-FORM_EXPIRED = "The form has expired; reload the page and try again."
+#: the language picked on the sign-in page, until the sign-in makes it the user's
+LANG_COOKIE = "cxl_lang"
+FORM_EXPIRED = N_("The form has expired; reload the page and try again.")
 
 
 def client_ip(request: Request) -> str:
@@ -39,10 +46,35 @@ def safe_next(target: str) -> str:
 class Auth:
     """Who a request comes from, the role checks, CSRF, and the sign-in pages."""
 
-    def __init__(self, accounts: Accounts, key: str, session_hours: float = SESSION_HOURS):
+    def __init__(
+        self,
+        accounts: Accounts,
+        key: str,
+        session_hours: float = SESSION_HOURS,
+        language: str = "en",
+    ):
         self.accounts = accounts
         self.key = key
         self.session_hours = session_hours
+        #: the workspace's language, for readers who ask for none of ours
+        self.language = language
+
+    def browser_lang(self, request: Request) -> str:
+        """``?lang=``, else the one chosen on the sign-in page, else the browser's
+        (Accept-Language), else the workspace's; reads no database."""
+        for asked in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
+            if asked in LANGUAGES:
+                return str(asked)
+        return negotiate_language(request.headers.get("accept-language"), self.language)
+
+    def reader_lang(self, request: Request) -> str:
+        """The language of a page without a survey: ``?lang=``, the signed-in user's, else
+        as :meth:`browser_lang` (reads the user: call it off the event loop)."""
+        if request.query_params.get("lang") not in LANGUAGES:
+            user = self.user_of(request)
+            if user is not None:
+                return str(user["language"])
+        return self.browser_lang(request)
 
     def user_of(self, request: Request) -> dict[str, Any] | None:
         auth = request.headers.get("authorization", "")
@@ -64,7 +96,9 @@ class Auth:
                     401, "Sign in or send an API token.", headers={"WWW-Authenticate": "Bearer"}
                 )
             if ROLES.index(user["role"]) < ROLES.index(role):
-                raise HTTPException(403, text("forbidden", user["language"]))
+                raise HTTPException(
+                    403, gettext("Your role does not allow this.", user["language"])
+                )
             return user
 
         return dependency
@@ -77,41 +111,45 @@ class Auth:
     def form_csrf(self, request: Request, form: Any) -> None:
         """Refuse a form whose CSRF token does not belong to this session."""
         if not check_csrf(self.key, request.cookies.get(SESSION), str(form.get("csrf") or "")):
-            raise HTTPException(403, FORM_EXPIRED)
+            raise HTTPException(403, gettext(FORM_EXPIRED, self.browser_lang(request)))
 
     def register(
         self,
         app: FastAPI,
         render: Callable[..., HTMLResponse],
-        pick_lang: Callable[[Request, str], str],
     ) -> None:
         """Add /login, /logout and /language."""
         accounts = self.accounts
 
         def login_form(
-            request: Request, pre: str, next_page: str, error: str | None, status: int
+            request: Request, lang: str, pre: str, next_page: str, error: str | None, status: int
         ) -> HTMLResponse:
             response = render(
-                "login.html", status, lang=pick_lang(request, "en"),
-                csrf=csrf_token(self.key, pre), next=safe_next(next_page), error=error,
-                title="cxlens",
+                "login.html", status, lang=lang, csrf=csrf_token(self.key, pre),
+                next=safe_next(next_page), error=error, title=gettext("Sign in", lang),
             )  # fmt: skip
-            response.set_cookie(
-                PRE, pre, httponly=True, samesite="lax", secure=request.url.scheme == "https"
-            )
+            secure = request.url.scheme == "https"
+            response.set_cookie(PRE, pre, httponly=True, samesite="lax", secure=secure)
+            if request.query_params.get("lang") in LANGUAGES:  # chosen with the switcher: kept
+                response.set_cookie(
+                    LANG_COOKIE, lang, httponly=True, samesite="lax", max_age=365 * 86400,
+                    secure=secure,
+                )  # fmt: skip
             return response
 
         @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
         def login_page(request: Request, next: str = "/dashboard") -> HTMLResponse:
             pre = request.cookies.get(PRE) or secrets.token_urlsafe(16)
-            return login_form(request, pre, next, None, 200)
+            return login_form(request, self.reader_lang(request), pre, next, None, 200)
 
         @app.post("/login", include_in_schema=False)
         async def login(request: Request) -> Response:
             form = await request.form()
+            asked = str(form.get("lang") or "")
+            lang = asked if asked in LANGUAGES else self.browser_lang(request)
             pre = request.cookies.get(PRE)
             if not check_csrf(self.key, pre, str(form.get("csrf") or "")):
-                raise HTTPException(403, FORM_EXPIRED)
+                raise HTTPException(403, gettext(FORM_EXPIRED, lang))
             assert pre is not None
             next_page = str(form.get("next") or "/dashboard")
             done = await run_in_threadpool(
@@ -121,19 +159,31 @@ class Auth:
                 client_ip(request),
                 self.session_hours,
             )
-            lang = pick_lang(request, "en")
             if done.refused == "wait":
-                response = login_form(
-                    request, pre, next_page,
-                    text("login_wait", lang, seconds=done.retry_after), 429,
+                wait = ngettext(
+                    "Too many failed sign-ins. Try again in %(num)s second.",
+                    "Too many failed sign-ins. Try again in %(num)s seconds.",
+                    done.retry_after, lang,
                 )  # fmt: skip
+                response = login_form(request, lang, pre, next_page, wait, 429)
                 response.headers["Retry-After"] = str(done.retry_after)
                 return response
             if done.refused == "locked":
-                return login_form(request, pre, next_page, text("login_locked", lang), 423)
+                locked = gettext(
+                    "This account is locked after too many failed sign-ins. An admin can unlock it.",
+                    lang,
+                )
+                return login_form(request, lang, pre, next_page, locked, 423)
             if done.token is None:
-                return login_form(request, pre, next_page, text("wrong_login", lang), 401)
+                wrong = gettext("Wrong user name or password.", lang)
+                return login_form(request, lang, pre, next_page, wrong, 401)
+            chosen = request.cookies.get(LANG_COOKIE)
+            user = done.user or {}
+            if chosen in LANGUAGES and user.get("username") and chosen != user.get("language"):
+                # picked on the sign-in page: from now on the user's language
+                await run_in_threadpool(accounts.set_language, user["username"], str(chosen))
             signed_in = RedirectResponse(safe_next(next_page), 303)
+            signed_in.delete_cookie(LANG_COOKIE)
             signed_in.set_cookie(
                 SESSION, done.token, httponly=True, samesite="lax",
                 secure=request.url.scheme == "https", max_age=int(self.session_hours * 3600),

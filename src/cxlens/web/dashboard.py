@@ -25,19 +25,31 @@ from fastapi.responses import HTMLResponse, Response
 from cxlens import periods
 from cxlens.errors import CxlensError
 from cxlens.i18n import (
+    Labels,
     format_currency,
     format_date,
     format_number,
     format_percent,
+    format_period,
     format_value,
-    text,
+    gettext,
+    labels_for,
+    pgettext,
 )
-from cxlens.i18n.messages import MESSAGES
 from cxlens.journeys.base import ORDER
 from cxlens.metrics.catalog import load_catalog
 from cxlens.periods import parse_date
-from cxlens.reports.build import TILES, chart_json, tile, trend_chart
-from cxlens.reports.tables import driver_rows, journey_map_rows, segment_rows
+from cxlens.reports.build import TILES, chart_json, period_axis, tile, trend_chart
+from cxlens.reports.tables import (
+    attribution_title,
+    cohorts_title,
+    driver_rows,
+    drivers_title,
+    funnel_title,
+    journey_map_rows,
+    paths_title,
+    segment_rows,
+)
 from cxlens.web.compute import Busy, ResultCache
 
 PERIODS = ("month", "quarter", "year")
@@ -103,6 +115,7 @@ def register(
         threading.Thread(target=warm_up, args=(ws, cache, stop), daemon=True).start()
     catalog = load_catalog()
     currency = ws.config.currency
+    labels = labels_for(ws.config)
 
     def cached(
         name: str, params: tuple[Any, ...], compute: Callable[[], Any], viewer: dict[str, Any]
@@ -112,7 +125,9 @@ def register(
             return cache.get((name, params, ws.warehouse.version()), compute, viewer["username"])
         except Busy:
             raise HTTPException(
-                429, text("too_many", viewer["language"]), headers={"Retry-After": "5"}
+                429,
+                gettext("Too many requests; please wait a moment.", viewer["language"]),
+                headers={"Retry-After": "5"},
             ) from None
 
     def last_day(viewer: dict[str, Any]) -> date:
@@ -154,10 +169,12 @@ def register(
         row = frame.iloc[0].to_dict()
         if not row["n"]:
             return ""
-        label = f"{periods.label(start, period)} ({text('to_date', lang)})"
-        value = format_value(row["value"], row["unit"], lang, currency)
-        return text("running_period_note", lang, period=label, value=f"NPS {value}",
-                    n=format_number(row["n"], lang, 0))  # fmt: skip
+        shown = format_period(periods.label(start, period), period, lang)
+        to_date = pgettext("period", "to date", lang)
+        label = f"{shown} ({to_date})"
+        value = "NPS " + format_value(row["value"], row["unit"], lang, currency)
+        return gettext("%(period)s is still running: %(value)s so far (n = %(n)s).", lang,
+                       period=label, value=value, n=format_number(row["n"], lang, 0))  # fmt: skip
 
     def funnel_steps(asked: str | None, viewer: dict[str, Any]) -> tuple[str, ...]:
         """The funnel's steps from ``?steps=``: at most MAX_STEPS touchpoints that occur in events
@@ -263,12 +280,12 @@ def register(
             )  # fmt: skip
         except CxlensError as exc:
             raise HTTPException(422, str(exc)) from None
-        figure, headers, rows = _trend(frame, metric, by, lang, currency, catalog)
+        figure, headers, rows = _trend(frame, metric, by, period, lang, currency, catalog, labels)
         return page(
             "dashboard_trends.html", user, request, metric=metric, metric_name=catalog[metric].name(lang),
             metrics=[(m.id, m.name(lang)) for m in catalog.values()], dimensions=DIMENSIONS,
             by=by[0] if by else "", period=period, periods=PERIODS, start=start, end=end,
-            filters=filters, figure=figure, headers=headers, rows=rows, has_text=lambda k: k in MESSAGES,
+            filters=filters, figure=figure, headers=headers, rows=rows,
         )  # fmt: skip
 
     @app.get("/dashboard/customers", response_class=HTMLResponse, include_in_schema=False)
@@ -279,7 +296,10 @@ def register(
         except CxlensError as exc:
             raise HTTPException(422, str(exc)) from None
         return page(
-            "dashboard_customers.html", user, request, **_customer_view(data, lang, currency)
+            "dashboard_customers.html",
+            user,
+            request,
+            **_customer_view(data, lang, currency, labels),
         )
 
     @app.get("/dashboard/journeys", response_class=HTMLResponse, include_in_schema=False)
@@ -294,8 +314,9 @@ def register(
         except CxlensError as exc:  # a table the page needs is not there yet
             raise HTTPException(422, str(exc)) from None
         return page(
-            "dashboard_journeys.html", user, request, **_journey_view(data, steps, lang, currency)
-        )
+            "dashboard_journeys.html", user, request,
+            **_journey_view(data, steps, lang, currency, labels),
+        )  # fmt: skip
 
     @app.get("/dashboard/feedback", response_class=HTMLResponse, include_in_schema=False)
     def feedback(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> HTMLResponse:
@@ -321,12 +342,14 @@ def register(
             comments.append(
                 {
                     "when": format_date(stamp.tz_convert(ws.config.timezone).date() if stamp.tzinfo else stamp.date(), lang),
-                    "kind": c["kind"], "score": "" if _nan(c["score"]) else format_number(c["score"], lang, 0),
-                    "language": c.get("comment_language") or c["language"] or "",
-                    "touchpoint": c["touchpoint"] or "", "comment": c["comment"],
-                    "sentiment": text(f"sentiment_{c['sentiment']}", lang) if isinstance(c.get("sentiment"), str) else "",
-                    "theme": c.get("theme") if isinstance(c.get("theme"), str) else "",
-                    "themes": _theme_moods(c.get("theme_sentiment"), lang),
+                    "kind": labels.name("kind", c["kind"], lang),
+                    "score": "" if _nan(c["score"]) else format_number(c["score"], lang, 0),
+                    "language": _shown(labels, "language", c.get("comment_language") or c["language"], lang),
+                    "touchpoint": _shown(labels, "touchpoint", c["touchpoint"], lang), "comment": c["comment"],
+                    "comment_lang": c.get("comment_language") or c["language"] or "",
+                    "sentiment": _shown(labels, "sentiment", c.get("sentiment"), lang),
+                    "theme": _shown(labels, "theme", c.get("theme"), lang),
+                    "themes": _theme_moods(c.get("theme_sentiment"), lang, labels),
                 }
             )  # fmt: skip
         cases = collector.cases(limit=50)
@@ -334,7 +357,7 @@ def register(
             c["opened"] = format_date(c["opened_at"].date(), lang) if c["opened_at"] else "–"
         themes = [
             {
-                "theme": r["theme"],
+                "theme": labels.name("theme", r["theme"], lang),
                 "comments": format_number(r["comments"], lang, 0),
                 "negative": "–" if _nan(r["negative"]) else format_percent(100 * r["negative"], lang, 0),
                 "positive": "–" if _nan(r["positive"]) else format_percent(100 * r["positive"], lang, 0),
@@ -357,15 +380,22 @@ def register(
         lang = user["language"]
         return page(
             "metric.html", user, request, metric_id=m.id, metric_name=m.name(lang), definition=m.definition(lang),
-            formula=m.formula, unit=m.unit, better=m.better, interval=m.interval, test=m.test,
+            formula=m.formula(lang), unit=m.unit_name(lang), better=m.better_name(lang),
+            interval=m.interval_name(lang), test=m.test_name(lang),
         )  # fmt: skip
 
     return cached
 
 
+def _shown(labels: Labels, dimension: str, value: Any, lang: str) -> str:
+    """The name of a value, or nothing for a missing one."""
+    return labels.name(dimension, value, lang) if isinstance(value, str) and value else ""
+
+
 def _trend(
-    frame: pd.DataFrame, metric: str, by: list[str], lang: str, currency: str, catalog: Any
-) -> tuple[str, list[str], list[list[str]]]:
+    frame: pd.DataFrame, metric: str, by: list[str], period: str, lang: str, currency: str,
+    catalog: Any, labels: Labels,
+) -> tuple[str, list[str], list[list[str]]]:  # fmt: skip
     import plotly.graph_objects as go
 
     from cxlens.i18n import format_value
@@ -376,16 +406,20 @@ def _trend(
         dim = by[0]
         for value, part in frame.dropna(subset=["value"]).groupby(dim, sort=True):
             fig.add_trace(
-                go.Scatter(x=part["period"], y=part["value"], mode="lines+markers", name=str(value))
-            )
+                go.Scatter(
+                    x=[format_period(p, period, lang) for p in part["period"]], y=part["value"],
+                    mode="lines+markers", name=labels.name(dim, value, lang),
+                )
+            )  # fmt: skip
+        fig.update_layout(xaxis=period_axis(frame["period"], period, lang))
         figure = chart_json(_layout(fig))
     else:
-        figure = trend_chart(frame, lang)
+        figure = trend_chart(frame, lang, period)
     headers = [
-        *(text(d, lang) if d in MESSAGES else d for d in by),
-        text("period", lang),
-        text("value", lang),
-        text("interval", lang),
+        *(labels.dimension(d, lang) for d in by),
+        gettext("Period", lang),
+        gettext("Value", lang),
+        gettext("95%% interval", lang),
         "n",
     ]
     rows: list[list[str]] = []
@@ -397,8 +431,8 @@ def _trend(
         )
         rows.append(
             [
-                *(str(r[d]) for d in by),
-                str(r["period"]),
+                *(labels.name(d, r[d], lang) for d in by),
+                format_period(r["period"], period, lang),
                 format_value(r["value"], m.unit, lang, currency),
                 interval,
                 format_number(r["n"], lang, 0),
@@ -427,10 +461,11 @@ def _customer_data(ws: Any) -> dict[str, Any]:
     }
 
 
-def _customer_view(data: dict[str, Any], lang: str, currency: str) -> dict[str, Any]:
+def _customer_view(
+    data: dict[str, Any], lang: str, currency: str, labels: Labels
+) -> dict[str, Any]:
     import plotly.graph_objects as go
 
-    names = data["names"]
     grid = data["grid"].pivot_table(
         index="r_score", columns="f_score", values="customers", fill_value=0
     )
@@ -446,21 +481,23 @@ def _customer_view(data: dict[str, Any], lang: str, currency: str) -> dict[str, 
         )
     )
     seg = data["segments"]
-    rows_by_segment = segment_rows(seg, names, lang, currency)
+    rows_by_segment = segment_rows(seg, labels, lang, currency)
     cohorts = data["cohorts"].matrix()
+    cohort_names = [format_period(c, "month", lang) for c in cohorts.index]
     cohort_fig = go.Figure(
         go.Heatmap(
             z=(100 * cohorts).round(1).to_numpy(),
             x=[f"+{c}" for c in cohorts.columns],
-            y=list(cohorts.index),
+            y=cohort_names,
             colorscale="Greens",
             zmin=0,
             zmax=60,
         )
     )
+    cohort_fig.update_layout(yaxis={"type": "category"})
     cohort_rows = [
-        [str(i), *("" if math.isnan(v) else format_percent(100 * v, lang, 0) for v in row)]
-        for i, row in cohorts.iterrows()
+        [name, *("" if math.isnan(v) else format_percent(100 * v, lang, 0) for v in row)]
+        for name, (_, row) in zip(cohort_names, cohorts.iterrows(), strict=True)
     ]
     clv = data["clv"]
     clv_fig = go.Figure(go.Bar(x=[str(d) for d in clv["decile"]], y=clv["clv_total"]))
@@ -469,26 +506,36 @@ def _customer_view(data: dict[str, Any], lang: str, currency: str) -> dict[str, 
         for r in clv.to_dict(orient="records")
     ]  # fmt: skip
     totals = data["clv_totals"]
-    clv_title = f"{text('clv_total', lang)}: {format_currency(totals['clv_total'], currency, lang)} · {text('clv_mean', lang)}: {format_currency(totals['clv_mean'], currency, lang)}"
+    total, mean = gettext("Total CLV", lang), gettext("Mean CLV", lang)
+    clv_title = f"{total}: {format_currency(totals['clv_total'], currency, lang)} · {mean}: {format_currency(totals['clv_mean'], currency, lang)}"
     return {
-        "as_of": data["as_of"].isoformat(),
+        "as_of": format_date(data["as_of"], lang),
         "grid_figure": chart_json(_layout(grid_fig, 360)),
-        "grid_headers": [text("recency_score", lang), *(f"F{c}" for c in grid.columns)],
+        "grid_headers": [gettext("Recency score", lang), *(f"F{c}" for c in grid.columns)],
         "grid_rows": [
             [f"R{r}", *(format_number(v, lang, 0) for v in row)] for r, row in grid.iterrows()
         ],
         "segment_headers": [
-            text(k, lang)
-            for k in ("segment", "customers", "share", "revenue", "nps_short", "csat_short")
+            labels.dimension("segment", lang),
+            gettext("Customers", lang),
+            gettext("Share", lang),
+            gettext("Revenue", lang),
+            "NPS",
+            "CSAT",
         ],
         "segment_rows": rows_by_segment,
+        "cohorts_title": cohorts_title("first", "month", lang),
         "cohort_figure": chart_json(_layout(cohort_fig, 420)),
-        "cohort_headers": [text("cohort", lang), *(f"+{c}" for c in cohorts.columns)],
+        "cohort_headers": [gettext("Cohort", lang), *(f"+{c}" for c in cohorts.columns)],
         "cohort_rows": cohort_rows,
         "clv_title": clv_title,
         "clv_figure": chart_json(_layout(clv_fig)),
         "clv_headers": [
-            text(k, lang) for k in ("decile", "customers", "range", "clv_total", "share")
+            gettext("Decile", lang),
+            gettext("Customers", lang),
+            gettext("Range", lang),
+            total,
+            gettext("Share", lang),
         ],
         "clv_rows": clv_rows,
     }
@@ -517,38 +564,47 @@ def _journey_data(ws: Any) -> dict[str, Any]:
 
 
 def _journey_view(
-    data: dict[str, Any], steps: tuple[str, ...], lang: str, currency: str
+    data: dict[str, Any], steps: tuple[str, ...], lang: str, currency: str, labels: Labels
 ) -> dict[str, Any]:
     import plotly.graph_objects as go
 
+    from cxlens.journeys.paths import EXIT
+
     m = data["map"]
-    map_rows = journey_map_rows(m, lang)
+    map_rows = journey_map_rows(m, lang, labels)
     view: dict[str, Any] = {
         "map_headers": [
-            text(k, lang) for k in ("stage", "touchpoint", "customers", "moved_on", "to_next_stage")
-        ]
-        + ["CX"],
+            labels.dimension("stage", lang),
+            labels.dimension("touchpoint", lang),
+            gettext("Customers", lang),
+            gettext("Moved on", lang),
+            gettext("Median time to next stage", lang),
+            "CX",
+        ],
         "map_rows": map_rows,
         "funnel_figure": None,
     }
     f = data["funnel"]
     if f is not None:
-        fig = go.Figure(
-            go.Funnel(y=f["touchpoint"], x=f["customers"], textinfo="value+percent initial")
-        )
+        names = [labels.name("touchpoint", t, lang) for t in f["touchpoint"]]
+        fig = go.Figure(go.Funnel(y=names, x=f["customers"], textinfo="value+percent initial"))
         view.update(
-            funnel_title=text("funnel_title", lang, order="ordered", window="14d"),
+            funnel_title=funnel_title("ordered", timedelta(days=14), lang),
             funnel_figure=chart_json(_layout(fig)),
-            funnel_headers=[text(k, lang) for k in ("step", "touchpoint", "customers", "from_start", "from_previous")],
-            funnel_rows=[[str(r["step"]), r["touchpoint"], format_number(r["customers"], lang, 0), format_percent(100 * r["from_start"], lang, 1), format_percent(100 * r["from_previous"], lang, 1)] for r in f.to_dict(orient="records")],
+            funnel_headers=[gettext("Step", lang), labels.dimension("touchpoint", lang), gettext("Customers", lang), gettext("From first step", lang), gettext("From previous step", lang)],
+            funnel_rows=[[str(r["step"]), name, format_number(r["customers"], lang, 0), format_percent(100 * r["from_start"], lang, 1), format_percent(100 * r["from_previous"], lang, 1)] for name, r in zip(names, f.to_dict(orient="records"), strict=True)],
         )  # fmt: skip
     p = data["paths"]
-    ids = [*list(p.nodes["id"]), "(exit)"]
+    ids = [*list(p.nodes["id"]), EXIT]
+    node_names = [
+        *(labels.name("touchpoint", t, lang) for t in p.nodes["touchpoint"]),
+        labels.name("touchpoint", EXIT, lang),
+    ]
     index = {n: i for i, n in enumerate(ids)}
     links = p.links[p.links["target"].isin(index)]
     sankey = go.Figure(
         go.Sankey(
-            node={"label": ids, "pad": 12},
+            node={"label": node_names, "pad": 12},
             link={
                 "source": [index[s] for s in links["source"]],
                 "target": [index[t] for t in links["target"]],
@@ -557,33 +613,37 @@ def _journey_view(
         )
     )
     view.update(
-        paths_title=text("paths_title", lang, sessions=format_number(p.sessions, lang, 0)),
+        paths_title=paths_title(p.sessions, lang),
         paths_figure=chart_json(_layout(sankey, 460)),
-        paths_headers=[text(k, lang) for k in ("path", "sessions", "share")],
-        paths_rows=[[r["sequence"], format_number(r["sessions"], lang, 0), format_percent(100 * r["share"], lang, 1)] for r in p.sequences.to_dict(orient="records")],
+        paths_headers=[gettext("Path", lang), gettext("Sessions", lang), gettext("Share", lang)],
+        paths_rows=[[labels.path(r["sequence"], lang), format_number(r["sessions"], lang, 0), format_percent(100 * r["share"], lang, 1)] for r in p.sequences.to_dict(orient="records")],
     )  # fmt: skip
     a = data["attribution"]
     wide = a.pivot_table(
         index="channel", columns="model", values="conversions", aggfunc="sum"
     ).fillna(0)
+    channel_names = [labels.name("channel", ch, lang) for ch in wide.index]
+    model_names = [labels.name("model", model, lang) for model in wide.columns]
     fig = go.Figure(
-        [go.Bar(name=str(model), x=list(wide.index), y=list(wide[model])) for model in wide.columns]
+        [
+            go.Bar(name=name, x=channel_names, y=list(wide[model]))
+            for model, name in zip(wide.columns, model_names, strict=True)
+        ]
     )
     fig.update_layout(barmode="group")
+    conversions = int(a[a["model"] == "last"]["conversions"].sum())
     view.update(
-        attribution_title=text("attribution_title", lang, dimension="channel", conversions=format_number(a[a["model"] == "last"]["conversions"].sum(), lang, 0), lookback="30d"),
+        attribution_title=attribution_title(labels.dimension("channel", lang), conversions, timedelta(days=30), lang),
         attribution_figure=chart_json(_layout(fig)),
-        attribution_headers=["channel", *map(str, wide.columns)],
-        attribution_rows=[[str(ch), *(format_number(v, lang, 0) for v in row)] for ch, row in wide.iterrows()],
+        attribution_headers=[labels.dimension("channel", lang), *model_names],
+        attribution_rows=[[name, *(format_number(v, lang, 0) for v in row)] for name, (_, row) in zip(channel_names, wide.iterrows(), strict=True)],
     )  # fmt: skip
     d = data["drivers"]
-    names = [
-        text(r["key"], lang, touchpoint=r["touchpoint"]) for r in d.table.to_dict(orient="records")
-    ]
+    rows = driver_rows(d.table, lang, labels, mark_not_significant=False)
     fig = go.Figure(
         go.Bar(
             x=list(d.table["importance"]),
-            y=names,
+            y=[row[0] for row in rows],
             orientation="h",
             error_x={
                 "type": "data",
@@ -595,15 +655,15 @@ def _journey_view(
     )
     fig.update_layout(yaxis={"autorange": "reversed"})
     view.update(
-        drivers_title=text("drivers_title", lang, respondents=format_number(d.respondents, lang, 0), r2=format_number(d.r2, lang, 3)),
+        drivers_title=drivers_title(d.respondents, d.r2, lang),
         drivers_figure=chart_json(_layout(fig, 420)),
-        drivers_headers=[text(k, lang) for k in ("driver", "importance", "direction", "affected", "nps_gap")],
-        drivers_rows=driver_rows(d.table, lang, mark_not_significant=False),
+        drivers_headers=[gettext("Driver", lang), gettext("Share of explained", lang), gettext("Direction", lang), gettext("Affected", lang), gettext("NPS gap", lang)],
+        drivers_rows=rows,
     )  # fmt: skip
     return view
 
 
-def _theme_moods(encoded: Any, lang: str) -> list[dict[str, str]]:
+def _theme_moods(encoded: Any, lang: str, labels: Labels) -> list[dict[str, str]]:
     """A comment's themes, each with the sentiment of the clauses that mention it."""
     import json
 
@@ -613,8 +673,8 @@ def _theme_moods(encoded: Any, lang: str) -> list[dict[str, str]]:
     for theme, mood in json.loads(encoded).items():
         out.append(
             {
-                "theme": str(theme),
-                "sentiment": text(f"sentiment_{mood}", lang) if mood else "",
+                "theme": labels.name("theme", str(theme), lang),
+                "sentiment": labels.name("sentiment", mood, lang) if mood else "",
                 "mood": str(mood or ""),
             }
         )

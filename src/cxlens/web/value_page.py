@@ -16,7 +16,8 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cxlens.errors import CxlensError
-from cxlens.i18n import format_currency, format_date, format_number, text
+from cxlens.i18n import format_currency, format_date, format_number
+from cxlens.i18n.keyed import text
 from cxlens.reports import value_tables as vt
 from cxlens.reports.build import chart_json
 from cxlens.value.answers import GROUPINGS
