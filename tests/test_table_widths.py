@@ -90,5 +90,5 @@ def test_ids_stay_whole_and_output_to_a_file_is_full_width(analysed: Path) -> No
     assert "cost_per_conversion " in listing.output
     # not a terminal and no COLUMNS: one line per row, however wide
     wide = CliRunner().invoke(app, ["attribution", "-w", str(analysed)], env={"COLUMNS": ""})
-    header = next(line for line in wide.output.splitlines() if "markov" in line)
-    assert "first" in header and "time-decay" in header and len(header) > 80
+    header = next(line for line in wide.output.splitlines() if "Markov chain" in line)
+    assert "First touch" in header and "Time decay" in header and len(header) > 80

@@ -39,6 +39,7 @@ import yaml
 
 from cxlens.config import parse_yaml
 from cxlens.errors import CxlensError
+from cxlens.i18n import N_, gettext
 from cxlens.periods import parse_duration
 
 LANGUAGES = ("en", "et", "bg", "de", "hr", "fi")
@@ -48,106 +49,32 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 MAX_COMMENT = 5000
 
 
-def _t(en: str, et: str, bg: str, de: str, hr: str, fi: str) -> dict[str, str]:
-    return {"en": en, "et": et, "bg": bg, "de": de, "hr": hr, "fi": fi}
-
-
-TEMPLATES: dict[str, dict[str, dict[str, str]]] = {
+#: the built-in questions, answer-scale ends and texts of new surveys; the catalogs translate
+#: them, and each survey keeps its own copy in six languages (``{company}`` filled when shown)
+TEMPLATES: dict[str, dict[str, str]] = {
     "nps": {
-        "text": _t(
-            "How likely are you to recommend {company} to a friend or colleague?",
-            "Kui tõenäoliselt soovitaksite ettevõtet {company} sõbrale või kolleegile?",
-            "Колко вероятно е да препоръчате {company} на приятел или колега?",
-            "Wie wahrscheinlich ist es, dass Sie {company} einem Freund oder Kollegen empfehlen?",
-            "Koliko je vjerojatno da biste tvrtku {company} preporučili prijatelju ili kolegi?",
-            "Kuinka todennäköisesti suosittelisit yritystä {company} ystävälle tai kollegalle?",
-        ),
-        "low": _t(
-            "Not at all likely",
-            "Üldse mitte tõenäoliselt",
-            "Изобщо не е вероятно",
-            "Äußerst unwahrscheinlich",
-            "Nimalo vjerojatno",
-            "Erittäin epätodennäköisesti",
-        ),
-        "high": _t(
-            "Extremely likely",
-            "Väga tõenäoliselt",
-            "Изключително вероятно",
-            "Äußerst wahrscheinlich",
-            "Iznimno vjerojatno",
-            "Erittäin todennäköisesti",
-        ),
+        "text": N_("How likely are you to recommend %(company)s to a friend or colleague?"),
+        "low": N_("Not at all likely"),
+        "high": N_("Extremely likely"),
     },
     "csat": {
-        "text": _t(
-            "How satisfied were you with us this time?",
-            "Kui rahul te seekord meiega olite?",
-            "Доколко бяхте доволни от нас този път?",
-            "Wie zufrieden waren Sie diesmal mit uns?",
-            "Koliko ste ovaj put bili zadovoljni nama?",
-            "Kuinka tyytyväinen olit meihin tällä kertaa?",
-        ),
-        "low": _t(
-            "Very dissatisfied",
-            "Väga rahulolematu",
-            "Много недоволен",
-            "Sehr unzufrieden",
-            "Vrlo nezadovoljan",
-            "Erittäin tyytymätön",
-        ),
-        "high": _t(
-            "Very satisfied",
-            "Väga rahul",
-            "Много доволен",
-            "Sehr zufrieden",
-            "Vrlo zadovoljan",
-            "Erittäin tyytyväinen",
-        ),
+        "text": N_("How satisfied were you with us this time?"),
+        "low": N_("Very dissatisfied"),
+        "high": N_("Very satisfied"),
     },
     "ces": {
-        "text": _t(
-            "{company} made it easy for me to handle my issue.",
-            "Ettevõte {company} tegi minu küsimuse lahendamise lihtsaks.",
-            "{company} ми улесни решаването на въпроса.",
-            "{company} hat es mir leicht gemacht, mein Anliegen zu erledigen.",
-            "Tvrtka {company} olakšala mi je rješavanje upita.",
-            "Yritys {company} teki asiani hoitamisesta helppoa.",
-        ),
-        "low": _t(
-            "Strongly disagree",
-            "Ei nõustu üldse",
-            "Категорично не съм съгласен",
-            "Stimme überhaupt nicht zu",
-            "Uopće se ne slažem",
-            "Täysin eri mieltä",
-        ),
-        "high": _t(
-            "Strongly agree",
-            "Nõustun täielikult",
-            "Напълно съм съгласен",
-            "Stimme voll und ganz zu",
-            "Potpuno se slažem",
-            "Täysin samaa mieltä",
-        ),
+        "text": N_("%(company)s made it easy for me to handle my issue."),
+        "low": N_("Strongly disagree"),
+        "high": N_("Strongly agree"),
     },
 }
-COMMENT = _t(
-    "What is the main reason for your score?",
-    "Mis on teie hinnangu peamine põhjus?",
-    "Коя е основната причина за вашата оценка?",
-    "Was ist der wichtigste Grund für Ihre Bewertung?",
-    "Koji je glavni razlog vaše ocjene?",
-    "Mikä on tärkein syy arvioosi?",
-)
-THANK_YOU = _t(
-    "Thank you for your feedback!",
-    "Täname tagasiside eest!",
-    "Благодарим ви за обратната връзка!",
-    "Vielen Dank für Ihr Feedback!",
-    "Hvala vam na povratnim informacijama!",
-    "Kiitos palautteestasi!",
-)
+COMMENT = N_("What is the main reason for your score?")
+THANK_YOU = N_("Thank you for your feedback!")
+
+
+def in_every_language(message: str) -> dict[str, str]:
+    """A built-in survey text in the six languages, with the survey's own ``{company}`` in it."""
+    return {lang: gettext(message, lang, company="{company}") for lang in LANGUAGES}
 
 
 @dataclass
@@ -175,8 +102,8 @@ class Survey:
     questions: list[Question]
     touchpoint: str | None = None
     comment: bool = True
-    comment_text: dict[str, str] = field(default_factory=lambda: dict(COMMENT))
-    thank_you: dict[str, str] = field(default_factory=lambda: dict(THANK_YOU))
+    comment_text: dict[str, str] = field(default_factory=lambda: in_every_language(COMMENT))
+    thank_you: dict[str, str] = field(default_factory=lambda: in_every_language(THANK_YOU))
     anonymous: bool = False
     public: bool = False
     expires_days: float = 30.0
@@ -289,9 +216,13 @@ def survey_from_dict(data: dict[str, Any], source: str = "survey") -> Survey:
                 Question(
                     qid,
                     qkind,
-                    _localised(q.get("text"), f"{where}, text", template["text"]),
-                    _localised(q.get("low"), f"{where}, low", template["low"]),
-                    _localised(q.get("high"), f"{where}, high", template["high"]),
+                    _localised(
+                        q.get("text"), f"{where}, text", in_every_language(template["text"])
+                    ),
+                    _localised(q.get("low"), f"{where}, low", in_every_language(template["low"])),
+                    _localised(
+                        q.get("high"), f"{where}, high", in_every_language(template["high"])
+                    ),
                 )
             )
     else:
@@ -300,9 +231,13 @@ def survey_from_dict(data: dict[str, Any], source: str = "survey") -> Survey:
             Question(
                 kind,
                 kind,
-                _localised(data.get("question"), f"{source}, question", template["text"]),
-                _localised(data.get("low"), f"{source}, low", template["low"]),
-                _localised(data.get("high"), f"{source}, high", template["high"]),
+                _localised(
+                    data.get("question"), f"{source}, question", in_every_language(template["text"])
+                ),
+                _localised(data.get("low"), f"{source}, low", in_every_language(template["low"])),
+                _localised(
+                    data.get("high"), f"{source}, high", in_every_language(template["high"])
+                ),
             )
         )
     raw_sampling = data.get("sampling", 1.0)
@@ -324,8 +259,12 @@ def survey_from_dict(data: dict[str, Any], source: str = "survey") -> Survey:
         questions=questions,
         touchpoint=str(data["touchpoint"]) if data.get("touchpoint") else None,
         comment=bool(data.get("comment", True)),
-        comment_text=_localised(data.get("comment_text"), f"{source}, comment_text", COMMENT),
-        thank_you=_localised(data.get("thank_you"), f"{source}, thank_you", THANK_YOU),
+        comment_text=_localised(
+            data.get("comment_text"), f"{source}, comment_text", in_every_language(COMMENT)
+        ),
+        thank_you=_localised(
+            data.get("thank_you"), f"{source}, thank_you", in_every_language(THANK_YOU)
+        ),
         anonymous=bool(data.get("anonymous", False)),
         public=bool(data.get("public", False)),
         expires_days=_days(data.get("expires"), f"{source}, expires"),
