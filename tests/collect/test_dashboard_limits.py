@@ -8,6 +8,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from cxlens.i18n import DEFAULT_LABELS
 from cxlens.web.app import create_app
 from cxlens.web.compute import Busy, FairGate, ResultCache
 from cxlens.web.dashboard import MAX_STEPS
@@ -43,7 +44,7 @@ def test_the_funnel_steps_are_bounded_and_must_exist(viewer):
     assert r.status_code == 422 and "no event has the touchpoint" in r.text
     assert len(r.text) < 20_000  # the unknown name is shortened in the message
     r = viewer.get("/dashboard/journeys", params={"steps": "website_visit cart order"})
-    assert r.status_code == 200 and "cart" in r.text
+    assert r.status_code == 200 and DEFAULT_LABELS.name("touchpoint", "cart", "hr") in r.text
 
 
 def test_one_viewer_cannot_queue_endless_computations():

@@ -205,7 +205,7 @@ def site(tmp_path_factory):
         runner.invoke(cli_app, ["text", "analyse", "--folds", "2", "-w", str(root)]).exit_code == 0
     )
     collector = Collector(cxlens.open(root).config)
-    collector.add_user("boss", PASSWORD, "admin", "en")
+    collector.accounts.add_user("boss", PASSWORD, "admin", "en")
     # a detractor's answer opens a follow-up case
     invitation = collector.invite("nps-relational", "C0000001", "en")
     inv, survey = collector.resolve(invitation.token)
