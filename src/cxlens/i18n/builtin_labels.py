@@ -7,7 +7,8 @@ vendors' values: GA4's default channel groups and recommended event names
 Shopify's sales channels and order sources (shopify.dev, Order ``source_name``),
 Zendesk's ticket channels (developer.zendesk.com, "Ticket via types"); and the values the
 import presets (cxlens.ingest.presets) write: GA4's mediums by channel group, Zendesk's
-and Freshdesk's ticket sources, types, statuses and priorities, HubSpot's original sources.
+and Freshdesk's ticket sources, types, statuses and priorities, HubSpot's original sources
+and lifecycle stages, Shopify's financial statuses, Stripe's charge and dispute statuses.
 """
 
 from __future__ import annotations
@@ -141,6 +142,18 @@ CHANNELS = {
     "outbound_email": NP_("channel", "Outbound e-mail"),
     "offline": NP_("channel", "Offline"),
     "other": NP_("channel", "Other"),
+    # more Zendesk ticket channels ("Via") and Freshdesk ticket sources
+    "closed_ticket": NP_("channel", "Follow-up to a closed ticket"),
+    "rule": NP_("channel", "Trigger or automation"),
+    "answer_bot": NP_("channel", "Answer bot"),
+    "sample_ticket": NP_("channel", "Sample ticket"),
+    "side_conversation": NP_("channel", "Side conversation"),
+    "web_service": NP_("channel", "API"),
+    "text": NP_("channel", "SMS"),
+    "forum": NP_("channel", "Community forum"),
+    "mobihelp": NP_("channel", "Mobile app"),
+    "ecommerce": NP_("channel", "Online shop"),
+    "bot": NP_("channel", "Chatbot"),
 }
 
 SEGMENTS = {
@@ -242,6 +255,52 @@ CASE_STATUSES = {
     "hold": NP_("case status", "On hold"),
     "solved": NP_("case status", "Solved"),
     "resolved": NP_("case status", "Resolved"),
+    "on_hold": NP_("case status", "On hold"),
+    "waiting_on_customer": NP_("case status", "Waiting on the customer"),
+    "waiting_on_third_party": NP_("case status", "Waiting on a third party"),
+}
+
+PAYMENT_STATUSES = {
+    # Shopify's financial statuses and Stripe's charge statuses
+    "paid": NP_("payment status", "Paid"),
+    "partially_paid": NP_("payment status", "Partially paid"),
+    "refunded": NP_("payment status", "Refunded"),
+    "partially_refunded": NP_("payment status", "Partially refunded"),
+    "pending": NP_("payment status", "Pending"),
+    "authorized": NP_("payment status", "Authorised"),
+    "voided": NP_("payment status", "Voided"),
+    "expired": NP_("payment status", "Expired"),
+    "succeeded": NP_("payment status", "Succeeded"),
+    "failed": NP_("payment status", "Failed"),
+    "canceled": NP_("payment status", "Cancelled"),
+    "uncaptured": NP_("payment status", "Not captured"),
+    "disputed": NP_("payment status", "Disputed"),
+}
+
+DISPUTE_STATUSES = {
+    # Stripe's dispute statuses (docs.stripe.com/api/disputes/object, status)
+    "warning_needs_response": NP_("dispute status", "Inquiry: response needed"),
+    "warning_under_review": NP_("dispute status", "Inquiry under review"),
+    "warning_closed": NP_("dispute status", "Inquiry closed"),
+    "needs_response": NP_("dispute status", "Response needed"),
+    "under_review": NP_("dispute status", "Under review"),
+    "won": NP_("dispute status", "Won"),
+    "lost": NP_("dispute status", "Lost"),
+    "prevented": NP_("dispute status", "Prevented"),
+}
+
+LIFECYCLE_STAGES = {
+    # HubSpot's lifecycle stages, as labels ("Marketing Qualified Lead") and internal values
+    "subscriber": NP_("lifecycle stage", "Subscriber"),
+    "lead": NP_("lifecycle stage", "Lead"),
+    "marketing_qualified_lead": NP_("lifecycle stage", "Marketing qualified lead"),
+    "marketingqualifiedlead": NP_("lifecycle stage", "Marketing qualified lead"),
+    "sales_qualified_lead": NP_("lifecycle stage", "Sales qualified lead"),
+    "salesqualifiedlead": NP_("lifecycle stage", "Sales qualified lead"),
+    "opportunity": NP_("lifecycle stage", "Opportunity"),
+    "customer": NP_("lifecycle stage", "Customer"),
+    "evangelist": NP_("lifecycle stage", "Evangelist"),
+    "other": NP_("lifecycle stage", "Other"),
 }
 
 ROLES = {
@@ -265,7 +324,14 @@ BUILTIN: dict[str, dict[str, str]] = {
     "case status": CASE_STATUSES,
     "priority": PRIORITIES,
     "role": ROLES,
+    "payment status": PAYMENT_STATUSES,
+    "dispute status": DISPUTE_STATUSES,
+    "lifecycle stage": LIFECYCLE_STAGES,
 }
+
+#: where to look next when a table has no name for a value: a ``status`` column is a
+#: case's or ticket's status, or (Stripe's orders) a payment's
+FALLBACKS = {"case status": ("payment status",)}
 
 #: columns named from another column's table
 ALIASES = {
@@ -275,6 +341,10 @@ ALIASES = {
     "via": "channel",
     "comment_language": "language",
     "status": "case status",
+    "financial_status": "payment status",
+    "dispute_status": "dispute status",
+    "lifecycle_stage": "lifecycle stage",
+    "event_name": "touchpoint",
 }
 
 #: the names of the dimensions themselves
@@ -296,4 +366,9 @@ DIMENSION_NAMES = {
     "period": NP_("dimension", "Period"),
     "priority": NP_("dimension", "Priority"),
     "status": NP_("dimension", "Status"),
+    "financial_status": NP_("dimension", "Payment status"),
+    "dispute_status": NP_("dimension", "Dispute status"),
+    "lifecycle_stage": NP_("dimension", "Lifecycle stage"),
+    "event_name": NP_("dimension", "Event"),
+    "group": NP_("dimension", "Group"),
 }

@@ -10,9 +10,11 @@ dashboard, the reports and the commands alike. It looks in turn at
        loyalty_app = "Loyalty app"                              # every language
        ad_impression = { en = "Ad seen", de = "Anzeige gesehen" }  # per language
 
-2. the built-in names below (the demo's values, GA4's default channel groups and
-   event names, Shopify's sales channels, Zendesk's ticket channels), translated
-   in the gettext catalogs with the dimension as context;
+2. the built-in names of :mod:`cxlens.i18n.builtin_labels` (the demo's values and
+   those the import presets write: GA4's channel groups and event names, Shopify's
+   sales channels and financial statuses, Zendesk's and Freshdesk's ticket channels,
+   types and statuses, Stripe's payment and dispute statuses, HubSpot's lifecycle
+   stages), translated in the gettext catalogs with the dimension as context;
 3. countries and languages by their ISO codes, named by Babel (CLDR);
 4. for the dimensions above, a readable form of the id (``gift_card`` -> "Gift card");
    other columns (campaigns, ad groups) are shown as they are.
@@ -30,7 +32,7 @@ from typing import Any
 
 from cxlens.config import LANGUAGES
 from cxlens.errors import CxlensError
-from cxlens.i18n.builtin_labels import ALIASES, BUILTIN, DIMENSION_NAMES
+from cxlens.i18n.builtin_labels import ALIASES, BUILTIN, DIMENSION_NAMES, FALLBACKS
 
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
 _ID = re.compile(r"[a-z0-9]+(?:[_\-.][a-z0-9]+)*")
@@ -78,10 +80,11 @@ class Labels:
         own = self.custom.get(table, {}).get(key) or self.custom.get(dimension, {}).get(key)
         if own and own.get(lang):
             return own[lang]
-        builtin = BUILTIN.get(table, {})
-        message = builtin.get(raw) or builtin.get(key)
-        if message is not None:
-            return pgettext(table, message, lang)
+        for source in (table, *FALLBACKS.get(table, ())):
+            builtin = BUILTIN.get(source, {})
+            message = builtin.get(raw) or builtin.get(key)
+            if message is not None:
+                return pgettext(source, message, lang)
         if own and own.get("en"):
             return own["en"]
         if table == "country":
