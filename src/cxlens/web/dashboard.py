@@ -182,10 +182,13 @@ def register(
         if not asked:
             return DEFAULT_FUNNEL
         steps = tuple(asked.split())
+        lang = viewer["language"]
         if len(steps) > MAX_STEPS:
-            raise HTTPException(
-                422, f"A funnel has at most {MAX_STEPS} steps; steps= gives {len(steps)}."
-            )
+            too_many = gettext(
+                "A funnel has at most %(most)s steps; steps= gives %(given)s.",
+                lang, most=MAX_STEPS, given=len(steps),
+            )  # fmt: skip
+            raise HTTPException(422, too_many)
 
         def compute() -> frozenset[str]:
             t = ws.table("events")
@@ -196,7 +199,9 @@ def register(
         unknown = [s for s in steps if s not in known]
         if unknown:
             shown = ", ".join(repr(s[:64]) for s in unknown[:3])
-            raise HTTPException(422, f"steps=: no event has the touchpoint {shown}.")
+            raise HTTPException(
+                422, gettext("steps=: no event has the touchpoint %(names)s.", lang, names=shown)
+            )
         return steps
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)
