@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import cxlens
 from cxlens.cli import app
+from cxlens.i18n import DEFAULT_LABELS
 from cxlens.text.evaluation import cross_validate
 from cxlens.text.pipeline import MODEL_FILE, analyse, classify_new
 
@@ -273,8 +274,9 @@ def test_feedback_page_shows_sentiment_per_theme(demo_root):
     finally:
         toml.write_text(before)
     assert "Themen in Kommentaren" in page and "Einfluss auf NPS" in page
-    assert re.search(r"<td>delivery</td><td class=\"num\">[\d.]+</td>", page)
+    delivery = DEFAULT_LABELS.name("theme", "delivery", "de")  # themes and moods by name
+    assert re.search(rf"<td>{delivery}</td><td class=\"num\">[\d.]+</td>", page)
     assert re.search(
-        r'<span class="theme-(negative|neutral|positive)">\w+ \((negativ|neutral|positiv)\)</span>',
+        r'<span class="theme-(negative|neutral|positive)">[^<(]+ \((Negativ|Neutral|Positiv)\)</span>',
         page,
     )
