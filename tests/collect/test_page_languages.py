@@ -15,6 +15,7 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from babel.messages.pofile import read_po
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 
 import cxlens
 from cxlens.cli import app as cli_app
+from cxlens.collect.invitation_mail import score_url, unsubscribe_url
 from cxlens.collect.service import Collector
 from cxlens.i18n import catalogs
 from cxlens.metrics.catalog import load_catalog
@@ -232,7 +234,7 @@ def signed_in_pages(client: TestClient, case_id: int) -> dict[str, str]:
         "/dashboard/customers", "/dashboard/journeys", "/dashboard/feedback", "/dashboard/alerts",
         "/dashboard/value", "/dashboard/value?kind=csat",
         "/admin", "/admin/cases", "/admin/cases?status=open", f"/admin/cases/{case_id}",
-        "/admin/users", "/no/such/page",
+        "/admin/users", "/admin/scheduler", "/no/such/page",
         *(f"/metrics/{m}" for m in load_catalog()),
     ]  # fmt: skip
     for path in paths:
@@ -267,7 +269,21 @@ def public_pages(client: TestClient, collector: Collector, lang: str) -> dict[st
     ).text
     pages["survey answered twice"] = client.get(f"/s/{invitation.token}").text
     pages["broken link"] = client.get(f"/s/not-a-token?lang={lang}").text
+    scored = collector.invite("nps-relational", "C0000003", lang)
+    _, survey = collector.resolve(scored.token)
+    score_link = score_url(collector, scored, survey.questions[0].id, 9)
+    pages["score from the e-mail"] = client.get(_local(score_link)).text
+    opt_out = _local(unsubscribe_url(collector, "C0000003", lang))
+    pages["opt-out"] = client.get(opt_out).text
+    pages["opted out"] = client.post(opt_out, data={"choice": "out", "lang": lang}).text
+    pages["opted in again"] = client.post(opt_out, data={"choice": "in", "lang": lang}).text
     return pages
+
+
+def _local(url: str) -> str:
+    """A link of an e-mail as the test client asks for it: its path and query."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -294,12 +310,14 @@ def _messages(root: Path, collector: Collector, lang: str) -> str:
     from html import escape
 
     from cxlens.alerts import check_alerts
-    from cxlens.collect.delivery import case_email, invitation_email
+    from cxlens.collect.delivery import case_email
+    from cxlens.collect.invitation_mail import invitation_email
 
     invitation = collector.invite("nps-relational", "C0000002", lang)
     _, survey = collector.resolve(invitation.token)
-    mail = invitation_email(collector, survey, invitation, "c@example.com")
-    texts = [str(mail["Subject"]), mail.get_content()]
+    mail = invitation_email(collector, survey, invitation, "c@example.com", "C0000002")
+    texts = [str(mail["Subject"]), mail.get_body(("plain",)).get_content()]
+    texts.append(re.sub(r"<[^>]+>", " ", mail.get_body(("html",)).get_content()))
     texts += case_email(collector, collector.cases()[0], lang)
     alerts = check_alerts(cxlens.open(root), today=date(2026, 10, 15), lang=lang)
     assert alerts, "the rules fire on the demo's data"

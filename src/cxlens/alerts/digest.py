@@ -263,7 +263,9 @@ def build_digest(
         "intro": gettext(INTROS[settings.every], lang, period=label),
         "changes_heading": gettext("Significant changes", lang),
         "changed": changed,
-        "steady": gettext("No significant change: %(metrics)s.", lang, metrics=", ".join(steady)) if steady else None,
+        "steady": gettext("No significant change: %(metrics)s.", lang, metrics=", ".join(steady))
+        if steady
+        else None,
         "none_changed": gettext("No KPI changed significantly.", lang) if not changed else None,
         "was": pgettext("digest", "before", lang),
         "up": pgettext("digest", "up", lang),

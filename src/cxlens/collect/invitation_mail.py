@@ -109,7 +109,11 @@ def invitation_parts(
         "open": gettext("Open the survey", lang),
         "thanks": gettext("Thank you,", lang),
         "company": company,
-        "why": gettext("You receive this e-mail because you are a customer of %(company)s.", lang, company=company),
+        "why": gettext(
+            "You receive this e-mail because you are a customer of %(company)s.",
+            lang,
+            company=company,
+        ),
         "unsubscribe": gettext("No more surveys? Unsubscribe", lang),
         "unsubscribe_url": unsubscribe_url(collector, customer_id, lang),
     }

@@ -20,7 +20,11 @@ from starlette.concurrency import run_in_threadpool
 from cxlens.collect.security import unsubscribe_customer
 from cxlens.collect.service import Collector
 from cxlens.collect.surveys import LANGUAGES
-from cxlens.i18n import gettext
+from cxlens.i18n import N_, gettext
+
+OPTED_OUT = N_("You are unsubscribed: %(company)s will send you no more survey invitations.")
+OPTED_IN = N_("Thank you: %(company)s may send you survey invitations again.")
+ASK = N_("Do you want to stop receiving survey invitations from %(company)s?")
 
 
 def register(
@@ -36,13 +40,21 @@ def register(
         return render(
             "opt_out.html", lang=lang, title=company,
             heading=gettext("Survey invitations from %(company)s", lang, company=company), notice=notice,
-            question=None if opted_out else gettext("Do you want to stop receiving survey invitations from %(company)s?", lang, company=company),
+            question=None if opted_out else gettext(ASK, lang, company=company),
             action=f"/u/{token}", choice="in" if opted_out else "out",
-            button=gettext("Receive invitations again" if opted_out else "Unsubscribe", lang),
+            button=(
+                gettext("Receive invitations again", lang) if opted_out
+                else gettext("Unsubscribe", lang)
+            ),
         )  # fmt: skip
 
     def invalid(lang: str) -> HTMLResponse:
-        return message(gettext("This link does not work", lang), gettext("Please check that you opened the whole link from your invitation.", lang), lang, 404)
+        return message(
+            gettext("This link does not work", lang),
+            gettext("Please check that you opened the whole link from your invitation.", lang),
+            lang,
+            404,
+        )
 
     def language(value: Any) -> str:
         return value if isinstance(value, str) and value in LANGUAGES else "en"
@@ -54,7 +66,7 @@ def register(
         if customer is None:
             return invalid(lang)
         opted_out = collector.opted_out(customer) is not None
-        notice = gettext("You are unsubscribed: %(company)s will send you no more survey invitations.", lang, company=company) if opted_out else None
+        notice = gettext(OPTED_OUT, lang, company=company) if opted_out else None
         return page(token, lang, opted_out, notice)
 
     @app.post("/u/{token}", response_class=HTMLResponse, include_in_schema=False)
@@ -73,6 +85,6 @@ def register(
         one_click = form is not None and form.get("List-Unsubscribe") == "One-Click"
         if not one_click and form is not None and form.get("choice") == "in":
             await run_in_threadpool(collector.opt_in, customer)
-            return page(token, lang, False, gettext("Thank you: %(company)s may send you survey invitations again.", lang, company=company))
+            return page(token, lang, False, gettext(OPTED_IN, lang, company=company))
         await run_in_threadpool(collector.opt_out, customer, "one-click" if one_click else "page")
-        return page(token, lang, True, gettext("You are unsubscribed: %(company)s will send you no more survey invitations.", lang, company=company))
+        return page(token, lang, True, gettext(OPTED_OUT, lang, company=company))
