@@ -6,6 +6,7 @@ chart also stands as a table, so the report reads without JavaScript and on pape
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -40,6 +41,15 @@ from cxlens.i18n import (
 from cxlens.metrics.catalog import load_catalog
 from cxlens.metrics.engine import kpi
 from cxlens.periods import next_start
+from cxlens.reports.charts import (
+    PALETTE,
+    axis_title,
+    chart_json,
+    finish,
+    plotly_locale,
+    trend_figure,
+    unit_symbol,
+)
 
 if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
@@ -152,81 +162,52 @@ def tile(row: Mapping[Any, Any], lang: str, currency: str) -> dict[str, Any]:
     }
 
 
-def chart_json(figure: Any) -> str:
-    """Chart JSON safe to place inside a <script> element (data cannot close the element)."""
-    return str(figure.to_json()).replace("</", "<\\/").replace("<!--", "<\\!--")
-
-
-def period_axis(periods: Any, period: str | None, lang: str) -> dict[str, Any]:
-    """A chart axis of period labels written as ``lang`` writes them, in time order.
-
-    The labels are categories, not dates, so that Plotly (whose month names are
-    English) shows the names Babel gives.
-    """
-    order = sorted(dict.fromkeys(str(p) for p in periods))
-    return {
-        "type": "category",
-        "categoryorder": "array",
-        "categoryarray": [format_period(p, period, lang) for p in order],
-    }
-
-
-def trend_chart(frame: pd.DataFrame, lang: str, period: str | None = "month") -> str:
-    import plotly.graph_objects as go
-
+def trend_chart(frame: pd.DataFrame, lang: str, currency: str = "EUR") -> str:
+    """Monthly lines of several metrics, each with its interval band."""
     catalog = load_catalog()
-    fig = go.Figure()
-    for metric_id, rows in frame.groupby("metric", sort=False):
-        rows = rows.dropna(subset=["value"])
-        name = catalog[str(metric_id)].name(lang)
-        x = [format_period(p, period, lang) for p in rows.period]
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=rows.ci_high,
-                mode="lines",
-                line={"width": 0},
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=rows.ci_low,
-                mode="lines",
-                line={"width": 0},
-                fill="tonexty",
-                fillcolor="rgba(31,119,180,0.15)",
-                showlegend=False,
-                hoverinfo="skip",
-            )
-        )
-        fig.add_trace(go.Scatter(x=x, y=rows.value, mode="lines+markers", name=name))
-    fig.update_layout(
-        margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=320, legend={"orientation": "h"},
-        xaxis=period_axis(frame["period"], period, lang),
+    fig = trend_figure(
+        frame, lang, currency, period="month", series="metric",
+        series_name=lambda m: catalog[str(m)].name(lang), y_title=gettext("Value", lang), height=320,
     )  # fmt: skip
     return chart_json(fig)
 
 
-def bar_chart(frame: pd.DataFrame, dim: str, lang: str, labels: Labels = DEFAULT_LABELS) -> str:
+def bar_chart(
+    frame: pd.DataFrame, dim: str, lang: str, labels: Labels = DEFAULT_LABELS, currency: str = "EUR"
+) -> str:
+    """One metric per value of ``dim`` as bars with their intervals."""
     import plotly.graph_objects as go
 
     rows = frame.dropna(subset=["value"])
+    metric = load_catalog()[str(rows["metric"].iloc[0])] if len(rows) else None
     fig = go.Figure(
         go.Bar(
             x=[labels.name(dim, v, lang) for v in rows[dim]],
             y=rows.value,
+            marker={"color": PALETTE[0]},
             error_y={
                 "type": "data",
                 "symmetric": False,
                 "array": rows.ci_high - rows.value,
                 "arrayminus": rows.value - rows.ci_low,
+                "color": "#1B1F24",
             },
+            customdata=[
+                [format_value(r["value"], r["unit"], lang, currency), interval_text(r, lang, currency), format_number(r["n"], lang, 0)]
+                for r in rows.to_dict(orient="records")
+            ],
+            hovertemplate="<b>%{x}</b><br>%{customdata[0]}<br>"
+            + gettext("95%% interval", lang) + ": %{customdata[1]}<br>n = %{customdata[2]}<extra></extra>",
         )
+    )  # fmt: skip
+    y_title = (
+        axis_title(metric.name(lang), unit_symbol(metric.unit, lang, currency, metric.range))
+        if metric
+        else gettext("Value", lang)
     )
-    fig.update_layout(margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=300)
+    finish(
+        fig, lang, height=300, x_title=labels.dimension(dim, lang), y_title=y_title, legend=False
+    )
     return chart_json(fig)
 
 
@@ -328,9 +309,10 @@ def build_report(ws: WorkspaceData, period: str | None = None, lang: str | None 
         period=format_period(per.label, per.unit, language),
         generated=format_date(periods.local_today(ws.config.timezone), language),
         tiles=tiles,
-        trend_chart=trend_chart(trends, language, "month"),
+        trend_chart=trend_chart(trends, language, currency),
         trend_table=kpi_rows(trends, ["period"], language, currency, labels, "month"),
-        country_chart=bar_chart(countries, "country", language, labels),
+        country_chart=bar_chart(countries, "country", language, labels, currency),
+        plotly_locale=json.dumps(plotly_locale(language), ensure_ascii=False).replace("</", "<\\/"),
         country_table=kpi_rows(countries, ["country"], language, currency, labels),
         touchpoint_table=kpi_rows(touchpoints, ["touchpoint"], language, currency, labels),
         channel_table=kpi_rows(channels, ["channel"], language, currency, labels),

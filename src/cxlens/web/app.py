@@ -47,8 +47,8 @@ from cxlens.i18n import N_, gettext, install_jinja, labels_for, pgettext
 from cxlens.i18n.keyed import text as keyed_text
 from cxlens.version import __version__
 from cxlens.web.auth import Auth, client_ip
+from cxlens.web.chart_assets import injected_styles
 from cxlens.web.middleware import BodyLimit, SecurityHeaders, secure
-from cxlens.web.plotly_css import map_style_id
 from cxlens.workspace import open_workspace
 
 HERE = Path(__file__).parent
@@ -162,8 +162,6 @@ def create_app(
             undefined=jinja2.StrictUndefined,
         )
     )
-    # Plotly's own styles as stylesheets, which the pages' policy allows (see plotly_css)
-    env.globals["plotly_map_style_id"] = map_style_id()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -211,6 +209,7 @@ def create_app(
         context["label"] = lambda dimension, value: labels.name(dimension, value, lang)
         context["t"] = lambda key, **values: keyed_text(key, lang, **values)
         context["dimension_name"] = lambda dimension: labels.dimension(dimension, lang)
+        context["plotly_styles"] = list(injected_styles()) if context["charts"] else []
         context["languages"] = list(LANGUAGE_NAMES.items())
         nonce = context["nonce"] = secrets.token_urlsafe(16)
         html = env.get_template(name).render(**context)

@@ -15,12 +15,11 @@ import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from functools import partial
-from importlib import resources
 from typing import Any, cast
 
 import pandas as pd
 from fastapi import Depends, FastAPI, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 
 from cxlens import periods
 from cxlens.errors import CxlensError
@@ -37,9 +36,11 @@ from cxlens.i18n import (
     pgettext,
 )
 from cxlens.journeys.base import ORDER
+from cxlens.journeys.paths import EXIT
 from cxlens.metrics.catalog import load_catalog
 from cxlens.periods import parse_date
-from cxlens.reports.build import TILES, chart_json, period_axis, tile, trend_chart
+from cxlens.reports.build import TILES, tile
+from cxlens.reports.charts import axis_title, chart_json, trend_figure, unit_symbol
 from cxlens.reports.tables import (
     attribution_title,
     cohorts_title,
@@ -50,7 +51,18 @@ from cxlens.reports.tables import (
     paths_title,
     segment_rows,
 )
+from cxlens.web.chart_assets import register_assets
 from cxlens.web.compute import Busy, ResultCache
+from cxlens.web.dashboard_charts import (
+    attribution_bars,
+    breakdown_trend,
+    clv_bars,
+    cohort_heatmap,
+    drivers_bars,
+    funnel_chart,
+    paths_sankey,
+    rfm_grid,
+)
 
 PERIODS = ("month", "quarter", "year")
 DIMENSIONS = (
@@ -69,13 +81,6 @@ DEFAULT_FUNNEL = ("website_visit", "product_page", "cart", "checkout", "order")
 MAX_STEPS = 10
 #: the warm-up's turn in the compute queue
 WARM_UP = "(warm-up)"
-
-
-def _layout(fig: Any, height: int = 340) -> Any:
-    fig.update_layout(
-        margin={"l": 40, "r": 10, "t": 10, "b": 40}, height=height, legend={"orientation": "h"}
-    )
-    return fig
 
 
 def _nan(v: Any) -> bool:
@@ -108,6 +113,7 @@ def register(
     warm: bool = True,
 ) -> Callable[..., Any]:
     """Add the dashboard's pages; return the function that caches results per warehouse version."""
+    register_assets(app)
     cache = ResultCache()
     if warm:
         stop = threading.Event()
@@ -203,29 +209,6 @@ def register(
                 422, gettext("steps=: no event has the touchpoint %(names)s.", lang, names=shown)
             )
         return steps
-
-    @app.get("/assets/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> Response:
-        body = resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
-        return Response(
-            body, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
-        )
-
-    @app.get("/assets/plotly.css", include_in_schema=False)
-    def plotly_styles() -> Response:
-        from cxlens.web.plotly_css import plotly_css
-
-        return Response(
-            plotly_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=86400"}
-        )
-
-    @app.get("/assets/plotly-maps.css", include_in_schema=False)
-    def plotly_map_styles() -> Response:
-        from cxlens.web.plotly_css import map_css
-
-        return Response(
-            map_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=86400"}
-        )
 
     @app.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
     def overview(
@@ -401,25 +384,20 @@ def _trend(
     frame: pd.DataFrame, metric: str, by: list[str], period: str, lang: str, currency: str,
     catalog: Any, labels: Labels,
 ) -> tuple[str, list[str], list[list[str]]]:  # fmt: skip
-    import plotly.graph_objects as go
-
-    from cxlens.i18n import format_value
-
     m = catalog[metric]
+    y_title = axis_title(m.name(lang), unit_symbol(m.unit, lang, currency, m.range))
     if by:
-        fig = go.Figure()
-        dim = by[0]
-        for value, part in frame.dropna(subset=["value"]).groupby(dim, sort=True):
-            fig.add_trace(
-                go.Scatter(
-                    x=[format_period(p, period, lang) for p in part["period"]], y=part["value"],
-                    mode="lines+markers", name=labels.name(dim, value, lang),
-                )
-            )  # fmt: skip
-        fig.update_layout(xaxis=period_axis(frame["period"], period, lang))
-        figure = chart_json(_layout(fig))
+        figure = breakdown_trend(
+            frame, by[0], lang, currency, period=period, y_title=y_title,
+            name=lambda dim, v: labels.name(dim, v, lang),
+        )  # fmt: skip
     else:
-        figure = trend_chart(frame, lang, period)
+        figure = chart_json(
+            trend_figure(
+                frame, lang, currency, period=period, series="metric",
+                series_name=lambda _: m.name(lang), y_title=y_title,
+            )
+        )  # fmt: skip
     headers = [
         *(labels.dimension(d, lang) for d in by),
         gettext("Period", lang),
@@ -469,43 +447,19 @@ def _customer_data(ws: Any) -> dict[str, Any]:
 def _customer_view(
     data: dict[str, Any], lang: str, currency: str, labels: Labels
 ) -> dict[str, Any]:
-    import plotly.graph_objects as go
-
     grid = data["grid"].pivot_table(
         index="r_score", columns="f_score", values="customers", fill_value=0
     )
     grid = grid.reindex(index=range(5, 0, -1), columns=range(1, 6), fill_value=0)
-    grid_fig = go.Figure(
-        go.Heatmap(
-            z=grid.to_numpy(),
-            x=[f"F{c}" for c in grid.columns],
-            y=[f"R{r}" for r in grid.index],
-            colorscale="Blues",
-            text=grid.to_numpy(),
-            texttemplate="%{text}",
-        )
-    )
     seg = data["segments"]
     rows_by_segment = segment_rows(seg, labels, lang, currency)
     cohorts = data["cohorts"].matrix()
     cohort_names = [format_period(c, "month", lang) for c in cohorts.index]
-    cohort_fig = go.Figure(
-        go.Heatmap(
-            z=(100 * cohorts).round(1).to_numpy(),
-            x=[f"+{c}" for c in cohorts.columns],
-            y=cohort_names,
-            colorscale="Greens",
-            zmin=0,
-            zmax=60,
-        )
-    )
-    cohort_fig.update_layout(yaxis={"type": "category"})
     cohort_rows = [
         [name, *("" if math.isnan(v) else format_percent(100 * v, lang, 0) for v in row)]
         for name, (_, row) in zip(cohort_names, cohorts.iterrows(), strict=True)
     ]
     clv = data["clv"]
-    clv_fig = go.Figure(go.Bar(x=[str(d) for d in clv["decile"]], y=clv["clv_total"]))
     clv_rows = [
         [str(r["decile"]), format_number(r["customers"], lang, 0), f"{format_currency(r['clv_min'], currency, lang)} … {format_currency(r['clv_max'], currency, lang)}", format_currency(r["clv_total"], currency, lang), format_percent(100 * r["share"], lang, 1)]
         for r in clv.to_dict(orient="records")
@@ -515,7 +469,7 @@ def _customer_view(
     clv_title = f"{total}: {format_currency(totals['clv_total'], currency, lang)} · {mean}: {format_currency(totals['clv_mean'], currency, lang)}"
     return {
         "as_of": format_date(data["as_of"], lang),
-        "grid_figure": chart_json(_layout(grid_fig, 360)),
+        "grid_figure": rfm_grid(grid, lang),
         "grid_headers": [gettext("Recency score", lang), *(f"F{c}" for c in grid.columns)],
         "grid_rows": [
             [f"R{r}", *(format_number(v, lang, 0) for v in row)] for r, row in grid.iterrows()
@@ -530,11 +484,11 @@ def _customer_view(
         ],
         "segment_rows": rows_by_segment,
         "cohorts_title": cohorts_title("first", "month", lang),
-        "cohort_figure": chart_json(_layout(cohort_fig, 420)),
+        "cohort_figure": cohort_heatmap(cohorts, cohort_names, lang),
         "cohort_headers": [gettext("Cohort", lang), *(f"+{c}" for c in cohorts.columns)],
         "cohort_rows": cohort_rows,
         "clv_title": clv_title,
-        "clv_figure": chart_json(_layout(clv_fig)),
+        "clv_figure": clv_bars(clv, lang, currency),
         "clv_headers": [
             gettext("Decile", lang),
             gettext("Customers", lang),
@@ -571,9 +525,8 @@ def _journey_data(ws: Any) -> dict[str, Any]:
 def _journey_view(
     data: dict[str, Any], steps: tuple[str, ...], lang: str, currency: str, labels: Labels
 ) -> dict[str, Any]:
-    import plotly.graph_objects as go
-
-    from cxlens.journeys.paths import EXIT
+    def namer(dimension: str, value: Any) -> str:
+        return labels.name(dimension, value, lang)
 
     m = data["map"]
     map_rows = journey_map_rows(m, lang, labels)
@@ -592,34 +545,16 @@ def _journey_view(
     f = data["funnel"]
     if f is not None:
         names = [labels.name("touchpoint", t, lang) for t in f["touchpoint"]]
-        fig = go.Figure(go.Funnel(y=names, x=f["customers"], textinfo="value+percent initial"))
         view.update(
             funnel_title=funnel_title("ordered", timedelta(days=14), lang),
-            funnel_figure=chart_json(_layout(fig)),
+            funnel_figure=funnel_chart(f, lang, namer),
             funnel_headers=[gettext("Step", lang), labels.dimension("touchpoint", lang), gettext("Customers", lang), gettext("From first step", lang), gettext("From previous step", lang)],
             funnel_rows=[[str(r["step"]), name, format_number(r["customers"], lang, 0), format_percent(100 * r["from_start"], lang, 1), format_percent(100 * r["from_previous"], lang, 1)] for name, r in zip(names, f.to_dict(orient="records"), strict=True)],
         )  # fmt: skip
     p = data["paths"]
-    ids = [*list(p.nodes["id"]), EXIT]
-    node_names = [
-        *(labels.name("touchpoint", t, lang) for t in p.nodes["touchpoint"]),
-        labels.name("touchpoint", EXIT, lang),
-    ]
-    index = {n: i for i, n in enumerate(ids)}
-    links = p.links[p.links["target"].isin(index)]
-    sankey = go.Figure(
-        go.Sankey(
-            node={"label": node_names, "pad": 12},
-            link={
-                "source": [index[s] for s in links["source"]],
-                "target": [index[t] for t in links["target"]],
-                "value": list(links["sessions"]),
-            },
-        )
-    )
     view.update(
         paths_title=paths_title(p.sessions, lang),
-        paths_figure=chart_json(_layout(sankey, 460)),
+        paths_figure=paths_sankey(p.nodes, p.links, namer("touchpoint", EXIT), lang, namer),
         paths_headers=[gettext("Path", lang), gettext("Sessions", lang), gettext("Share", lang)],
         paths_rows=[[labels.path(r["sequence"], lang), format_number(r["sessions"], lang, 0), format_percent(100 * r["share"], lang, 1)] for r in p.sequences.to_dict(orient="records")],
     )  # fmt: skip
@@ -629,39 +564,18 @@ def _journey_view(
     ).fillna(0)
     channel_names = [labels.name("channel", ch, lang) for ch in wide.index]
     model_names = [labels.name("model", model, lang) for model in wide.columns]
-    fig = go.Figure(
-        [
-            go.Bar(name=name, x=channel_names, y=list(wide[model]))
-            for model, name in zip(wide.columns, model_names, strict=True)
-        ]
-    )
-    fig.update_layout(barmode="group")
     conversions = int(a[a["model"] == "last"]["conversions"].sum())
     view.update(
         attribution_title=attribution_title(labels.dimension("channel", lang), conversions, timedelta(days=30), lang),
-        attribution_figure=chart_json(_layout(fig)),
+        attribution_figure=attribution_bars(wide, lang, namer),
         attribution_headers=[labels.dimension("channel", lang), *model_names],
         attribution_rows=[[name, *(format_number(v, lang, 0) for v in row)] for name, (_, row) in zip(channel_names, wide.iterrows(), strict=True)],
     )  # fmt: skip
     d = data["drivers"]
     rows = driver_rows(d.table, lang, labels, mark_not_significant=False)
-    fig = go.Figure(
-        go.Bar(
-            x=list(d.table["importance"]),
-            y=[row[0] for row in rows],
-            orientation="h",
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": list(d.table["importance_high"] - d.table["importance"]),
-                "arrayminus": list(d.table["importance"] - d.table["importance_low"]),
-            },
-        )
-    )
-    fig.update_layout(yaxis={"autorange": "reversed"})
     view.update(
         drivers_title=drivers_title(d.respondents, d.r2, lang),
-        drivers_figure=chart_json(_layout(fig, 420)),
+        drivers_figure=drivers_bars(d.table, [row[0] for row in rows], lang),
         drivers_headers=[gettext("Driver", lang), gettext("Share of explained", lang), gettext("Direction", lang), gettext("Affected", lang), gettext("NPS gap", lang)],
         drivers_rows=rows,
     )  # fmt: skip

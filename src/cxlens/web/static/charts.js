@@ -9,7 +9,9 @@
       var table = document.getElementById(id + "-table");
       if (!target) { return; }
       var fig = JSON.parse(node.textContent);
-      Plotly.newPlot(target, fig.data, fig.layout || {}, { displayModeBar: false, responsive: true });
+      Plotly.newPlot(target, fig.data, fig.layout || {}, {
+        displayModeBar: false, responsive: true, locale: document.documentElement.lang || "en"
+      });
       if (table) {
         table.hidden = true;
         var button = document.createElement("button");
