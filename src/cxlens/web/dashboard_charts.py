@@ -140,8 +140,8 @@ def funnel_chart(f: pd.DataFrame, lang: str, name: Namer = as_is) -> str:
             hovertemplate="%{y}: %{text}<extra></extra>",
         )
     )  # fmt: skip
-    finish(fig, lang, x_title=gettext("Customers", lang), legend=False)
-    fig.update_yaxes(title={"text": ""})
+    # the x axis of a funnel is hidden (each bar says its count): the steps carry the title
+    finish(fig, lang, y_title=gettext("Step", lang), legend=False)
     return chart_json(fig)
 
 
