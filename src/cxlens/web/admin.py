@@ -207,6 +207,7 @@ def register(
             n["when"] = when(n["ts"])
         return page(
             "case.html", user, request, case=case, notes=notes, statuses=CASE_STATUSES,
+            page_title=f"{gettext('Follow-up cases', user['language'])} #{case['id']}",
             root_causes=case_settings(collector).root_causes, can_edit=user["role"] != "viewer",
         )  # fmt: skip
 

@@ -407,9 +407,16 @@ def create_app(
             nav.append(("/admin/users", gettext("Users", lang)))
         # a page shown after a form names the page to come back to (the form's address has no GET)
         current = context.pop("current", request.url.path)
+        # the tab names the page: its own title, or the section of the navigation it is in
+        section = max(
+            (item for item in nav if current == item[0] or current.startswith(item[0] + "/")),
+            key=lambda item: len(item[0]), default=(current, ""),
+        )[1]  # fmt: skip
+        heading = context.pop("page_title", None) or section
         return render(
             name, lang=lang, user=user, nav=nav, current=current, wide=True,
-            csrf=auth.csrf(request), **context,
+            csrf=auth.csrf(request), title=f"{heading} · cxlens" if heading else "cxlens",
+            **context,
         )  # fmt: skip
 
     @app.get("/", include_in_schema=False)

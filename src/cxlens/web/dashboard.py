@@ -271,6 +271,7 @@ def register(
         figure, headers, rows = _trend(frame, metric, by, period, lang, currency, catalog, labels)
         return page(
             "dashboard_trends.html", user, request, metric=metric, metric_name=catalog[metric].name(lang),
+            page_title=f"{gettext('Trends', lang)}: {catalog[metric].name(lang)}",
             metrics=[(m.id, m.name(lang)) for m in catalog.values()], dimensions=DIMENSIONS,
             by=by[0] if by else "", period=period, periods=PERIODS, start=start, end=end,
             filters=filters, figure=figure, headers=headers, rows=rows,
@@ -368,6 +369,7 @@ def register(
         lang = user["language"]
         return page(
             "metric.html", user, request, metric_id=m.id, metric_name=m.name(lang), definition=m.definition(lang),
+            page_title=m.name(lang),
             formula=m.formula(lang), unit=m.unit_name(lang), better=m.better_name(lang),
             interval=m.interval_name(lang), test=m.test_name(lang),
         )  # fmt: skip
