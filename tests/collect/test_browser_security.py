@@ -118,10 +118,6 @@ def test_the_api_docs_work_offline_under_their_policy(site, browser):
     page.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="some charts still set inline styles that style-src 'self' refuses (issue 13)",
-)
 def test_the_policy_refuses_nothing_on_the_dashboard(demo_site, browser):
     """Plotly's charts draw under the pages' own policy: no script and no style is refused.
 
@@ -161,3 +157,6 @@ def test_a_page_without_its_tables_says_which(site, browser):
     assert "events" in page.content()
     assert [p for p in problems if "status of 422" not in p] == []
     page.close()
+
+
+# Every page in six languages and two sizes under the policy: tests/collect/test_every_page.py.
