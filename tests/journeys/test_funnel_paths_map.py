@@ -109,3 +109,39 @@ def test_journey_map(map_root):
     assert math.isnan(frame.loc["checkout", "moved_on"])  # the last stage leads nowhere
     assert frame.loc["delivery", "stage"] == SURVEY_ONLY and frame.loc["delivery", "csat"] == 0
     assert list(frame["stage"])[:3] == ["awareness", "consideration", "purchase"]
+
+
+def test_survey_touchpoints_join_the_event_touchpoint_they_measure(map_root, tmp_path):
+    import shutil
+
+    from cxlens.errors import CxlensError
+
+    root = tmp_path / "ws"
+    shutil.copytree(map_root, root)
+    toml = root / "cxlens.toml"
+    toml.write_text(toml.read_text() + '\n[journeys.survey_touchpoints]\ndelivery = "checkout"\n')
+    frame = journey_map(cxlens.open(root)).set_index("touchpoint")
+    # M4 (CSAT 3 about the delivery) now scores the checkout card: 0 of 1 answers are 4-5
+    assert frame.loc["checkout", "csat"] == 0 and frame.loc["checkout", "csat_n"] == 1
+    assert "delivery" not in frame.index and SURVEY_ONLY not in set(frame["stage"])
+    assert frame.loc["web", "csat_n"] == 3  # untouched
+    toml.write_text(toml.read_text().replace('delivery = "checkout"', "delivery = 3"))
+    with pytest.raises(CxlensError, match=r"\[journeys.survey_touchpoints\]"):
+        journey_map(cxlens.open(root))
+
+
+def test_journey_cards_by_stage_with_tones(map_root):
+    from cxlens.i18n import DEFAULT_LABELS
+    from cxlens.reports.journey_cards import journey_stages, tone
+
+    stages = journey_stages(journey_map(cxlens.open(map_root)), "de", DEFAULT_LABELS)
+    assert [s["id"] for s in stages] == ["awareness", "consideration", "purchase", SURVEY_ONLY]
+    ad = stages[0]["cards"][0]
+    assert (ad["reach"], ad["moved_on"], ad["to_next"]) == ("2", "50,0\xa0%", "24,0\xa0h")
+    assert ad["scores"] == [] and ad["tone"] == 0
+    web = stages[1]["cards"][0]
+    # CSAT 66.7 % (2 of 3) lies in the fourth fifth of 0..100; the interval is Wilson's
+    assert web["scores"][0]["value"] == "67\xa0%" and web["scores"][0]["n"] == "3"
+    assert web["tone"] == tone("csat", 200 / 3) == 4
+    assert stages[-1]["surveys_only"] and stages[-1]["cards"][0]["tone"] == 1  # CSAT 0 %
+    assert [tone("ces", v) for v in (1.0, 4.0, 7.0)] == [1, 3, 5]

@@ -485,6 +485,8 @@ def run_demo(
         # the demo shop keeps 40 % of revenue as gross margin: payback takes months
         cxlens.init(directory, timezone="Europe/Tallinn", settings={"value": {"margin": 0.4}})
         ws = cxlens.open(directory)
+    _demo_settings(directory / CONFIG_FILE)
+    ws = cxlens.open(directory)
     timezone = ws.config.timezone
     console.print(
         f"Generating {customers:,} customers from {first} to {last} ({timezone}, seed {seed})..."
@@ -529,6 +531,21 @@ def run_demo(
             markup=False,
         )
     return directory
+
+
+def _demo_settings(path: Path) -> None:
+    """The demo's journey settings: its delivery survey measures the online order (checkout)."""
+    import tomllib
+
+    settings = tomllib.loads(path.read_text(encoding="utf-8"))
+    if "survey_touchpoints" in settings.get("journeys", {}):
+        return
+    with path.open("a", encoding="utf-8") as out:
+        out.write(
+            "\n[journeys.survey_touchpoints]\n"
+            "# answers about a survey touchpoint measure this event touchpoint\n"
+            'delivery = "checkout"\n'
+        )
 
 
 def _demo_collection(ws: object) -> str | None:

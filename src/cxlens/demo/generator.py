@@ -425,6 +425,7 @@ def _chunk(
         contacts,
         t_cat,
         incident[o_cust, o_seq],
+        t_channel,
     )
     return {
         "customers": customers,
@@ -640,6 +641,7 @@ def _responses(
     contacts: np.ndarray,
     t_cat: np.ndarray,
     o_incident: np.ndarray,
+    t_channel: np.ndarray,
 ) -> Columns:
     H = clock.days
     n_cust, n_time, nps = nps_answers
@@ -696,7 +698,7 @@ def _responses(
         [
             np.full(len(n_cust), "relationship"),
             np.where(c_store, "store_visit", "delivery"),
-            np.full(len(s_idx), "support"),
+            TICKET_TOUCHPOINT[t_channel[s_idx]],  # the channel the ticket came in by
         ]
     )
     # themes: what the customer would talk about

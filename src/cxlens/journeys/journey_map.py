@@ -10,8 +10,16 @@ stages the events use, in that order) and each touchpoint in it:
 * the experience measured at that touchpoint: CSAT (% 4-5), CES (mean) and NPS
   from responses tagged with the touchpoint, each with its interval and n.
 
-Touchpoints that only surveys name (for example "delivery") are listed after the
-stages, with their scores, so no measured experience is left off the map.
+A survey may name its touchpoint differently from the events (the survey after a
+delivery says "delivery", the order was placed at "checkout"). ``cxlens.toml``
+says which event touchpoint such answers measure::
+
+    [journeys.survey_touchpoints]
+    delivery = "checkout"
+
+Touchpoints that only surveys name (and no mapping joins to an event touchpoint)
+are listed after the stages, with their scores, so no measured experience is left
+off the map.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from cxlens.errors import CxlensError
 from cxlens.journeys import SURVEY_ONLY
 from cxlens.journeys.base import Range, customer_events, seconds_between, stage_order
 from cxlens.schema import SCORE_RANGES
@@ -83,9 +92,13 @@ def journey_map(ws: WorkspaceData, start: object = None, end: object = None) -> 
                 else np.nan
             ),
         }
-        row.update(scores.pop(rec["touchpoint"], _empty_scores()))
+        # a touchpoint in two stages shows its scores in both (they measure the same thing)
+        row.update(scores.get(rec["touchpoint"], _empty_scores()))
         rows.append(row)
+    on_map = {str(t) for t in frame["touchpoint"]}
     for touchpoint, values in sorted(scores.items()):
+        if touchpoint in on_map:
+            continue
         rows.append(
             {
                 "stage": SURVEY_ONLY,
@@ -110,11 +123,27 @@ def _empty_scores() -> dict[str, float]:
     return out
 
 
+def survey_touchpoints(ws: WorkspaceData) -> dict[str, str]:
+    """``[journeys.survey_touchpoints]``: survey touchpoint -> the event touchpoint it measures."""
+    raw = ws.config.section("journeys").get("survey_touchpoints") or {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v for k, v in raw.items()
+    ):
+        raise CxlensError(
+            f"{ws.config.root / 'cxlens.toml'}, [journeys.survey_touchpoints]: each line names a "
+            'survey touchpoint and the event touchpoint it measures, e.g. delivery = "checkout".'
+        )
+    return dict(raw)
+
+
 def _scores(ws: WorkspaceData, rng: Range) -> dict[str, dict[str, float]]:
     if not ws.warehouse.exists("responses"):
         return {}
+    mapping = survey_touchpoints(ws)
     r = rng.filter(ws.table("responses"), "ts")
     r = r.filter(r.touchpoint.notnull() & r.score.notnull())
+    if mapping:
+        r = r.mutate(touchpoint=r.touchpoint.substitute(mapping))
     is_csat, is_ces, is_nps = r.kind == "csat", r.kind == "ces", r.kind == "nps"
     agg = (
         r.group_by("touchpoint")

@@ -41,6 +41,7 @@ from cxlens.metrics.catalog import load_catalog
 from cxlens.periods import parse_date
 from cxlens.reports.build import TILES, tile
 from cxlens.reports.charts import axis_title, chart_json, trend_figure, unit_symbol
+from cxlens.reports.journey_cards import journey_stages
 from cxlens.reports.tables import (
     attribution_title,
     cohorts_title,
@@ -542,6 +543,7 @@ def _journey_view(
             "CX",
         ],
         "map_rows": map_rows,
+        "stages": journey_stages(m, lang, labels),
         "funnel_figure": None,
     }
     f = data["funnel"]
