@@ -52,6 +52,7 @@ from cxlens.reports.tables import (
     paths_title,
     segment_rows,
 )
+from cxlens.web import feedback_page
 from cxlens.web.chart_assets import register_assets
 from cxlens.web.compute import Busy, ResultCache
 from cxlens.web.dashboard_charts import (
@@ -308,58 +309,6 @@ def register(
             **_journey_view(data, steps, lang, currency, labels),
         )  # fmt: skip
 
-    @app.get("/dashboard/feedback", response_class=HTMLResponse, include_in_schema=False)
-    def feedback(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> HTMLResponse:
-        lang = user["language"]
-
-        def latest() -> list[dict[str, Any]]:
-            t = ws.table("responses")
-            # sentiment and theme are there once `cxlens text analyse` has run
-            extra = [
-                c
-                for c in ("comment_language", "sentiment", "theme", "theme_sentiment")
-                if c in t.columns
-            ]
-            rows = (
-                t.filter(t.comment.notnull()).order_by(t.ts.desc()).limit(50)
-                .select("ts", "kind", "score", "language", "touchpoint", "comment", *extra).execute()
-            )  # fmt: skip
-            return rows.to_dict(orient="records")
-
-        comments = []
-        for c in cached("comments", (), latest, user):
-            stamp = pd.Timestamp(c["ts"])
-            comments.append(
-                {
-                    "when": format_date(stamp.tz_convert(ws.config.timezone).date() if stamp.tzinfo else stamp.date(), lang),
-                    "kind": labels.name("kind", c["kind"], lang),
-                    "score": "" if _nan(c["score"]) else format_number(c["score"], lang, 0),
-                    "language": _shown(labels, "language", c.get("comment_language") or c["language"], lang),
-                    "touchpoint": _shown(labels, "touchpoint", c["touchpoint"], lang), "comment": c["comment"],
-                    "comment_lang": c.get("comment_language") or c["language"] or "",
-                    "sentiment": _shown(labels, "sentiment", c.get("sentiment"), lang),
-                    "theme": _shown(labels, "theme", c.get("theme"), lang),
-                    "themes": _theme_moods(c.get("theme_sentiment"), lang, labels),
-                }
-            )  # fmt: skip
-        cases = collector.cases(limit=50)
-        for c in cases:
-            c["opened"] = format_date(c["opened_at"].date(), lang) if c["opened_at"] else "–"
-        themes = [
-            {
-                "theme": labels.name("theme", r["theme"], lang),
-                "comments": format_number(r["comments"], lang, 0),
-                "negative": "–" if _nan(r["negative"]) else format_percent(100 * r["negative"], lang, 0),
-                "positive": "–" if _nan(r["positive"]) else format_percent(100 * r["positive"], lang, 0),
-                "impact": "–" if _nan(r["nps_impact"]) else format_number(r["nps_impact"], lang, 1),
-                "significant": not _nan(r["p_value"]) and r["p_value"] < 0.05,
-            }
-            for r in cached("themes", (), lambda: _theme_rows(ws), user)
-        ]  # fmt: skip
-        return page(
-            "dashboard_feedback.html", user, request, comments=comments, cases=cases, themes=themes
-        )
-
     @app.get("/metrics/{metric_id}", response_class=HTMLResponse, include_in_schema=False)
     def metric_page(
         metric_id: str, request: Request, user: dict[str, Any] = Depends(need("viewer"))
@@ -375,12 +324,8 @@ def register(
             interval=m.interval_name(lang), test=m.test_name(lang),
         )  # fmt: skip
 
+    feedback_page.register(app, ws, collector, page, need, cached, labels)
     return cached
-
-
-def _shown(labels: Labels, dimension: str, value: Any, lang: str) -> str:
-    """The name of a value, or nothing for a missing one."""
-    return labels.name(dimension, value, lang) if isinstance(value, str) and value else ""
 
 
 def _trend(
@@ -584,38 +529,3 @@ def _journey_view(
         drivers_rows=rows,
     )  # fmt: skip
     return view
-
-
-def _theme_moods(encoded: Any, lang: str, labels: Labels) -> list[dict[str, str]]:
-    """A comment's themes, each with the sentiment of the clauses that mention it."""
-    import json
-
-    if not isinstance(encoded, str) or not encoded:
-        return []
-    out = []
-    for theme, mood in json.loads(encoded).items():
-        out.append(
-            {
-                "theme": labels.name("theme", str(theme), lang),
-                "sentiment": labels.name("sentiment", mood, lang) if mood else "",
-                "mood": str(mood or ""),
-            }
-        )
-    return out
-
-
-def _theme_rows(ws: Any) -> list[dict[str, Any]]:
-    """Per theme: mentions, share of negative and positive mentions, NPS impact (empty before `text analyse`)."""
-    from cxlens.text.pipeline import themes_frame
-    from cxlens.text.themes import theme_report
-
-    try:
-        report = theme_report(themes_frame(ws))
-    except CxlensError:
-        return []
-    keep = ["theme", "comments", "negative", "positive", "net_sentiment", "nps_impact", "p_value"]
-    return (
-        []
-        if report.empty
-        else [{str(k): v for k, v in r.items()} for r in report[keep].to_dict(orient="records")]
-    )
