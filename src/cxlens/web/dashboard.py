@@ -81,6 +81,8 @@ DIMENSIONS = (
 DEFAULT_FUNNEL = ("website_visit", "product_page", "cart", "checkout", "order")
 #: at most this many funnel steps (``?steps=``), each a touchpoint of the events table
 MAX_STEPS = 10
+#: the journeys page shows the latest complete quarter unless ?period= says otherwise
+JOURNEY_PERIOD = "quarter"
 #: the warm-up's turn in the compute queue
 WARM_UP = "(warm-up)"
 
@@ -98,8 +100,15 @@ def warm_up(ws: Any, cache: ResultCache, stop: threading.Event, every: float = 3
             if version != seen:
                 steps = tuple(DEFAULT_FUNNEL)
                 cache.get(("customers", (), version), lambda: _customer_data(ws), WARM_UP)
-                cache.get(("journeys", (), version), partial(_journey_data, ws), WARM_UP)
-                cache.get(("funnel", steps, version), partial(_funnel_data, ws, steps), WARM_UP)
+                span = cache.get(
+                    ("journey_period", (JOURNEY_PERIOD,), version),
+                    partial(journey_period, ws, JOURNEY_PERIOD), WARM_UP,
+                )  # fmt: skip
+                cache.get(("journeys", span, version), partial(_journey_data, ws, *span), WARM_UP)
+                cache.get(
+                    ("funnel", (steps, *span), version),
+                    partial(_funnel_data, ws, steps, *span), WARM_UP,
+                )  # fmt: skip
                 seen = version
         except Exception:  # a visitor's request computes it then (and shows the error)
             seen = None
@@ -297,15 +306,24 @@ def register(
     def journeys(request: Request, user: dict[str, Any] = Depends(need("viewer"))) -> HTMLResponse:
         lang = user["language"]
         steps = funnel_steps(request.query_params.get("steps"), user)
+        period = request.query_params.get("period", JOURNEY_PERIOD)
+        period = period if period in PERIODS else JOURNEY_PERIOD
         try:
+            start, end = cached(
+                "journey_period", (period,), partial(journey_period, ws, period), user
+            )
             data = {
-                **cached("journeys", (), partial(_journey_data, ws), user),
-                "funnel": cached("funnel", steps, partial(_funnel_data, ws, steps), user),
+                **cached("journeys", (start, end), partial(_journey_data, ws, start, end), user),
+                "funnel": cached(
+                    "funnel", (steps, start, end), partial(_funnel_data, ws, steps, start, end), user
+                ),
             }
         except CxlensError as exc:  # a table the page needs is not there yet
             raise HTTPException(422, str(exc)) from None
         return page(
-            "dashboard_journeys.html", user, request,
+            "dashboard_journeys.html", user, request, period=period, periods=PERIODS,
+            period_label=format_period(periods.label(start, period), period, lang),
+            steps=" ".join(steps) if steps != DEFAULT_FUNNEL else "",
             **_journey_view(data, steps, lang, currency, labels),
         )  # fmt: skip
 
@@ -448,25 +466,42 @@ def _customer_view(
     }
 
 
-def _funnel_data(ws: Any, steps: tuple[str, ...]) -> pd.DataFrame | None:
+def journey_period(ws: Any, period: str) -> tuple[date, date]:
+    """The latest complete ``period`` the events cover (local days): the journeys page's range."""
+    t = ws.table("events")
+    last = t.ts.max().execute()
+    if last is None or pd.isna(last):
+        return periods.last_complete_period(period, periods.local_today(ws.config.timezone))
+    stamp = pd.Timestamp(last)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    last_day = stamp.tz_convert(ws.config.timezone).date()
+    return periods.last_complete_period(period, last_day + timedelta(days=1))
+
+
+def _funnel_data(
+    ws: Any, steps: tuple[str, ...], start: date | None = None, end: date | None = None
+) -> pd.DataFrame | None:
     from cxlens.journeys.funnel import funnel
 
     try:
-        return funnel(ws, list(steps)).table
+        return funnel(ws, list(steps), start=start, end=end).table
     except CxlensError:
         return None
 
 
-def _journey_data(ws: Any) -> dict[str, Any]:
-    """The journey page's results that do not depend on the funnel's steps."""
+def _journey_data(ws: Any, start: date | None = None, end: date | None = None) -> dict[str, Any]:
+    """The journey page's results for local days ``start`` to ``end`` (not the funnel's)."""
     from cxlens.journeys.attribution import attribute
     from cxlens.journeys.drivers import drivers
     from cxlens.journeys.journey_map import journey_map
     from cxlens.journeys.paths import paths
 
-    out: dict[str, Any] = {"map": journey_map(ws), "paths": paths(ws, steps=4, top=10)}
-    out["attribution"] = attribute(ws).table
-    out["drivers"] = drivers(ws, bootstrap=20)
+    out: dict[str, Any] = {
+        "map": journey_map(ws, start, end),
+        "paths": paths(ws, steps=4, top=10, start=start, end=end),
+    }
+    out["attribution"] = attribute(ws, start=start, end=end).table
+    out["drivers"] = drivers(ws, start=start, end=end, bootstrap=20)
     return out
 
 
