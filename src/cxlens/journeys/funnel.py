@@ -21,6 +21,7 @@ median over the customers who made both.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import ibis
@@ -110,7 +111,7 @@ def funnel(
     rng = Range.of(ws, start, end)
     lookahead = ibis.interval(seconds=int(span.total_seconds()))
     if order == "ordered":
-        reached = _ordered(stream, steps, rng, lookahead)
+        reached = _ordered(stream, steps, rng, lookahead, span)
     elif order == "strict":
         reached = _strict(stream, steps, rng, lookahead)
     else:
@@ -131,11 +132,19 @@ def _first(t: ir.Table) -> ir.Table:
     )
 
 
-def _ordered(stream: ir.Table, steps: list[str], rng: Range, lookahead: ir.Value) -> ir.Table:
+def _ordered(
+    stream: ir.Table, steps: list[str], rng: Range, lookahead: ir.Value, window: timedelta
+) -> ir.Table:
     entry = _first(rng.filter(stream.filter(stream.touchpoint == steps[0]), "ts"))
     cur = entry.mutate(prev=entry.t1)
     for k, step in enumerate(steps[1:], start=2):
         s = stream.filter(stream.touchpoint == step)
+        # a later step falls between the range's start and its end plus the window:
+        # reading only those events keeps the joins to the period asked for
+        if rng.start_utc is not None:
+            s = s.filter(s.ts >= rng.start_utc)
+        if rng.end_utc is not None:
+            s = s.filter(s.ts <= rng.end_utc + window)
         # the same moment counts (an order placed at checkout), except for a repeated step
         same_step = step == steps[k - 2]
         left = cur.select("customer_id", "t1", "prev")
