@@ -5,6 +5,7 @@ visits every page at both sizes. A page fails on
 
 - any console error, uncaught script error or Content-Security-Policy violation;
 - a page wider than a 390 px screen (it would scroll sideways);
+- a tile or journey card whose text runs out of its box;
 - a chart whose legend or colour bar lies outside the chart's box, a chart with
   several named series and no legend, a chart with axes and no axis title;
 - a page in another language than the reader's.
@@ -78,6 +79,14 @@ CHARTS = """
     drawn: !!gd.querySelector('.main-svg'),
   };
 })
+"""
+
+
+#: tiles and journey cards whose content is wider than the box that frames it
+SPILLED = """
+() => Array.from(document.querySelectorAll('.tile, .card'))
+  .filter(el => el.scrollWidth > el.clientWidth + 1)
+  .map(el => (el.dataset.metric || el.dataset.touchpoint || el.className))
 """
 
 
@@ -157,6 +166,9 @@ def _look(page, base: str, path: str, lang: str, problems: list[str], found: lis
                     found.append(f"{where}: chart {chart['id']} has several series, no legend")
                 if chart["cartesian"] and not chart["titles"]:
                     found.append(f"{where}: chart {chart['id']} has no axis title")
+        spilled = page.evaluate(SPILLED)
+        if spilled:
+            found.append(f"{where}: text runs out of its box: {spilled}")
         if size == "phone":
             wide = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
             if wide > 0:
