@@ -40,6 +40,7 @@ SIGNED_IN = (
     "/dashboard/trends?metric=csat&by=country&period=quarter",
     "/dashboard/customers",
     "/dashboard/journeys",
+    "/dashboard/value",
     "/dashboard/feedback",
     "/dashboard/alerts",
     "/metrics/nps",
@@ -47,6 +48,7 @@ SIGNED_IN = (
     "/admin/users",
     "/admin/cases",
     "/admin/cases/{case}",
+    "/admin/scheduler",
 )
 
 pytestmark = [

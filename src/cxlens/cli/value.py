@@ -21,7 +21,7 @@ from cxlens.cli.common import (
     user_errors,
 )
 from cxlens.cli.tables import print_table
-from cxlens.i18n import format_currency, format_date, format_number
+from cxlens.i18n import format_currency, format_date, format_number, labels_for
 from cxlens.i18n.keyed import text
 
 RISK_DIMENSIONS = ("segment", "touchpoint", "theme", "country")
@@ -151,7 +151,9 @@ def register(app: typer.Typer) -> None:
                 continue
             _show(
                 text("risk_by", language, dimension=text(dim, language)),
-                *vt.risk_breakdown_table(part, dim, language, currency, None if by else 8, names),
+                *vt.risk_breakdown_table(
+                    part, dim, language, currency, None if by else 8, names, labels_for(ws.config)
+                ),
             )
         _show(
             text(
@@ -204,7 +206,7 @@ def register(app: typer.Typer) -> None:
                 }
             )  # fmt: skip
             return
-        currency = ws.config.currency
+        currency, labels = ws.config.currency, labels_for(ws.config)
         title = text(
             "acquisition_title", language, by=text(by, language), first=result.first_month,
             date=format_date(result.as_of, language),
@@ -212,12 +214,14 @@ def register(app: typer.Typer) -> None:
         )  # fmt: skip
         _show(
             title,
-            *vt.acquisition_table(result.summary, by, result.horizon_months, language, currency),
+            *vt.acquisition_table(
+                result.summary, by, result.horizon_months, language, currency, labels
+            ),
         )
         _note(text("acquisition_note", language, months=result.horizon_months))
         _show(
             text("acquisition_curves_title", language),
-            *vt.curve_table(result.curves, by, language, currency),
+            *vt.curve_table(result.curves, by, language, currency, labels),
         )
 
     @app.command("mmm")

@@ -12,8 +12,11 @@ from typing import Any
 
 import pandas as pd
 
-from cxlens.i18n import format_currency, format_number, format_percent
+from cxlens.i18n import Labels, format_currency, format_number, format_percent
 from cxlens.i18n.keyed import text
+
+#: the built-in display names, for callers without a workspace's own [labels]
+BUILTIN_LABELS = Labels()
 
 #: outcome -> how it is written (share: percent; count: number; money: currency)
 WORTH_OUTCOMES = (
@@ -168,8 +171,10 @@ def risk_breakdown_table(
     currency: str,
     top: int | None = None,
     names: Any = None,
+    labels: Labels = BUILTIN_LABELS,
 ) -> tuple[list[str], list[list[str]]]:
-    """Revenue at risk by one dimension's values, largest first (segments by ``names``)."""
+    """Revenue at risk by one dimension's values, largest first (segments by ``names``, other
+    values by their display names)."""
     headers = [
         text(dimension, lang),
         *(text(k, lang) for k in ("customers", "risk_worst", "risk_with_case", "clv_at_risk",
@@ -178,7 +183,9 @@ def risk_breakdown_table(
     part = breakdown if top is None else breakdown.head(top)
     rows = [
         [
-            segment_label(names, r["value"], lang) if dimension == "segment" else str(r["value"]),
+            segment_label(names, r["value"], lang)
+            if dimension == "segment"
+            else labels.name(dimension, r["value"], lang),
             format_number(r["customers"], lang, 0),
             format_number(r["worst"], lang, 0),
             format_number(r["with_case"], lang, 0),
@@ -216,7 +223,12 @@ def risk_customer_table(
 
 
 def acquisition_table(
-    summary: pd.DataFrame, by: str, horizon_months: int, lang: str, currency: str
+    summary: pd.DataFrame,
+    by: str,
+    horizon_months: int,
+    lang: str,
+    currency: str,
+    labels: Labels = BUILTIN_LABELS,
 ) -> tuple[list[str], list[list[str]]]:
     """Per channel or campaign: customers, spend, CAC, payback, LTV:CAC, CLV-based ROAS (a
     historical LTV:CAC over fewer months than the horizon says how many)."""
@@ -248,7 +260,7 @@ def acquisition_table(
             )
         rows.append(
             [
-                str(r["key"]),
+                labels.name(by, r["key"], lang),
                 format_number(r["customers"], lang, 0),
                 figure(r["spend"], "money", lang, currency),
                 with_interval(r["cac"], r["cac_low"], r["cac_high"], "money", lang, currency),
@@ -267,7 +279,7 @@ def acquisition_table(
 
 
 def curve_table(
-    curves: pd.DataFrame, by: str, lang: str, currency: str
+    curves: pd.DataFrame, by: str, lang: str, currency: str, labels: Labels = BUILTIN_LABELS
 ) -> tuple[list[str], list[list[str]]]:
     """Cumulative revenue per acquired customer at a few months since acquisition, and the CAC."""
     months = [m for m in CURVE_MONTHS if m in set(curves["month"])]
@@ -276,7 +288,7 @@ def curve_table(
     for key, part in curves.groupby("key", sort=True):
         at = part.set_index("month")
         first = at.iloc[0]
-        cells = [str(key), figure(first["cac"], "money", lang, currency)]
+        cells = [labels.name(by, key, lang), figure(first["cac"], "money", lang, currency)]
         for m in months:
             if m not in at.index:
                 cells.append("–")

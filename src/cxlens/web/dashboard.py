@@ -315,7 +315,10 @@ def register(
             data = {
                 **cached("journeys", (start, end), partial(_journey_data, ws, start, end), user),
                 "funnel": cached(
-                    "funnel", (steps, start, end), partial(_funnel_data, ws, steps, start, end), user
+                    "funnel",
+                    (steps, start, end),
+                    partial(_funnel_data, ws, steps, start, end),
+                    user,
                 ),
             }
         except CxlensError as exc:  # a table the page needs is not there yet

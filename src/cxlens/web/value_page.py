@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from cxlens.errors import CxlensError
-from cxlens.i18n import format_currency, format_date, format_number
+from cxlens.i18n import Labels, format_currency, format_date, format_number, labels_for
 from cxlens.i18n.keyed import text
 from cxlens.reports import value_tables as vt
 from cxlens.reports.build import chart_json
@@ -64,7 +64,7 @@ def register(
         except CxlensError as exc:
             view["value_problem"] = str(exc)
         try:
-            view.update(acquisition_view(acquired(user), lang, currency))
+            view.update(acquisition_view(acquired(user), lang, currency, labels_for(ws.config)))
         except CxlensError as exc:
             view["acquisition_problem"] = str(exc)
         return page("dashboard_value.html", user, request, **view)
@@ -102,7 +102,7 @@ def value_view(report: Any, ws: Any, lang: str, currency: str) -> dict[str, Any]
     import plotly.graph_objects as go
 
     from cxlens.customers.segments import segment_map
-    from cxlens.web.dashboard import _layout
+    from cxlens.reports.charts import axis_title, finish, unit_symbol
 
     groups = report.groups
     names = [vt.group_name(g, lang) for g in groups["group"]]
@@ -119,6 +119,8 @@ def value_view(report: Any, ws: Any, lang: str, currency: str) -> dict[str, Any]
             )
         )  # fmt: skip
     fig.update_layout(barmode="group")
+    money = unit_symbol("currency", lang, currency, None)
+    finish(fig, lang, height=320, y_title=axis_title(text("revenue_per_customer", lang), money))
     worth_headers, worth_rows = vt.worth_table(groups, lang, currency)
     comparison_headers, comparison_rows = vt.comparison_table(report.comparisons, lang, currency)
     seg_names = segment_map(ws.config.section("rfm"))
@@ -136,6 +138,10 @@ def value_view(report: Any, ws: Any, lang: str, currency: str) -> dict[str, Any]
         )
     )  # fmt: skip
     risk_fig.update_layout(yaxis={"autorange": "reversed"})
+    finish(
+        risk_fig, lang, height=60 + 28 * max(len(labels), 1), legend=False,
+        x_title=axis_title(text("clv", lang), money),
+    )  # fmt: skip
     segment_headers, segment_rows = vt.risk_breakdown_table(
         by_segment, CHARTED, lang, currency, names=seg_names
     )
@@ -143,7 +149,9 @@ def value_view(report: Any, ws: Any, lang: str, currency: str) -> dict[str, Any]
     for dim in ("touchpoint", "theme", "country"):
         part = report.breakdown(dim)
         if not part.empty:
-            headers, rows = vt.risk_breakdown_table(part, dim, lang, currency, top=10)
+            headers, rows = vt.risk_breakdown_table(
+                part, dim, lang, currency, top=10, labels=labels_for(ws.config)
+            )
             breakdowns.append({"title": text("risk_by", lang, dimension=text(dim, lang)),
                                "headers": headers, "rows": rows})  # fmt: skip
     summary_headers, summary_rows = vt.risk_summary_table(report.risk_summary, lang, currency)
@@ -157,7 +165,7 @@ def value_view(report: Any, ws: Any, lang: str, currency: str) -> dict[str, Any]
             respondents=format_number(report.respondents, lang, 0),
             until=format_date(report.answered_until, lang), days=report.follow_up_days,
         ),
-        "worth_figure": chart_json(_layout(fig)),
+        "worth_figure": chart_json(fig),
         "worth_headers": worth_headers, "worth_rows": worth_rows,
         "comparison_headers": comparison_headers, "comparison_rows": comparison_rows,
         "risk_title": text(
@@ -167,7 +175,7 @@ def value_view(report: Any, ws: Any, lang: str, currency: str) -> dict[str, Any]
         "risk_summary_headers": summary_headers, "risk_summary_rows": summary_rows,
         "risk_no_interval": not report.clv_converged,
         "risk_segment_title": text("risk_by", lang, dimension=text(CHARTED, lang)),
-        "risk_figure": chart_json(_layout(risk_fig, 60 + 28 * max(len(labels), 1))),
+        "risk_figure": chart_json(risk_fig),
         "risk_segment_headers": segment_headers, "risk_segment_rows": segment_rows,
         "risk_breakdowns": breakdowns,
         "call_first_title": text("risk_call_first", lang, count=count),
@@ -175,16 +183,18 @@ def value_view(report: Any, ws: Any, lang: str, currency: str) -> dict[str, Any]
     }  # fmt: skip
 
 
-def acquisition_view(result: Any, lang: str, currency: str) -> dict[str, Any]:
+def acquisition_view(
+    result: Any, lang: str, currency: str, labels: Labels = vt.BUILTIN_LABELS
+) -> dict[str, Any]:
     """Cumulative revenue per acquired customer against each channel's CAC, and the summary."""
     import plotly.graph_objects as go
-    from plotly.colors import qualitative
 
-    from cxlens.web.dashboard import _layout
+    from cxlens.i18n import gettext
+    from cxlens.reports.charts import PALETTE, axis_title, finish, unit_symbol
 
     fig = go.Figure()
     curves = result.curves
-    palette = qualitative.Plotly
+    palette = PALETTE
     paid = [k for k in result.summary["key"] if k in set(curves["key"])]
     # a month a few cohorts reach is one cohort's luck: the chart leaves it to the table
     steady = curves[(curves["cohorts"] >= MIN_COHORTS) & (curves["customers"] >= MIN_CUSTOMERS)]
@@ -194,31 +204,30 @@ def acquisition_view(result: Any, lang: str, currency: str) -> dict[str, Any]:
         revenue = result.margin * part["revenue_per_customer"]
         fig.add_trace(
             go.Scatter(x=list(part["month"]), y=list(revenue), mode="lines+markers",
-                       name=str(key), line={"color": colour}, legendgroup=str(key))
+                       name=labels.name(result.by, key, lang), line={"color": colour},
+                       legendgroup=str(key))
         )  # fmt: skip
         cac = part["cac"].dropna()
         if not cac.empty:
             fig.add_trace(
                 go.Scatter(
                     x=list(part["month"]), y=list(part["cac"]), mode="lines",
-                    name=text("cac_line", lang, channel=key), legendgroup=str(key), showlegend=False,
+                    name=text("cac_line", lang, channel=labels.name(result.by, key, lang)), legendgroup=str(key), showlegend=False,
                     line={"color": colour, "dash": "dot", "width": 1},
                 )
             )  # fmt: skip
-    fig.update_layout(
-        xaxis={"dtick": 3},
-        yaxis={
-            "title": {
-                "text": text(
-                    "revenue_per_customer" if result.margin == 1 else "margin_per_customer", lang
-                )
-            }
-        },
+    fig.update_layout(xaxis={"dtick": 3})
+    per_customer = text(
+        "revenue_per_customer" if result.margin == 1 else "margin_per_customer", lang
     )
+    finish(
+        fig, lang, height=420, x_title=gettext("Months since the first order", lang),
+        y_title=axis_title(per_customer, unit_symbol("currency", lang, currency, None)),
+    )  # fmt: skip
     summary_headers, summary_rows = vt.acquisition_table(
-        result.summary, result.by, result.horizon_months, lang, currency
+        result.summary, result.by, result.horizon_months, lang, currency, labels
     )
-    curve_headers, curve_rows = vt.curve_table(curves, result.by, lang, currency)
+    curve_headers, curve_rows = vt.curve_table(curves, result.by, lang, currency, labels)
     return {
         "acquisition_title": text(
             "acquisition_title", lang, by=text(result.by, lang), first=result.first_month,
@@ -229,6 +238,6 @@ def acquisition_view(result: Any, lang: str, currency: str) -> dict[str, Any]:
         "curves_title": text(
             "acquisition_curves_title" if result.margin == 1 else "acquisition_margin_title", lang
         ),
-        "curves_figure": chart_json(_layout(fig, 420)),
+        "curves_figure": chart_json(fig),
         "curve_headers": curve_headers, "curve_rows": curve_rows,
     }  # fmt: skip
