@@ -138,8 +138,10 @@ def test_the_policy_refuses_nothing_on_the_dashboard(demo_site, browser):
     for path in pages:
         page.goto(site + path)
         page.wait_for_load_state("networkidle")
-        charts += page.locator(".js-plotly-plot").count()
-    assert charts >= 8  # the pages drew their charts
+        drawn = page.locator(".js-plotly-plot .main-svg").count()
+        assert drawn >= page.locator("script[data-chart]").count(), path  # every chart drew
+        charts += drawn
+    assert charts >= 6  # the pages have charts to draw
     assert problems == []
     page.close()
 

@@ -6,6 +6,7 @@ visits every page at both sizes. A page fails on
 - any console error, uncaught script error or Content-Security-Policy violation;
 - a page wider than a 390 px screen (it would scroll sideways);
 - a tile or journey card whose text runs out of its box;
+- a navigation that takes more than one row at 1440 px;
 - a chart whose legend or colour bar lies outside the chart's box, a chart with
   several named series and no legend, a chart with axes and no axis title;
 - a page in another language than the reader's.
@@ -84,6 +85,14 @@ CHARTS = """
 """
 
 
+#: how many rows the navigation's entries take (one on a wide screen, in every language)
+NAV_ROWS = """
+() => new Set(Array.from(document.querySelectorAll(
+  'header.bar nav > a, header.bar nav > details > summary'))
+  .filter(el => el.offsetParent !== null)
+  .map(el => Math.round(el.getBoundingClientRect().top))).size
+"""
+
 #: tiles and journey cards whose content is wider than the box that frames it
 SPILLED = """
 () => Array.from(document.querySelectorAll('.tile, .card'))
@@ -153,6 +162,8 @@ def _look(page, base: str, path: str, lang: str, problems: list[str], found: lis
             found.append(f"{where}: the tab does not name the page")
         if page.locator("html").get_attribute("lang") != lang:
             found.append(f"{where}: the page is not in {lang}")
+        if size == "desktop" and page.evaluate(NAV_ROWS) > 1:
+            found.append(f"{where}: the navigation takes more than one row")
         if page.locator("script[data-chart]").count():
             page.wait_for_function(
                 "document.querySelectorAll('script[data-chart]').length"

@@ -342,7 +342,7 @@ def test_the_check_finds_a_text_left_in_english(site, tmp_path, monkeypatch):
         mo.unlink()
     po = copy / "de" / "LC_MESSAGES" / "cxlens.po"
     catalog = read_po(po.open("rb"), locale="de")
-    catalog.get("Follow-up cases").string = ""
+    catalog.get("Alerts").string = ""
     catalog.get("Apply").flags.add("fuzzy")
     with po.open("wb") as f:
         write_po(f, catalog)
@@ -353,7 +353,7 @@ def test_the_check_finds_a_text_left_in_english(site, tmp_path, monkeypatch):
         _sign_in(client)
         client.post("/language", data={"csrf": _csrf(client), "lang": "de", "next": "/dashboard"})
         html = client.get("/dashboard").text
-        assert "Follow-up cases" in english_leftovers(html, "de")
+        assert "Alerts" in english_leftovers(html, "de")
         assert "Apply" in english_leftovers(html, "de")
     finally:
         catalogs.forget()

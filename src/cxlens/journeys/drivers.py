@@ -80,6 +80,10 @@ class DriverReport:
     method: str = METHOD
 
 
+#: fewer customers with an NPS answer than this and the drivers are not computed
+MIN_RESPONDENTS = 30
+
+
 def _respondents(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
     r = rng.filter(require(ws, "responses", "Key drivers"), "ts")
     nps = r.filter((r.kind == "nps") & r.score.notnull() & r.customer_id.notnull())
@@ -134,9 +138,9 @@ def build_design(
 ) -> tuple[np.ndarray, pd.DataFrame, list[Group]]:
     rng = Range.of(ws, start, end)
     resp = _respondents(ws, rng)
-    if len(resp) < 30:
+    if len(resp) < MIN_RESPONDENTS:
         raise CxlensError(
-            f"Key drivers need at least 30 customers with an NPS answer; there are {len(resp)}."
+            f"Key drivers need at least {MIN_RESPONDENTS} customers with an NPS answer; there are {len(resp)}."
         )
     # the engine returns groups in any order; a fixed order keeps the bootstrap reproducible
     base = resp.sort_values("customer_id").set_index("customer_id")

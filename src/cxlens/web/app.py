@@ -399,22 +399,28 @@ def create_app(
             ("/dashboard/value", pgettext("page", "Value", lang)),
             ("/dashboard/feedback", gettext("Feedback", lang)),
             ("/dashboard/alerts", gettext("Alerts", lang)),
+            ("/admin/cases", pgettext("navigation", "Cases", lang)),
+        ]
+        # the pages that set collection up, folded under one entry so the row fits a screen
+        setup = [
             ("/admin", gettext("Surveys", lang)),
-            ("/admin/cases", gettext("Follow-up cases", lang)),
             ("/admin/scheduler", gettext("Scheduler", lang)),
         ]
         if user["role"] == "admin":
-            nav.append(("/admin/users", gettext("Users", lang)))
+            setup.append(("/admin/users", gettext("Users", lang)))
         # a page shown after a form names the page to come back to (the form's address has no GET)
         current = context.pop("current", request.url.path)
         # the tab names the page: its own title, or the section of the navigation it is in
         section = max(
-            (item for item in nav if current == item[0] or current.startswith(item[0] + "/")),
+            (
+                item for item in (*nav, *setup)
+                if current == item[0] or current.startswith(item[0] + "/")
+            ),
             key=lambda item: len(item[0]), default=(current, ""),
         )[1]  # fmt: skip
         heading = context.pop("page_title", None) or section
         return render(
-            name, lang=lang, user=user, nav=nav, current=current, wide=True,
+            name, lang=lang, user=user, nav=nav, setup=setup, current=current, wide=True,
             csrf=auth.csrf(request), title=f"{heading} · cxlens" if heading else "cxlens",
             **context,
         )  # fmt: skip

@@ -504,7 +504,10 @@ def _journey_data(ws: Any, start: date | None = None, end: date | None = None) -
         "paths": paths(ws, steps=4, top=10, start=start, end=end),
     }
     out["attribution"] = attribute(ws, start=start, end=end).table
-    out["drivers"] = drivers(ws, start=start, end=end, bootstrap=20)
+    try:
+        out["drivers"] = drivers(ws, start=start, end=end, bootstrap=20)
+    except CxlensError:  # too few answers in the period: the page says so in its place
+        out["drivers"] = None
     return out
 
 
@@ -559,6 +562,17 @@ def _journey_view(
         attribution_rows=[[name, *(format_number(v, lang, 0) for v in row)] for name, (_, row) in zip(channel_names, wide.iterrows(), strict=True)],
     )  # fmt: skip
     d = data["drivers"]
+    if d is None:
+        from cxlens.journeys.drivers import MIN_RESPONDENTS
+
+        view.update(
+            drivers_title=gettext("What drives NPS", lang), drivers_figure=None,
+            drivers_note=gettext(
+                "Key drivers need at least %(count)s customers with an NPS answer in the period;"
+                " this period has fewer.", lang, count=format_number(MIN_RESPONDENTS, lang, 0),
+            ),
+        )  # fmt: skip
+        return view
     rows = driver_rows(d.table, lang, labels, mark_not_significant=False)
     view.update(
         drivers_title=drivers_title(d.respondents, d.r2, lang),

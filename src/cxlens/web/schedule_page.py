@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from cxlens.collect.service import Collector
 from cxlens.collect.triggers import dispatch_runs
 from cxlens.errors import CxlensError
+from cxlens.i18n import format_number
 
 
 def register(
@@ -53,13 +54,14 @@ def register(
             if started.tzinfo is None:
                 started = started.replace(tzinfo=UTC)
             run["when"] = started.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-        section = ws.config.section("collection")
+        minutes = float(ws.config.section("collection").get("schedule_minutes", 10))
         return page(
             "scheduler.html",
             user,
             request,
             runs=runs,
-            minutes=float(section.get("schedule_minutes", 10)),
+            minutes=format_number(minutes, user["language"], 0 if minutes.is_integer() else 1),
+            scheduled=minutes > 0,
             timezone=ws.config.timezone,
             active=sorted(collector.active_survey_ids()),
         )
