@@ -60,6 +60,55 @@ class ChurnView:
     contracts: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class ClvView:
+    """What ``cxlens clv`` shows: totals, the fitted parameters, deciles and the holdout check."""
+
+    as_of: date
+    horizon_months: int
+    holdout_months: int
+    totals: dict[str, float]
+    parameters: pd.DataFrame
+    """Purchase and spend model: ``parameter, estimate, std_error, ci_lower, ci_upper``."""
+    log_likelihood: dict[str, float]
+    """Of the purchase model (``purchases``) and of the spend model (``spend``)."""
+    deciles: pd.DataFrame
+    holdout: pd.DataFrame
+    """Forecast against what happened per repeat-purchase count; empty without a holdout."""
+    calibration_parameters: pd.DataFrame
+    calibration_log_likelihood: float | None
+    calibration_end: str
+
+    @classmethod
+    def of(cls, result: Any, holdout_months: int) -> ClvView:
+        """The view of a :class:`cxlens.customers.value.ClvResult`."""
+        import pandas as pd
+
+        parameters = pd.concat(
+            [result.purchase_model.summary(), result.spend_model.summary()]
+        ).reset_index()
+        calibration = result.calibration_model
+        held = result.holdout is not None and calibration is not None
+        return cls(
+            as_of=result.as_of,
+            horizon_months=result.horizon_months,
+            holdout_months=holdout_months if held else 0,
+            totals=result.totals(),
+            parameters=parameters,
+            log_likelihood={
+                "purchases": float(result.purchase_model.log_likelihood_),
+                "spend": float(result.spend_model.log_likelihood_),
+            },
+            deciles=result.distribution(),
+            holdout=result.holdout if held else pd.DataFrame(),
+            calibration_parameters=(
+                calibration.summary().reset_index() if held else pd.DataFrame()
+            ),
+            calibration_log_likelihood=float(calibration.log_likelihood_) if held else None,
+            calibration_end=str(result.holdout.attrs.get("calibration_end", "")) if held else "",
+        )
+
+
 AsOfOption = typer.Option(
     None, "--as-of", help="Analyse as of the end of this day (default: the last order's day)."
 )
@@ -201,15 +250,24 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Export one RFM segment as a custom-audience CSV: customer_id and e-mail where consent allows."""
-        from cxlens.customers.rfm import audience, hashed_emails, segment_map
+        import pandas as pd
+
+        from cxlens.customers.segments import segment_map
+
+        def compute() -> pd.DataFrame:
+            from cxlens.customers.rfm import audience, hashed_emails
+
+            members = audience(ws, segment, as_of)
+            if hashed:
+                members["email"] = hashed_emails(members["email"])
+            return members
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
-            frame = audience(ws, segment, as_of)
             names = segment_map(ws.config.section("rfm"))
             key = names.key_of(segment)
-        if hashed:
-            frame["email"] = hashed_emails(frame["email"])
+            params = [key, as_of, hashed]
+            frame = remembered(ws, "audience", params, pd.DataFrame, compute)
         if out.suffix.lower() != ".csv":
             fail("Audiences are written as CSV; give a file name ending in .csv.")
         write_frame(frame, out)
@@ -249,8 +307,13 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Cohort retention matrix: the share of each cohort that buys again in each later period."""
-        from cxlens.customers.cohorts import Cohorts, cohort_retention
+        from cxlens.customers.results import Cohorts
         from cxlens.reports.tables import COHORT_TITLES, cohorts_title
+
+        def compute() -> Cohorts:
+            from cxlens.customers.cohorts import cohort_retention
+
+            return cohort_retention(ws, definition, period, periods, as_of, since)
 
         with user_errors():
             if (definition, period) not in COHORT_TITLES:
@@ -262,13 +325,7 @@ def register(app: typer.Typer) -> None:
                 )
             ws, language = open_ws_with_language(workspace, lang)
             params = [definition, period, periods, as_of, since]
-            result = remembered(
-                ws,
-                "cohorts",
-                params,
-                Cohorts,
-                lambda: cohort_retention(ws, definition, period, periods, as_of, since),
-            )
+            result = remembered(ws, "cohorts", params, Cohorts, compute)
             if csv is not None:
                 write_frame(result.cells, csv)
         if as_json:
@@ -435,45 +492,41 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Predictive CLV: BG/NBD or Pareto/NBD with Gamma-Gamma spend, per customer and in total."""
-        from cxlens.customers.value import parse_months, predict_clv
 
-        with user_errors():
-            ws, language = open_ws_with_language(workspace, lang)
+        def compute() -> ClvView:
+            from cxlens.customers.value import parse_months, predict_clv
+
             months = parse_months(horizon)
             held = parse_months(holdout, "--holdout") if holdout else 0
             result = predict_clv(ws, model, months, discount, as_of, held)
             if out is not None:
                 write_frame(result.customers, out)
-        import pandas as pd
+            return ClvView.of(result, held)
 
-        params: pd.DataFrame = pd.concat(
-            [result.purchase_model.summary(), result.spend_model.summary()]
-        ).reset_index()
-        loglik = {
-            "purchases": float(result.purchase_model.log_likelihood_),
-            "spend": float(result.spend_model.log_likelihood_),
-        }
-        calibration = result.calibration_model
-        cal_end = (
-            result.holdout.attrs.get("calibration_end", "") if result.holdout is not None else ""
-        )
+        with user_errors():
+            ws, language = open_ws_with_language(workspace, lang)
+            params = [model, horizon, discount, holdout, as_of]
+            view = compute() if out is not None else remembered(ws, "clv", params, ClvView, compute)
+        months, held, params_frame = view.horizon_months, view.holdout_months, view.parameters
+        loglik = view.log_likelihood
+        end = view.calibration_end
         if as_json:
             data: dict[str, Any] = {
-                "as_of": result.as_of.isoformat(),
+                "as_of": view.as_of.isoformat(),
                 "model": model,
                 "horizon_months": months,
                 "yearly_discount": discount,
-                "totals": result.totals(),
-                "parameters": records(params),
+                "totals": view.totals,
+                "parameters": records(params_frame),
                 "log_likelihood": loglik,
-                "deciles": records(result.distribution()),
+                "deciles": records(view.deciles),
             }
-            if result.holdout is not None and calibration is not None:
-                data["holdout"] = records(result.holdout)
+            if held:
+                data["holdout"] = records(view.holdout)
                 data["calibration"] = {
-                    "end": cal_end,
-                    "parameters": records(calibration.summary().reset_index()),
-                    "log_likelihood": float(calibration.log_likelihood_),
+                    "end": end,
+                    "parameters": records(view.calibration_parameters),
+                    "log_likelihood": view.calibration_log_likelihood,
                 }
             print_json(data)
             return
@@ -486,7 +539,7 @@ def register(app: typer.Typer) -> None:
             discount=format_percent(100 * discount, language, 0),
         )  # fmt: skip
         console.print(f"[bold]{escape(title)}[/]")
-        totals = result.totals()
+        totals = view.totals
         for header, value in (
             (gettext("Customers", language), format_number(totals["customers"], language, 0)),
             (gettext("Total CLV", language), format_currency(totals["clv_total"], currency, language)),
@@ -499,9 +552,9 @@ def register(app: typer.Typer) -> None:
         both = model_name + " + Gamma-Gamma"
         title = gettext(
             "%(model)s fitted on all data up to %(date)s", language,
-            model=both, date=format_date(result.as_of, language),
+            model=both, date=format_date(view.as_of, language),
         )  # fmt: skip
-        _print_parameters(params, title, language)
+        _print_parameters(params_frame, title, language)
         log_likelihood = gettext("Log-likelihood", language)
         for fitted, ll in ((model_name, loglik["purchases"]), ("Gamma-Gamma", loglik["spend"])):
             console.print(
@@ -515,7 +568,7 @@ def register(app: typer.Typer) -> None:
             gettext("Share", language),
         ):  # fmt: skip
             dtable.add_column(header, justify="right")
-        for row in result.distribution().to_dict(orient="records"):
+        for row in view.deciles.to_dict(orient="records"):
             dtable.add_row(
                 str(row["decile"]),
                 format_number(row["customers"], language, 0),
@@ -524,11 +577,10 @@ def register(app: typer.Typer) -> None:
                 format_percent(100 * row["share"], language, 1),
             )
         print_table(dtable)
-        if result.holdout is not None and calibration is not None:
-            h = result.holdout
-            end = h.attrs.get("calibration_end", "")
+        if held:
+            h = view.holdout
             _print_parameters(
-                calibration.summary().reset_index(),
+                view.calibration_parameters,
                 gettext(
                     "%(model)s fitted on the calibration period up to %(date)s "
                     "(the fit the check judges)",
@@ -539,7 +591,7 @@ def register(app: typer.Typer) -> None:
             )  # fmt: skip
             console.print(
                 f"  {log_likelihood} ({model_name}): "
-                f"{format_number(float(calibration.log_likelihood_), language, 2)}",
+                f"{format_number(view.calibration_log_likelihood, language, 2)}",
                 markup=False,
             )
             htable = RichTable(

@@ -129,9 +129,14 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Funnel: customers at each step, conversion with intervals, time between steps, drop-off."""
-        from cxlens.journeys.funnel import Funnel, funnel
+        from cxlens.journeys.results import Funnel
         from cxlens.periods import parse_duration
         from cxlens.reports.tables import funnel_title
+
+        def compute() -> Funnel:
+            from cxlens.journeys.funnel import funnel
+
+            return funnel(ws, steps, window, order, by, start, end)
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
@@ -140,7 +145,7 @@ def register(app: typer.Typer) -> None:
                 "funnel",
                 [steps, window, order, by, start, end],
                 Funnel,
-                lambda: funnel(ws, steps, window, order, by, start, end),
+                compute,
             )
             span = parse_duration(window, "--window")
         if as_json:
@@ -203,7 +208,12 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Most common touchpoint sequences per session, and the transitions for a Sankey diagram."""
-        from cxlens.journeys.paths import PathReport, paths
+        from cxlens.journeys.results import PathReport
+
+        def compute() -> PathReport:
+            from cxlens.journeys.paths import paths
+
+            return paths(ws, start_at, end_at, steps, session_gap, collapse, top, start, end)
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
@@ -212,7 +222,7 @@ def register(app: typer.Typer) -> None:
                 "paths",
                 [start_at, end_at, steps, session_gap, collapse, top, start, end],
                 PathReport,
-                lambda: paths(ws, start_at, end_at, steps, session_gap, collapse, top, start, end),
+                compute,
             )
         if as_json:
             print_json({"paths": records(report.sequences), **report.sankey()})
@@ -266,7 +276,13 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Conversions and value credited to channels: heuristic, Markov and Shapley models, with intervals."""
-        from cxlens.journeys.attribution import MODELS, Attribution, attribute
+        from cxlens.journeys import MODELS
+        from cxlens.journeys.results import Attribution
+
+        def compute() -> Attribution:
+            from cxlens.journeys.attribution import attribute
+
+            return attribute(ws, models, dimension, lookback, start, end, bootstrap)
 
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
@@ -276,7 +292,7 @@ def register(app: typer.Typer) -> None:
                 "attribution",
                 [models, dimension, lookback, start, end, bootstrap],
                 Attribution,
-                lambda: attribute(ws, models, dimension, lookback, start, end, bootstrap),
+                compute,
             )
         frame = result.table
         if as_json:
@@ -377,11 +393,17 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Key drivers of NPS, repurchase or revenue: importance (Shapley R²), direction, what poor experiences cost."""
-        from cxlens.journeys.drivers import DriverReport, drivers
+        from cxlens.journeys.results import DriverReport
 
         if target != "nps":
             _money_drivers(target, follow_up, bootstrap, as_json, lang, workspace)
             return
+
+        def compute() -> DriverReport:
+            from cxlens.journeys.drivers import drivers
+
+            return drivers(ws, by, start, end, bootstrap)
+
         with user_errors():
             ws, language = open_ws_with_language(workspace, lang)
             report = remembered(
@@ -389,7 +411,7 @@ def register(app: typer.Typer) -> None:
                 "drivers",
                 [by, start, end, bootstrap],
                 DriverReport,
-                lambda: drivers(ws, by, start, end, bootstrap),
+                compute,
             )
         if as_json:
             print_json(

@@ -20,7 +20,6 @@ counts are not comparable with full periods.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.customers.base import month_index, month_label, order_days
+from cxlens.customers.results import Cohorts
 from cxlens.errors import CxlensError
 from cxlens.periods import parse_date
 from cxlens.stats import wilson_interval
@@ -66,31 +66,6 @@ def _activity(ws: WorkspaceData, as_of: object, period: str) -> tuple[ir.Table, 
 
     complete = index(days.as_of + timedelta(days=1)) != index(days.as_of)
     return act, index(days.first), index(days.as_of), complete
-
-
-@dataclass(frozen=True)
-class Cohorts:
-    cells: pd.DataFrame
-    """Long form: ``cohort, offset, customers, cohort_size, share, share_low, share_high``."""
-    definition: str
-    period: str
-
-    def matrix(self) -> pd.DataFrame:
-        """Cohorts as rows, offsets 0, 1, 2, ... as columns, shares (NaN = not yet observed)."""
-        return self.cells.pivot(index="cohort", columns="offset", values="share")
-
-    def heatmap(self) -> dict[str, object]:
-        """Ready for a heatmap: row labels, column labels, values and sizes (None = not observed)."""
-        m = self.matrix()
-        sizes = self.cells.groupby("cohort")["cohort_size"].first().reindex(m.index)
-        return {
-            "definition": self.definition,
-            "period": self.period,
-            "cohorts": list(m.index),
-            "offsets": [int(c) for c in m.columns],
-            "cohort_sizes": [int(s) for s in sizes],
-            "values": [[None if np.isnan(v) else float(v) for v in row] for row in m.to_numpy()],
-        }
 
 
 def cohort_retention(

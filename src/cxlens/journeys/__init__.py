@@ -2,6 +2,10 @@
 
 from cxlens.i18n import NP_
 
+#: attribution models: the heuristic ones, then the data-driven ones
+HEURISTIC = ("first", "last", "linear", "position", "time-decay")
+MODELS = (*HEURISTIC, "markov", "shapley")
+
 #: the journey map's stage for touchpoints that only surveys name
 SURVEY_ONLY = "(surveys)"
 

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import CxlensError
+from cxlens.journeys import HEURISTIC, MODELS
 from cxlens.journeys import credits as boot
 from cxlens.journeys.base import (
     JourneySettings,
@@ -60,6 +61,7 @@ from cxlens.journeys.base import (
     seconds_between,
     touch_events,
 )
+from cxlens.journeys.results import Attribution
 from cxlens.journeys.shapley import path_sets, shapley_credits
 from cxlens.stats.resampling import BOOTSTRAP_GROUPS, group_weights
 
@@ -68,8 +70,6 @@ if TYPE_CHECKING:
 
     from cxlens.data import WorkspaceData
 
-HEURISTIC = ("first", "last", "linear", "position", "time-decay")
-MODELS = (*HEURISTIC, "markov", "shapley")
 HALF_LIFE_DAYS = 7.0
 NO_TOUCH = "(no touch)"
 START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
@@ -280,20 +280,6 @@ def _absorb(q: np.ndarray, to_conversion: np.ndarray) -> float:
     """Probability of ending in conversion from start: solve (I − Q) x = r."""
     x = np.linalg.solve(np.eye(q.shape[0]) - q, to_conversion)
     return float(x[0])
-
-
-@dataclass(frozen=True)
-class Attribution:
-    table: pd.DataFrame
-    """``model, channel, conversions, value`` with ``conversions_low/high`` and ``value_low/high``
-    (95 % bootstrap intervals), ``rank`` (channels whose intervals overlap share one) and
-    ``removal_effect`` (markov)."""
-    conversions: int
-    value: float
-    touched_conversions: int
-    null_paths: int
-    conversion_probability: float | None
-    bootstrap: int = 0
 
 
 @dataclass(frozen=True)

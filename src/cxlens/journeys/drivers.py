@@ -41,15 +41,12 @@ from cxlens.errors import CxlensError
 from cxlens.i18n import pgettext
 from cxlens.journeys import DRIVER_NAMES
 from cxlens.journeys.base import Range, require, seconds_between
+from cxlens.journeys.results import DriverReport
 from cxlens.stats import nps_difference_test
 
 if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
 
-METHOD = (
-    "Shapley decomposition of the R² of a least-squares regression (LMG), "
-    "95% bootstrap intervals, partial F tests"
-)
 ATTRIBUTES = ("country", "language", "acquisition_channel")
 MAX_GROUPS = 14
 POOR_HOURS = 48.0
@@ -69,15 +66,6 @@ class Group:
     def name(self, lang: str = "en") -> str:
         """The name in ``lang``, with the touchpoint's id (the faces show its label instead)."""
         return pgettext("driver", DRIVER_NAMES[self.key], lang, touchpoint=self.touchpoint)
-
-
-@dataclass(frozen=True)
-class DriverReport:
-    table: pd.DataFrame
-    """One row per driver; ``driver`` is the English name, ``key`` and ``touchpoint`` name it in any language."""
-    r2: float
-    respondents: int
-    method: str = METHOD
 
 
 #: fewer customers with an NPS answer than this and the drivers are not computed

@@ -20,7 +20,6 @@ median over the customers who made both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -29,6 +28,7 @@ import pandas as pd
 
 from cxlens.errors import CxlensError
 from cxlens.journeys.base import ORDER, Range, customer_events, seconds_between
+from cxlens.journeys.results import Funnel
 from cxlens.periods import parse_duration
 from cxlens.stats import wilson_interval
 
@@ -39,15 +39,6 @@ if TYPE_CHECKING:
 
 ORDERS = ("ordered", "strict", "unordered")
 ALL = "(all)"
-
-
-@dataclass(frozen=True)
-class Funnel:
-    table: pd.DataFrame
-    steps: list[str]
-    order: str
-    window_hours: float
-    by: str | None
 
 
 def _stream(ws: WorkspaceData, steps: list[str], by: str | None) -> tuple[ir.Table, str | None]:

@@ -16,7 +16,6 @@ step; a link to ``"(exit)"`` is a session ending there.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import ibis
@@ -24,6 +23,7 @@ import pandas as pd
 
 from cxlens.errors import CxlensError
 from cxlens.journeys.base import Range, customer_events, seconds_between
+from cxlens.journeys.results import PathReport
 from cxlens.periods import parse_duration
 
 if TYPE_CHECKING:
@@ -31,24 +31,6 @@ if TYPE_CHECKING:
 
 EXIT = "(exit)"
 ARROW = " → "
-
-
-@dataclass(frozen=True)
-class PathReport:
-    sequences: pd.DataFrame
-    """``sequence`` (touchpoints joined by →), ``steps``, ``sessions``, ``share``."""
-    nodes: pd.DataFrame
-    """``id, step, touchpoint, sessions``."""
-    links: pd.DataFrame
-    """``source, target, sessions`` (node ids)."""
-    sessions: int
-
-    def sankey(self) -> dict[str, object]:
-        return {
-            "sessions": self.sessions,
-            "nodes": self.nodes.to_dict(orient="records"),
-            "links": self.links.to_dict(orient="records"),
-        }
 
 
 def paths(
@@ -136,6 +118,8 @@ def paths(
         ]
         seq_frame["steps"] = seq_frame[cols].notna().sum(axis=1)
         seq_frame["share"] = seq_frame["sessions"] / total
+        # ties in any order from the engine: the sequence's text breaks them, so the top is stable
+        seq_frame = seq_frame.sort_values(["sessions", "sequence"], ascending=[False, True])
         sequences = (
             seq_frame[["sequence", "steps", "sessions", "share"]].head(top).reset_index(drop=True)
         )
@@ -150,7 +134,7 @@ def paths(
                 "touchpoint": node_counts["touchpoint"],
                 "sessions": node_counts["sessions"].astype(int),
             }
-        ).sort_values(["step", "sessions"], ascending=[True, False])
+        ).sort_values(["step", "sessions", "id"], ascending=[True, False, True])
         link_counts = (
             e.mutate(_target=e._next.fill_null(EXIT))
             .group_by(["pos", "touchpoint", "_target"])
@@ -169,7 +153,7 @@ def paths(
                 ],
                 "sessions": link_counts["sessions"].astype(int),
             }
-        ).sort_values("sessions", ascending=False)
+        ).sort_values(["sessions", "source", "target"], ascending=[False, True, True])
         # the last step of a full-length path is cut, not an exit
         last = links["source"].str.startswith(f"{steps}:") & (links["target"] == EXIT)
         links = links[~last].reset_index(drop=True)
