@@ -242,38 +242,47 @@ class MarkovResult:
 
 def markov_removal_effects(counts: pd.DataFrame) -> MarkovResult:
     """Removal effects from transition counts, solving the absorbing chain exactly."""
-    channels = sorted((set(counts["source"]) | set(counts["target"])) - {START, CONVERSION, NULL})
-    transient = [START, *channels]
-    index = {s: i for i, s in enumerate(transient)}
-    k = len(transient)
-    q = np.zeros((k, k))
-    r = np.zeros((k, 2))  # columns: conversion, null
-    for source, target, n in counts[["source", "target", "paths"]].itertuples(index=False):
-        i = index[source]
-        if target == CONVERSION:
-            r[i, 0] += n
-        elif target == NULL:
-            r[i, 1] += n
-        else:
-            q[i, index[target]] += n
+    base, channels, effects = _chain_effects(
+        counts["source"].to_numpy(object),
+        counts["target"].to_numpy(object),
+        counts["paths"].to_numpy(float),
+    )
+    return MarkovResult(base, pd.Series(dict(zip(channels, effects, strict=True)), dtype=float))
+
+
+def _chain_effects(
+    sources: np.ndarray, targets: np.ndarray, paths: np.ndarray
+) -> tuple[float, list[str], np.ndarray]:
+    """P(conversion from start), the channels (sorted) and their removal effects, from rows
+    of transition counts (``sources[i]`` to ``targets[i]``, ``paths[i]`` times)."""
+    channels = sorted((set(sources) | set(targets)) - {START, CONVERSION, NULL})
+    index = {s: i for i, s in enumerate([START, *channels])}
+    k = len(channels) + 1
+    # transient targets go into Q; conversion and null into the two columns of R
+    column = {**index, CONVERSION: k, NULL: k + 1}
+    counts = np.zeros((k, k + 2))
+    rows = np.fromiter((index[v] for v in sources), dtype=np.int64, count=len(sources))
+    cols = np.fromiter((column[v] for v in targets), dtype=np.int64, count=len(targets))
+    np.add.at(counts, (rows, cols), paths)
+    q, r = counts[:, :k], counts[:, k:]
     totals = q.sum(axis=1) + r.sum(axis=1)
     if totals[0] == 0:
         raise CxlensError("There are no paths to attribute.")
     totals[totals == 0] = 1.0  # a state never left: it cannot convert
-    q /= totals[:, None]
-    r /= totals[:, None]
+    q = q / totals[:, None]
+    r = r / totals[:, None]
     base = _absorb(q, r[:, 0])
     if base <= 0:
         raise CxlensError("No path ends in a conversion: there is nothing to attribute.")
-    effects = {}
-    for channel in channels:
+    effects = np.empty(len(channels))
+    for c, channel in enumerate(channels):
         i = index[channel]
         q2, r2 = q.copy(), r[:, 0].copy()
         q2[:, i] = 0.0  # moving into the channel now ends the journey without conversion
         q2[i, :] = 0.0
         r2[i] = 0.0
-        effects[channel] = 1.0 - _absorb(q2, r2) / base
-    return MarkovResult(base, pd.Series(effects, dtype=float))
+        effects[c] = 1.0 - _absorb(q2, r2) / base
+    return base, channels, effects
 
 
 def _absorb(q: np.ndarray, to_conversion: np.ndarray) -> float:
@@ -308,11 +317,16 @@ def _heuristic(frame: pd.DataFrame, model: str, weights: np.ndarray | None) -> _
     )  # fmt: skip
 
 
-def _markov_shares(counts: pd.DataFrame, channels: list[str]) -> tuple[np.ndarray, float]:
-    result = markov_removal_effects(counts)
-    effects = result.removal_effects.reindex(channels, fill_value=0.0).to_numpy(float)
-    total = effects.sum()
-    return (effects / total if total > 0 else effects * 0), result.conversion_probability
+def _markov_shares(
+    sources: np.ndarray, targets: np.ndarray, paths: np.ndarray, channels: list[str]
+) -> tuple[np.ndarray, float]:
+    """Each of ``channels``' share of the conversions (removal effects normalised) and
+    P(conversion); a channel the counts do not reach gets none."""
+    base, present, effects = _chain_effects(sources, targets, paths)
+    found = dict(zip(present, effects, strict=True))
+    shares = np.array([found.get(c, 0.0) for c in channels], dtype=float)
+    total = shares.sum()
+    return (shares / total if total > 0 else shares * 0), base
 
 
 def _markov(
@@ -321,19 +335,23 @@ def _markov(
     n_touched, v_touched = touched
     result = markov_removal_effects(counts)
     channels = [str(c) for c in result.removal_effects.index]
-    share, probability = _markov_shares(counts, channels)
+    share, probability = _markov_shares(
+        counts["source"].to_numpy(object), counts["target"].to_numpy(object),
+        counts["paths"].to_numpy(float), channels,
+    )  # fmt: skip
     matrix, names = boot.by_bucket(counts, ["source", "target"], "paths")
     conv_reps = val_reps = None
     if weights is not None:
-        source, target = [n[0] for n in names], [n[1] for n in names]
+        source = np.array([n[0] for n in names], dtype=object)
+        target = np.array([n[1] for n in names], dtype=object)
         conv_reps = np.zeros((weights.shape[0], len(channels)))
         val_reps = np.zeros_like(conv_reps)
         sampled = weights @ matrix
         n_b, v_b = weights @ n_touched, weights @ v_touched
         for b in range(weights.shape[0]):
-            frame = pd.DataFrame({"source": source, "target": target, "paths": sampled[b]})
+            kept = sampled[b] > 0
             try:
-                share_b, _ = _markov_shares(frame[frame["paths"] > 0], channels)
+                share_b, _ = _markov_shares(source[kept], target[kept], sampled[b][kept], channels)
             except CxlensError:  # a resample without conversions
                 share_b = np.zeros(len(channels))
             conv_reps[b], val_reps[b] = share_b * n_b[b], share_b * v_b[b]
