@@ -2,6 +2,7 @@
 
     python bench/bench_dashboard.py              # 1,000,000 demo customers (about 15M events)
     python bench/bench_dashboard.py --scale 0.1  # 100,000 customers
+    python bench/bench_dashboard.py --keep DIR   # build the demo in DIR once, reuse it later
 
 Each page is requested through the app (in process, signed in) twice; the first
 request computes from the warehouse, the second is served from the result cache.
@@ -35,6 +36,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 1,000,000 customers")
+    parser.add_argument("--keep", type=Path, help="build the demo here (once) and keep it")
     args = parser.parse_args()
     from fastapi.testclient import TestClient
 
@@ -45,14 +47,16 @@ def main() -> None:
 
     customers = int(1_000_000 * args.scale)
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "ws"
+        root = args.keep or Path(tmp) / "ws"
         t0 = time.perf_counter()
-        run_demo(
-            root, customers=customers, seed=1, start="2024-10-01", end="2026-09-30", force=True
-        )
+        if not (root / "cxlens.toml").exists():
+            run_demo(
+                root, customers=customers, seed=1, start="2024-10-01", end="2026-09-30", force=True
+            )
         built = time.perf_counter() - t0
         ws = cxlens.open(root)
         rows = {info.name: info.rows for info in ws.tables()}
+        customers = rows.get("customers", customers)
         Collector(ws.config).accounts.add_user("bench", "benchmark password", "viewer")
         client = TestClient(create_app(root, schedule=False, warm=False))
         page = client.get("/login")
