@@ -67,8 +67,11 @@ def test_filters_narrow_the_comments_and_stay_in_the_form(client):
     assert count(found) == 1 and 'value="LATE"' in found
     # quotes and SQL in the text are a value to look for, nothing more
     assert count(client.get("/dashboard/feedback?q=%27%20or%201%3D1%20--").text) == 0
-    # no themes before `cxlens text analyse`: a theme asked for matches nothing
+    # no themes before `cxlens text analyse`: a theme asked for matches nothing, and the
+    # table says how to get them instead of showing empty sentiment and theme columns
     assert count(client.get("/dashboard/feedback?theme=delivery").text) == 0
+    page = client.get("/dashboard/feedback").text
+    assert "cxlens text analyse" in page and "<th>Sentiment</th>" not in page
 
 
 @pytest.mark.parametrize(
