@@ -86,6 +86,10 @@ def test_language_switch_and_no_javascript(server, browser):
     page.goto(f"{base}/s/{inv.token}")
     page.get_by_role("link", name="Suomi").click()
     assert "Kuinka tyytyväinen olit meihin tällä kertaa?" in page.locator("legend").inner_text()
+    # without scripts nothing is saved by itself: the page offers to save and finish later
+    assert page.get_by_role("button", name="Tallenna ja jatka myöhemmin").is_visible()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "survey-no-script.png"), full_page=True)
     page.locator("label").filter(has_text="5").first.click()
     page.get_by_role("button", name="Lähetä").click()
     assert page.locator("h1").inner_text() == "Kiitos palautteestasi!"
@@ -115,7 +119,8 @@ def test_a_score_from_the_e_mail_on_a_phone(server, browser):
     page.wait_for_load_state()
     assert c.progress(inv.id).scores == {"nps": 8.0}
     checked = page.locator('input[name="q_nps"]:checked')
-    assert checked.get_attribute("value") == "8" and checked.is_disabled()
+    assert checked.get_attribute("value") == "8" and checked.is_enabled()  # changeable until sent
+    assert page.locator("[data-saved-mark]").is_visible()
     assert "Ihre Antwort ist gespeichert" in page.locator('[role="status"]').inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(SHOTS / "score-saved-phone.png"), full_page=True)
@@ -147,4 +152,57 @@ def test_opting_out_on_a_phone(server, browser):
     page.get_by_role("button", name="Ponovno primaj pozivnice").click()
     page.wait_for_load_state()
     assert c.opted_out("C4") is None and problems == []
+    page.close()
+
+
+def test_each_question_is_saved_as_it_is_answered_on_a_phone(server, browser):
+    """The page's script saves a score when it is chosen and the comment when its box is
+    left; a reload shows them, a change is saved over them, and the button completes it."""
+    from playwright.sync_api import expect
+
+    from cxlens.collect.surveys import survey_from_dict
+
+    root, base = server
+    c = Collector(cxlens.open(root).config)
+    c.save_survey(
+        survey_from_dict({"id": "two-questions", "kind": "custom", "questions": [
+            {"id": "recommend", "kind": "nps"}, {"id": "delivery", "kind": "csat"}]}),
+        replace=True,
+    )  # fmt: skip
+    inv = c.invite("two-questions", "C3", "hr")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.goto(f"{base}/s/{inv.token}")
+    assert not page.get_by_role("button", name="Spremi i završi kasnije").is_visible()
+    with page.expect_response(lambda r: r.url.endswith("/save")) as saved:
+        page.locator('input[name="q_recommend"][value="4"]').check()
+    assert saved.value.ok and c.progress(inv.id).scores == {"recommend": 4.0}
+    marks = page.locator("[data-saved-mark]")
+    assert marks.nth(0).is_visible() and not marks.nth(1).is_visible()
+    with page.expect_response(lambda r: r.url.endswith("/save")):
+        page.get_by_label("Koji je glavni razlog vaše ocjene?").fill("Kasnilo je")
+        page.locator('input[name="q_delivery"][value="2"]').check()  # leaving the box saves it
+    expect(marks.nth(1)).to_be_visible()  # saved after the comment: the saves keep their order
+    progress = c.progress(inv.id)
+    assert (
+        progress.scores == {"recommend": 4.0, "delivery": 2.0} and progress.comment == "Kasnilo je"
+    )
+    assert not progress.complete
+    # back later: the answers are there and may still change
+    page.reload()
+    assert page.locator('input[name="q_recommend"]:checked').get_attribute("value") == "4"
+    with page.expect_response(lambda r: r.url.endswith("/save")):
+        page.locator('input[name="q_recommend"][value="9"]').check()
+    assert c.progress(inv.id).scores["recommend"] == 9.0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "survey-saved-per-question-phone.png"), full_page=True)
+    page.get_by_role("button", name="Pošalji").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Hvala vam na povratnim informacijama!"
+    final = c.progress(inv.id)
+    assert final.complete and final.scores == {"recommend": 9.0, "delivery": 2.0}
+    assert problems == []
     page.close()

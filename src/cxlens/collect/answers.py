@@ -8,12 +8,19 @@ and, for a poor score, a follow-up case. The statements are built once, here, so
 write only binds its values.
 
 An invitation's answer may come in parts: the score chosen in the invitation e-mail,
-then the rest of the survey. A part that does not finish the survey is stored as a
-*partial* submission (``status = "partial"``) whose link still works; later parts add
-the questions not answered yet (an answer once stored is never changed), the comment
-joins the first score's row, and the part sent with the survey's button makes it
-*complete* (the link is then used). A poor score opens its case as soon as it is
-stored, whichever part brings it.
+each question of the survey page as soon as it is answered, then the survey's button.
+A part that does not finish the survey is stored as a *partial* submission
+(``status = "partial"``) whose link still works; later parts add the questions not
+answered yet and change those answered before (the customer may change their mind
+until they finish), the comment joins the first score's row, and the part sent with
+the survey's button makes it *complete*: the link is then used and nothing changes
+any more. A poor score opens its case as soon as it is stored, whichever part brings
+it; while the answer is partial, the case's score follows the customer's changes.
+
+What a part is, is :data:`PARTS`: ``"whole"`` (the survey's button: complete),
+``"first"`` (the e-mail's confirmation step: complete only when it answers everything
+the survey asks) and ``"some"`` (a question saved as it is answered, or *finish
+later*: partial until the survey's button).
 """
 
 from __future__ import annotations
@@ -34,6 +41,13 @@ from cxlens.errors import CxlensError
 
 #: answers that open a follow-up case: NPS 0-6, CSAT 1-2, CES 1-3
 CASE_THRESHOLDS = {"nps": 6, "csat": 2, "ces": 3}
+#: the survey's button: the answer is complete
+WHOLE = "whole"
+#: the invitation e-mail's confirmation step: complete if it answers all the survey asks
+FIRST = "first"
+#: a question saved as soon as it is answered, or "finish later": the answer stays partial
+SOME = "some"
+PARTS = (WHOLE, FIRST, SOME)
 
 
 class LinkError(CxlensError):
@@ -60,6 +74,8 @@ class Submitted:
     survey_id: str
     #: False while the invitation's survey is only partly answered (its link still works)
     complete: bool = True
+    #: this part opened the case (a later part of the same answer returns its case_id too)
+    new_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,18 @@ _MARK_ANSWERED = (
 _INSERT_SUBMISSION = db.submissions.insert()
 _INSERT_ANSWERS = db.answers.insert()
 _INSERT_CASE = db.cases.insert()
+_CHANGE_ANSWER = (
+    db.answers.update()
+    .where(db.answers.c.submission_id == sa.bindparam("b_sub"))
+    .where(db.answers.c.question_id == sa.bindparam("b_q"))
+    .values(score=sa.bindparam("b_score"))
+)
+_CHANGE_COMMENT = (
+    db.answers.update()
+    .where(db.answers.c.submission_id == sa.bindparam("b_sub"))
+    .where(db.answers.c.question_id == sa.bindparam("b_q"))
+    .values(comment=sa.bindparam("b_text"))
+)
 _UPDATE_SUBMISSION = (
     db.submissions.update()
     .where(db.submissions.c.id == sa.bindparam("b_id"))
@@ -233,19 +261,24 @@ def case_for(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _merge(
-    survey: Survey, before: Progress, clean: dict[str, float], text: str | None
-) -> tuple[dict[str, float], str | None]:
-    """The answers of a later part that are new; :class:`AnswerError` for a changed one."""
-    for qid, score in clean.items():
-        stored = before.scores.get(qid)
-        if stored is not None and stored != score:
-            raise AnswerError(
-                f"'{qid}' is already answered ({stored:g}); a stored answer is not changed.", qid
-            )
-    if text is not None and before.comment is not None and text != before.comment:
-        raise AnswerError("The comment is already stored; it is not changed.", "comment")
+    before: Progress, clean: dict[str, float], text: str | None
+) -> tuple[dict[str, float], dict[str, float], str | None]:
+    """What a later part of a partial answer brings: the questions answered for the first
+    time, those whose answer changed, and the comment when it is new or changed (else None)."""
     new = {qid: v for qid, v in clean.items() if qid not in before.scores}
-    return new, None if before.comment is not None else text
+    changed = {
+        qid: v for qid, v in clean.items() if qid in before.scores and before.scores[qid] != v
+    }
+    return new, changed, text if text is not None and text != before.comment else None
+
+
+def _case_row(survey: Survey, scores: dict[str, float]) -> dict[str, Any] | None:
+    """The answer a case stands for: the first poor score, else the first score that could be."""
+    rows = answer_rows(survey, scores, None)
+    return case_for(rows) or next(
+        ({"kind": r["kind"], "score": r["score"]} for r in rows if r["kind"] in CASE_THRESHOLDS),
+        None,
+    )
 
 
 def submission(
@@ -254,13 +287,14 @@ def submission(
     comment: str | None,
     language: str,
     ip: str | None,
-    complete: bool = True,
+    part: str = WHOLE,
 ) -> Callable[[sa.Connection], Callable[[sa.Connection], Submitted]]:
-    """The write that stores one submission or one part of it (see the module's description).
-
-    ``complete`` False stores a part (the invitation e-mail's score): the submission stays
-    partial unless it then answers everything the survey asks.
-    """
+    """The write that stores one submission or one part of it (``part``, one of
+    :data:`PARTS`; see the module's description)."""
+    if part not in PARTS:
+        raise AnswerError(
+            f"A part of an answer is one of {', '.join(PARTS)}, not {part!r}.", "part"
+        )
 
     def prepare(conn: sa.Connection) -> Callable[[sa.Connection], Submitted]:
         invitation, survey = find(conn)
@@ -277,19 +311,27 @@ def submission(
         clean, text = check_answers(survey, scores, comment, allow_empty=before is not None)
         if invitation is None and not survey.public:
             raise LinkError("invalid")
+        changed: dict[str, float] = {}
+        case_now = None  # the case's answer after a change of a partial answer
         if before is not None:
-            clean, text = _merge(survey, before, clean, text)
+            clean, changed, text = _merge(before, clean, text)
+            case_now = _case_row(survey, {**before.scores, **changed, **clean})
         answered = set(clean) | (set(before.scores) if before else set())
         has_comment = text is not None or (before is not None and before.comment is not None)
         everything = answered >= {q.id for q in survey.questions} and (
             has_comment or not survey.comment
         )
-        finished = complete or everything or invitation is None
+        finished = part == WHOLE or (part == FIRST and everything) or invitation is None
         lang = language if language in LANGUAGES else "en"
         customer = None if survey.anonymous or invitation is None else invitation["customer_id"]
         comment_on = before.first_question if before is not None else None
         rows = answer_rows(survey, clean, None if comment_on else text)
-        case = case_for(rows) if before is None or before.case_id is None else None
+        if before is None:
+            case = case_for(rows)
+        elif before.case_id is None:
+            case = case_for(answer_rows(survey, {**before.scores, **changed, **clean}, None))
+        else:
+            case = None
         sub_id = before.submission_id if before is not None else new_id()
         earlier_comment = before.comment if before is not None else None
 
@@ -323,19 +365,23 @@ def submission(
             else:
                 flush(conn)
                 conn.execute(_UPDATE_SUBMISSION, {"b_id": sub_id, "b_status": status, "b_at": at})
+                for qid, score in changed.items():
+                    conn.execute(_CHANGE_ANSWER, {"b_sub": sub_id, "b_q": qid, "b_score": score})
                 if comment_on is not None and text is not None:
                     conn.execute(
-                        db.answers.update()
-                        .where(db.answers.c.submission_id == sub_id)
-                        .where(db.answers.c.question_id == comment_on)
-                        .values(comment=text)
+                        _CHANGE_COMMENT, {"b_sub": sub_id, "b_q": comment_on, "b_text": text}
                     )
-                    if before.case_id is not None:
-                        conn.execute(
-                            db.cases.update()
-                            .where(db.cases.c.id == before.case_id)
-                            .values(comment=text, updated_at=at)
-                        )
+                case_change: dict[str, Any] = {}
+                if comment_on is not None and text is not None:
+                    case_change["comment"] = text
+                if (changed or clean) and case_now is not None:
+                    case_change.update(kind=case_now["kind"], score=case_now["score"])
+                if before.case_id is not None and case_change:
+                    conn.execute(
+                        db.cases.update()
+                        .where(db.cases.c.id == before.case_id)
+                        .values(**case_change, updated_at=at)
+                    )
             common = {
                 "submission_id": sub_id,
                 "survey_id": survey.id,
@@ -364,7 +410,7 @@ def submission(
                     },
                 )
                 case_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-            return Submitted(sub_id, case_id, survey.id, finished)
+            return Submitted(sub_id, case_id, survey.id, finished, case is not None)
 
         return apply
 

@@ -10,8 +10,8 @@ says the answer is committed.
 
 The protocol is one JSON object per line. A request carries ``id`` (the worker's
 number for it) and the answer: ``token`` or ``survey_id``, ``scores``, ``comment``,
-``language``, ``ip`` and ``complete``. The reply carries the same ``id`` and either
-``submission_id``, ``case_id``, ``survey_id`` and ``complete``, or ``error`` (``link``, ``answer``,
+``language``, ``ip`` and ``part``. The reply carries the same ``id`` and either
+``submission_id``, ``case_id``, ``survey_id``, ``complete`` and ``new_case``, or ``error`` (``link``, ``answer``,
 ``refused`` or ``internal``) with what the matching exception needs.
 """
 
@@ -31,7 +31,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any, cast
 
-from cxlens.collect.answers import AnswerError, LinkError
+from cxlens.collect.answers import WHOLE, AnswerError, LinkError
 from cxlens.collect.service import Collector, Submitted
 from cxlens.errors import CxlensError
 
@@ -63,6 +63,7 @@ def _reply(request_id: int, future: Future[Submitted]) -> dict[str, Any]:
         "case_id": done.case_id,
         "survey_id": done.survey_id,
         "complete": done.complete,
+        "new_case": done.new_case,
     }
 
 
@@ -139,7 +140,7 @@ class RelayServer:
             future = self.collector.submit_answer(
                 request.get("token"), request.get("survey_id"), dict(request.get("scores") or {}),
                 request.get("comment"), str(request.get("language") or "en"), request.get("ip"),
-                request.get("complete", True) is not False,
+                str(request.get("part") or WHOLE),
             )  # fmt: skip
         except Exception as exc:  # refused before it was queued (a malformed link)
             future = Future()
@@ -166,7 +167,7 @@ class RelayClient(asyncio.Protocol):
         comment: str | None,
         language: str,
         ip: str | None,
-        complete: bool = True,
+        part: str = WHOLE,
     ) -> Submitted:
         """Store an answer through the relay; raises what :meth:`Collector.submit_answer` would.
 
@@ -183,7 +184,7 @@ class RelayClient(asyncio.Protocol):
         self._pending[request_id] = waiter
         message = {
             "id": request_id, "token": token, "survey_id": survey_id, "scores": scores,
-            "comment": comment, "language": language, "ip": ip, "complete": complete,
+            "comment": comment, "language": language, "ip": ip, "part": part,
         }  # fmt: skip
         transport.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
         try:
@@ -201,7 +202,7 @@ class RelayClient(asyncio.Protocol):
             raise RuntimeError("the answer relay could not store the answer")
         return Submitted(
             str(reply["submission_id"]), reply["case_id"], str(reply["survey_id"]),
-            reply.get("complete", True) is not False,
+            reply.get("complete", True) is not False, bool(reply.get("new_case")),
         )  # fmt: skip
 
     async def _connected(self) -> asyncio.Transport:

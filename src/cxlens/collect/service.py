@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from cxlens.collect import db
 from cxlens.collect.accounts import Accounts
 from cxlens.collect.answers import (
+    WHOLE,
     AnswerError,
     LinkError,
     Progress,
@@ -311,10 +312,10 @@ class Collector:
         comment: str | None,
         language: str,
         ip: str | None = None,
-        complete: bool = True,
+        part: str = WHOLE,
     ) -> Submitted:
-        """Store one submission (or, ``complete`` False, a part of it) atomically;
-        :class:`LinkError` ("used") if the invitation's is complete."""
+        """Store one submission (or a ``part`` of it, see :mod:`cxlens.collect.answers`)
+        atomically; :class:`LinkError` ("used") if the invitation's is complete."""
 
         def find(conn: sa.Connection) -> tuple[dict[str, Any] | None, Survey]:
             if invitation is None:
@@ -328,7 +329,7 @@ class Collector:
                 raise LinkError("used", row.language)
             return dict(row._mapping), survey
 
-        return self.writer.run(submission(find, scores, comment, language, ip, complete))
+        return self.writer.run(submission(find, scores, comment, language, ip, part))
 
     def submit_answer(
         self,
@@ -338,11 +339,11 @@ class Collector:
         comment: str | None,
         language: str,
         ip: str | None = None,
-        complete: bool = True,
+        part: str = WHOLE,
     ) -> Future[Submitted]:
         """Check and store the answer to the link ``token`` (or to the public survey ``survey_id``).
 
-        ``complete`` False stores a part of the answer to a link (see
+        ``part`` other than "whole" stores a part of the answer to a link (see
         :mod:`cxlens.collect.answers`); the link then still works for the rest.
 
         The link, the survey and the answers are checked in the writer's transaction; the
@@ -367,7 +368,7 @@ class Collector:
 
         else:
             raise LinkError("invalid")
-        return self.writer.submit(submission(find, scores, comment, language, ip, complete))
+        return self.writer.submit(submission(find, scores, comment, language, ip, part))
 
     # -- cases ---------------------------------------------------------------------
 

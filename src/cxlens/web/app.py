@@ -39,6 +39,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cxlens.collect.accounts import ROLES
+from cxlens.collect.answers import FIRST, SOME, WHOLE
 from cxlens.collect.relay import ENV_RELAY, RelayClient, RelayUnavailable
 from cxlens.collect.service import AnswerError, Collector, LinkError, Progress, Submitted
 from cxlens.collect.surveys import LANGUAGES, Survey
@@ -232,29 +233,50 @@ def create_app(
 
     async def store_answer(
         token: str | None, survey_id: str | None, scores: dict[str, Any], comment: str | None,
-        lang: str, ip: str, complete: bool = True,
+        lang: str, ip: str, part: str = WHOLE,
     ) -> Submitted:  # fmt: skip
-        """Check and store an answer (or a part of it) off the event loop; returns once it
-        is committed."""
+        """Check and store an answer (or a ``part`` of it) off the event loop; returns once
+        it is committed."""
         if relay_client is not None:
             try:
                 # the process that started the workers writes for all of them
-                return await relay_client.submit(
-                    token, survey_id, scores, comment, lang, ip, complete
-                )
+                return await relay_client.submit(token, survey_id, scores, comment, lang, ip, part)
             except RelayUnavailable:
                 log.warning("the answer relay is unavailable; this worker writes itself")
         return await asyncio.wrap_future(
-            collector.submit_answer(token, survey_id, scores, comment, lang, ip, complete)
+            collector.submit_answer(token, survey_id, scores, comment, lang, ip, part)
         )
 
-    def notify_case(background: BackgroundTasks, case_id: int | None) -> None:
-        if case_id is None:
+    def notify_case(background: BackgroundTasks, done: Submitted) -> None:
+        """Announce the case an answer opened (once: later parts of it open none)."""
+        if done.case_id is None or not done.new_case:
             return
         from cxlens.collect.delivery import announce_case
 
         background.add_task(_quietly, _assign_cases, ws.root, collector)  # owner and deadline
-        background.add_task(_quietly, announce_case, collector, case_id)
+        background.add_task(_quietly, announce_case, collector, done.case_id)
+
+    async def read_answer_form(request: Request) -> tuple[str, dict[str, str], str | None, str]:
+        """The language, scores (by question id), comment and part a survey form sends;
+        :class:`AnswerError` for a body that is no form."""
+        try:
+            form = await request.form()
+        except Exception:
+            raise AnswerError("The request is not a form.", "form") from None
+        lang = str(form.get("lang") or "en")
+        scores = {
+            key[2:]: value
+            for key, value in form.items()
+            if key.startswith("q_") and isinstance(value, str)
+        }
+        comment = form.get("comment")
+        part = str(form.get("part") or "")
+        return (
+            lang if lang in LANGUAGES else "en",
+            scores,
+            comment if isinstance(comment, str) else None,
+            part if part in (FIRST, SOME) else WHOLE,
+        )
 
     # -- public ----------------------------------------------------------------------
 
@@ -303,25 +325,13 @@ def create_app(
         token: str, request: Request, background: BackgroundTasks, _: None = Depends(limited)
     ) -> HTMLResponse:
         try:
-            form = await request.form()
-        except Exception:
+            lang, scores, comment, part = await read_answer_form(request)
+        except AnswerError:
             return message("400", "", "en", 400)
-        lang = str(form.get("lang") or "en")
-        lang = lang if lang in LANGUAGES else "en"
-        scores = {
-            key[2:]: value
-            for key, value in form.items()
-            if key.startswith("q_") and isinstance(value, str)
-        }
-        comment = form.get("comment")
-        comment = comment if isinstance(comment, str) else None
-        # "first": the confirmation step of an e-mail's score, a part of the answer
-        complete = form.get("part") != "first"
+        # "first": the confirmation step of an e-mail's score; "some": finish later
         try:
             # checked and stored by the store's writer thread: the event loop only waits
-            done = await store_answer(
-                token, None, scores, comment, lang, client_ip(request), complete
-            )
+            done = await store_answer(token, None, scores, comment, lang, client_ip(request), part)
         except LinkError as exc:
             return _link_page(message, exc.reason, lang)
         except AnswerError as exc:
@@ -337,13 +347,30 @@ def create_app(
             )
             return _survey_form(
                 render, collector, survey, token, lang, error=error, chosen=scores,
-                comment_value=comment or "", status=422, stored=stored, first_only=not complete,
+                comment_value=comment or "", status=422, stored=stored, first_only=part == FIRST,
             )  # fmt: skip
-        notify_case(background, done.case_id)
+        notify_case(background, done)
         if not done.complete:
             return RedirectResponse(f"/s/{token}?lang={lang}", 303)  # type: ignore[return-value]
         survey = await run_in_threadpool(collector.survey, done.survey_id)
         return message(survey.text("thank_you", lang), "", lang, 200)
+
+    @app.post("/s/{token}/save", include_in_schema=False)
+    async def survey_save(
+        token: str, request: Request, background: BackgroundTasks, _: None = Depends(limited)
+    ) -> JSONResponse:
+        """A question of the survey page, saved as soon as it is answered (by the page's
+        script, static/survey.js): the answer stays partial, and changeable, until the
+        survey's button sends it."""
+        try:
+            lang, scores, comment, _part = await read_answer_form(request)
+            done = await store_answer(token, None, scores, comment, lang, client_ip(request), SOME)
+        except LinkError as exc:
+            return JSONResponse({"detail": str(exc), "reason": exc.reason}, LINK_STATUS[exc.reason])
+        except AnswerError as exc:
+            return JSONResponse({"detail": str(exc), "field": exc.field}, 422)
+        notify_case(background, done)
+        return JSONResponse({"complete": done.complete, "questions": sorted(scores)})
 
     @app.post(
         "/api/v1/responses",
@@ -381,7 +408,7 @@ def create_app(
         except CxlensError as exc:
             raise HTTPException(404, str(exc)) from None
         background = BackgroundTasks()
-        notify_case(background, done.case_id)
+        notify_case(background, done)
         return Response(
             RESPONSE_OUT.dump_json(ResponseOut(submission_id=done.submission_id, case_id=done.case_id)),
             201, media_type="application/json", background=background,
@@ -510,15 +537,19 @@ def _survey_form(
     error: str | None = None, chosen: dict[str, str] | None = None, comment_value: str = "",
     status: int = 200, stored: Progress | None = None, first_only: bool = False,
 ) -> HTMLResponse:  # fmt: skip
-    """The survey's form; questions ``stored`` already show their answer, fixed.
+    """The survey's form; questions ``stored`` already show their answer, still changeable
+    (the answer is partial until the survey's button sends it).
 
     ``first_only``: the confirmation step of an e-mail's score (its first question alone).
+    The full survey saves each question as soon as it is answered (static/survey.js posts
+    it to ``/s/{token}/save``); without scripts, its *finish later* button saves what is
+    answered so far.
     """
     saved = stored.scores if stored is not None else {}
     questions = []
     for q in survey.questions[:1] if first_only else survey.questions:
         low, high = q.scale
-        picked = str(int(saved[q.id])) if q.id in saved else (chosen or {}).get(q.id)
+        picked = (chosen or {}).get(q.id) or (str(int(saved[q.id])) if q.id in saved else None)
         questions.append(
             {
                 "id": q.id,
@@ -530,19 +561,23 @@ def _survey_form(
                 "saved": q.id in saved,
             }
         )
-    asks_comment = survey.comment and not first_only and not (stored and stored.comment)
+    asks_comment = survey.comment and not first_only
+    stored_comment = stored.comment if stored is not None and stored.comment else ""
     return render(
         "survey.html", status, lang=lang, title=collector.company, questions=questions,
         comment=survey.text("comment_text", lang) if asks_comment else None,
         optional=gettext("optional", lang), action=f"/s/{token}", error=error,
+        save_url=None if first_only else f"/s/{token}/save",
         send=gettext("Save my answer", lang) if first_only else gettext("Send", lang),
-        comment_value=comment_value, part="first" if first_only else None,
+        later=None if first_only else gettext("Save and finish later", lang),
+        comment_value=comment_value or stored_comment, part="first" if first_only else None,
         note=(
             gettext("Check your answer and press the button to save it.", lang) if first_only
             else gettext("Thank you, your answer is saved. You may add more below, or close this page.", lang) if saved
             else None
         ),
         saved_label=pgettext("answer", "saved", lang),
+        saving_failed=gettext("Your last answer could not be saved yet; it will be sent with the survey.", lang),
     )  # fmt: skip
 
 
