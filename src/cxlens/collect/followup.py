@@ -14,6 +14,8 @@ Settings in ``cxlens.toml``::
     timezone = "Europe/Tallinn"   # business hours are this zone's
     hours = "08:00-17:00"
     days = "mon-fri"
+    holidays = ["2026-12-31"]     # days off (see cxlens.collect.business_hours)
+    holiday_country = "EE"        # and the country's public holidays
 
     [[cases.rules]]               # the first rule that matches assigns the case
     touchpoint = "support"        # any of touchpoint, country, segment, kind, score_below
@@ -27,7 +29,7 @@ A case is assigned when it opens (and by each scheduler round, for any that is
 not yet): the first rule whose conditions all hold gives a user, or a team whose
 next member in turn gets it. Its deadline is ``deadline_hours`` business hours
 after opening, counted in the team's time zone and hours (the workspace's zone,
-09:00-17:00 Monday to Friday without a team). Each scheduler round reminds the
+09:00-17:00 Monday to Friday without a team), skipping the team's holidays. Each scheduler round reminds the
 owner of cases due within ``remind_hours`` and escalates cases past their deadline
 to the team's lead (or ``[alerting] emails``) by e-mail, each once. Closing a case
 asks for its root cause (one of ``root_causes``) and the action taken.
@@ -37,13 +39,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
 from cxlens.collect import db
+from cxlens.collect.business_hours import BusinessHours, business_hours
 from cxlens.collect.delivery import send_email, smtp_configured, team_emails
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
@@ -56,57 +58,8 @@ if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
 
 log = logging.getLogger("cxlens.schedule")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_ROOT_CAUSES = ("product", "delivery", "service", "price", "billing", "other")
 CONDITIONS = ("touchpoint", "country", "segment", "kind")
-
-
-@dataclass(frozen=True)
-class BusinessHours:
-    """Working hours of a team: ``opens``-``closes`` on ``days`` (0 = Monday) in ``zone``."""
-
-    zone: ZoneInfo
-    opens: time = time(9)
-    closes: time = time(17)
-    days: frozenset[int] = frozenset(range(5))
-
-    def add(self, start: datetime, hours: float) -> datetime:
-        """The moment ``hours`` of working time after ``start`` (aware, any zone).
-
-        Worked by hand in the tests: Friday 16:00 + 3 h (09-17, Mon-Fri) is Monday 11:00.
-        """
-        left = timedelta(hours=hours)
-        at = start.astimezone(self.zone)
-        day = at.date()
-        for _ in range(3700):  # ten years of days at most
-            if day.weekday() in self.days:
-                opens = datetime.combine(day, self.opens, self.zone)
-                closes = datetime.combine(day, self.closes, self.zone)
-                begin = max(at, opens)
-                if begin < closes:
-                    if begin + left <= closes:
-                        return (begin + left).astimezone(UTC)
-                    left -= closes - begin
-            day += timedelta(days=1)
-            at = datetime.combine(day, time(0), self.zone)
-        raise CxlensError("A case deadline is more than ten years of business hours away.")
-
-    def between(self, start: datetime, end: datetime) -> float:
-        """Working hours between ``start`` and ``end`` (0 when ``end`` is not later)."""
-        if end <= start:
-            return 0.0
-        total = timedelta()
-        day: date = start.astimezone(self.zone).date()
-        last = end.astimezone(self.zone).date()
-        while day <= last:
-            if day.weekday() in self.days:
-                opens = datetime.combine(day, self.opens, self.zone)
-                closes = datetime.combine(day, self.closes, self.zone)
-                lo, hi = max(opens, start), min(closes, end)
-                if hi > lo:
-                    total += hi - lo
-            day += timedelta(days=1)
-        return total.total_seconds() / 3600
 
 
 @dataclass(frozen=True)
@@ -157,33 +110,6 @@ def _where(key: str) -> str:
     return f"cxlens.toml, [cases] {key}"
 
 
-def _hours(zone_name: str, spec: Any, days: Any, where: str) -> BusinessHours:
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CxlensError(f"{where}: unknown time zone {zone_name!r}.") from None
-    text = str(spec or "09:00-17:00")
-    try:
-        a, b = (time.fromisoformat(part.strip()) for part in text.split("-"))
-    except ValueError:
-        raise CxlensError(f'{where}: hours are written like "09:00-17:00", not {text!r}.') from None
-    if a >= b:
-        raise CxlensError(f"{where}: hours {text!r} close before they open.")
-    day_text = str(days or "mon-fri").lower()
-    chosen: set[int] = set()
-    for part in day_text.split(","):
-        ends = [p.strip()[:3] for p in part.split("-")]
-        if any(e not in DAYS for e in ends) or len(ends) > 2:
-            raise CxlensError(
-                f'{where}: days are written like "mon-fri" or "mon,wed", not {day_text!r}.'
-            )
-        first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
-        chosen.update(
-            range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
-        )
-    return BusinessHours(zone, a, b, frozenset(chosen))
-
-
 def _number(section: dict[str, Any], key: str, default: float) -> float:
     value = section.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -206,9 +132,7 @@ def case_settings(collector: Collector) -> CaseSettings:
             name,
             tuple(str(m) for m in members),
             str(raw["lead"]) if raw.get("lead") else None,
-            _hours(
-                str(raw.get("timezone") or default_zone), raw.get("hours"), raw.get("days"), where
-            ),
+            business_hours(raw, str(raw.get("timezone") or default_zone), where),
         )
     rules = []
     for i, raw in enumerate(section.get("rules", []) or [], start=1):
@@ -254,9 +178,7 @@ def case_settings(collector: Collector) -> CaseSettings:
         teams=teams,
         rules=tuple(rules),
         emails={str(k): str(v) for k, v in emails.items()},
-        default_hours=_hours(
-            default_zone, section.get("hours"), section.get("days"), _where("hours")
-        ),
+        default_hours=business_hours(section, default_zone, _where("hours")),
     )
 
 
