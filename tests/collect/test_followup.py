@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 import cxlens
+from cxlens.collect.case_analytics import case_analytics
 from cxlens.collect.followup import (
     BusinessHours,
     assign_open_cases,
-    case_analytics,
     case_settings,
     follow_up,
 )

@@ -360,16 +360,18 @@ def register(app: typer.Typer) -> None:
 
 
 def _case_summary(workspace: Path | None, as_json: bool) -> None:
-    """``cxlens cases --summary``: the case analytics with their intervals."""
+    """``cxlens cases --summary``: the case analytics with their intervals, and the
+    recovery of contacted against not contacted cases."""
     from dataclasses import asdict
 
-    from cxlens.collect.followup import case_analytics
+    from cxlens.collect.case_analytics import case_analytics, recovery_comparison
 
     with user_errors():
-        _, collector = _collector(workspace)
+        ws, collector = _collector(workspace)
         stats = case_analytics(collector)
+        recovery = recovery_comparison(ws, collector)
     if as_json:
-        print_json(asdict(stats))
+        print_json({**asdict(stats), "recovery_comparison": asdict(recovery)})
         return
 
     def interval(i: Any, unit: str) -> str:
@@ -389,6 +391,27 @@ def _case_summary(workspace: Path | None, as_json: bool) -> None:
     table.add_row(f"recovered (n={stats.recovery_n})", interval(stats.recovered, " %"))
     for cause, n in stats.root_causes.items():
         table.add_row(f"root cause: {cause}", str(n))
+    print_table(table)
+    strata = "kind, score and segment" if recovery.by_segment else "kind and score"
+    table = RichTable(
+        title=f"Recovery: contacted against not contacted cases, within {recovery.days} days "
+        f"of opening (cases opened at least that long ago: {recovery.cases}), at equal {strata}"
+    )
+    for col in ("outcome", "contacted", "not contacted", "difference (matched)", "matched"):
+        table.add_column(col, justify="left" if col == "outcome" else "right")
+    names = {
+        "bought_again": "bought again",
+        "answered_better": "next answer better",
+        "ended": "contract ended",
+    }
+    for o in recovery.outcomes:
+        table.add_row(
+            names[o.outcome],
+            f"{interval(o.contacted, ' %')} n={o.contacted_n}",
+            f"{interval(o.not_contacted, ' %')} n={o.not_contacted_n}",
+            interval(o.difference, " pp"),
+            f"{o.matched_contacted} + {o.matched_not_contacted} in {o.strata} strata",
+        )
     print_table(table)
 
 

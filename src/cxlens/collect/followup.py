@@ -49,7 +49,6 @@ from cxlens.collect.business_hours import BusinessHours, business_hours
 from cxlens.collect.delivery import send_email, smtp_configured, team_emails
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
-from cxlens.stats import Interval
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -336,99 +335,3 @@ def follow_up(ws: WorkspaceData, collector: Collector, now: datetime | None = No
                     )
                     report.reminded += 1
     return report
-
-
-@dataclass
-class CaseAnalytics:
-    """How the follow-up went, with 95 % intervals (times in hours, shares in percent)."""
-
-    cases: int
-    open: int
-    overdue: int
-    #: median hours from opening to the first contact (a status change or a note)
-    first_contact_hours: Interval
-    #: median hours from opening to closing
-    close_hours: Interval
-    #: closed cases closed by their deadline (Wilson)
-    sla_kept: Interval
-    sla_n: int
-    root_causes: dict[str, int]
-    #: followed-up (closed) cases whose customer answered again, and better (Wilson)
-    recovered: Interval
-    recovery_n: int
-
-
-def _percent(k: int, n: int) -> Interval:
-    from cxlens.stats import wilson_interval
-
-    w = wilson_interval(k, n)
-    return Interval(w.value * 100, w.low * 100, w.high * 100, w.level) if n else w
-
-
-def case_analytics(collector: Collector, now: datetime | None = None) -> CaseAnalytics:
-    """Time to first contact and to close, SLA kept, root causes and recovery.
-
-    Recovery: of the closed cases whose customer gave a later answer of the same kind
-    (NPS after an NPS detractor...), the share whose next answer scored higher.
-    """
-    from cxlens.stats import median_interval
-
-    at = now or now_utc()
-    with collector.engine.connect() as conn:
-        cases = [dict(r._mapping) for r in conn.execute(sa.select(db.cases))]
-        later = conn.execute(
-            sa.select(
-                db.answers.c.customer_id, db.answers.c.kind, db.answers.c.ts, db.answers.c.score
-            )
-            .where(db.answers.c.customer_id.is_not(None))
-            .where(db.answers.c.score.is_not(None))
-            .order_by(db.answers.c.ts)
-        ).all()
-    answers: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
-    for row in later:
-        answers.setdefault((row.customer_id, row.kind), []).append(
-            (_aware(row.ts), float(row.score))
-        )
-
-    def hours(a: datetime | None, b: datetime | None) -> float | None:
-        return None if a is None or b is None else (_aware(b) - _aware(a)).total_seconds() / 3600
-
-    first = [h for c in cases if (h := hours(c["opened_at"], c["first_contact_at"])) is not None]
-    closing = [h for c in cases if (h := hours(c["opened_at"], c["closed_at"])) is not None]
-    with_deadline = [
-        c for c in cases if c["closed_at"] is not None and c["deadline_at"] is not None
-    ]
-    kept = sum(_aware(c["closed_at"]) <= _aware(c["deadline_at"]) for c in with_deadline)
-    causes: dict[str, int] = {}
-    recovered = followed = 0
-    for c in cases:
-        if c["root_cause"]:
-            causes[c["root_cause"]] = causes.get(c["root_cause"], 0) + 1
-        if c["status"] != "closed" or not c["customer_id"]:
-            continue
-        opened = _aware(c["opened_at"])
-        nxt = next(
-            (s for t, s in answers.get((c["customer_id"], c["kind"]), []) if t > opened), None
-        )
-        if nxt is not None:
-            followed += 1
-            recovered += nxt > float(c["score"])
-    overdue = sum(
-        1
-        for c in cases
-        if c["status"] != "closed"
-        and c["deadline_at"] is not None
-        and _aware(c["deadline_at"]) < at
-    )
-    return CaseAnalytics(
-        cases=len(cases),
-        open=sum(c["status"] != "closed" for c in cases),
-        overdue=overdue,
-        first_contact_hours=median_interval(first),
-        close_hours=median_interval(closing),
-        sla_kept=_percent(kept, len(with_deadline)),
-        sla_n=len(with_deadline),
-        root_causes=dict(sorted(causes.items(), key=lambda kv: -kv[1])),
-        recovered=_percent(recovered, followed),
-        recovery_n=followed,
-    )

@@ -26,13 +26,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cxlens.collect import db
+from cxlens.collect.resurvey import FOLLOW_UP
 
 if TYPE_CHECKING:
     from cxlens.collect.service import Collector
     from cxlens.data import WorkspaceData
 
 ANONYMOUS = "(anonymous)"
-FOLLOW_UP = "feedback follow-up"
 #: how a ticket-triggered invitation's key starts (see :func:`cxlens.collect.triggers.candidates`)
 TICKET_KEY = "ticket:"
 

@@ -23,6 +23,11 @@ console. An invitation is made only when:
 * the customer is in the survey's sample (``sampling``; a stable hash of survey and
   event decides, so the same event is always in or out);
 * the same event has not led to an invitation to this survey before.
+
+The follow-up cases that ``cxlens sync`` copies into ``tickets`` trigger no
+``ticket_resolved`` survey: a closed case's customer is asked again only by the
+re-survey of ``[cases] resurvey_after`` (:mod:`cxlens.collect.resurvey`), by the
+same rules (without sampling).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from cxlens.collect import db
+from cxlens.collect.resurvey import FOLLOW_UP, due_resurveys, resurvey_settings
 from cxlens.collect.service import now_utc
 
 log = logging.getLogger("cxlens.schedule")
@@ -69,6 +75,10 @@ def candidates(ws: WorkspaceData, survey: Survey, now: datetime) -> pd.DataFrame
         t = t.filter(t[time_col].notnull() & (t[time_col] <= latest) & (t[time_col] > earliest))
         if prefix == "event":
             t = t.filter(t.touchpoint == after[len("event:") :])
+        if prefix == "ticket" and "category" in t.columns:
+            # the follow-up cases that sync copies into tickets are no help-desk tickets
+            # (their customers' re-survey is [cases] resurvey_after)
+            t = t.filter(t.category.isnull() | (t.category != FOLLOW_UP))
         frame = t.select("customer_id", key=ibis.literal(prefix + ":") + t[id_col]).execute()
         return frame
     every = trig["every"]
@@ -102,6 +112,9 @@ class DispatchReport:
     invited: int = 0
     emailed: int = 0
     failed: int = 0
+    #: the re-surveys of closed follow-up cases (:mod:`cxlens.collect.resurvey`), which
+    #: every case gets (no sampling)
+    resurvey: bool = False
     links: list[str] = field(default_factory=list)
 
 
@@ -154,9 +167,9 @@ def log_run(
         return
     for r in reports:
         log.info(
-            "dispatch (%s) %s: %d due, %d invited, %d e-mailed, %d failed, %d without consent, "
+            "dispatch (%s) %s%s: %d due, %d invited, %d e-mailed, %d failed, %d without consent, "
             "%d opted out, %d fatigued, %d not sampled, %d already invited",
-            origin, r.survey_id, r.due, r.invited, r.emailed, r.failed, r.no_consent,
+            origin, r.survey_id, " (re-survey)" if r.resurvey else "", r.due, r.invited, r.emailed, r.failed, r.no_consent,
             r.opted_out, r.fatigued, r.not_sampled, r.already,
         )  # fmt: skip
 
@@ -197,52 +210,70 @@ def _dispatch(
         }
     email = smtp_configured(collector)
     opted_out = collector.opted_out_ids()
-    for survey in collector.surveys(active=True):
+
+    def consider(report: DispatchReport, survey: Survey, customer_id: str, key: str) -> None:
+        """Invite ``customer_id`` to ``survey`` for ``key`` if every rule allows it."""
+        person = people.get(customer_id)
+        if person is None or not person["consent"]:
+            report.no_consent += 1
+            return
+        if customer_id in opted_out:
+            report.opted_out += 1
+            return
+        if customer_id in recent:
+            report.fatigued += 1
+            return
+        if not report.resurvey and not in_sample(survey.id, key, survey.sampling):
+            report.not_sampled += 1
+            return
+        if dry_run:
+            report.invited += 1
+            recent.add(customer_id)
+            return
+        invitation = collector.invite(survey.id, customer_id, person["language"], key, at)
+        if invitation is None:
+            report.already += 1
+            return
+        recent.add(customer_id)
+        report.invited += 1
+        if email and person["email"]:
+            msg = invitation_email(collector, survey, invitation, person["email"], customer_id)
+            if send_email(collector, msg, f"invitation:{survey.id}"):
+                report.emailed += 1
+                sent = now_utc()
+                stmt = (
+                    db.invitations.update()
+                    .where(db.invitations.c.id == invitation.id)
+                    .values(sent_at=sent, updated_at=sent)
+                )
+                collector.execute(stmt)
+            else:
+                report.failed += 1
+        else:
+            report.links.append(invitation.url(collector.public_url))
+
+    active = {s.id: s for s in collector.surveys(active=True)}
+    for survey in active.values():
         if not survey.trigger:
             continue
         report = DispatchReport(survey.id)
         due = candidates(ws, survey, at)
         report.due = len(due)
         for customer_id, key in zip(due["customer_id"], due["key"], strict=True):
-            person = people.get(customer_id)
-            if person is None or not person["consent"]:
-                report.no_consent += 1
-                continue
-            if customer_id in opted_out:
-                report.opted_out += 1
-                continue
-            if customer_id in recent:
-                report.fatigued += 1
-                continue
-            if not in_sample(survey.id, key, survey.sampling):
-                report.not_sampled += 1
-                continue
-            if dry_run:
-                report.invited += 1
-                recent.add(customer_id)
-                continue
-            invitation = collector.invite(survey.id, customer_id, person["language"], key, at)
-            if invitation is None:
-                report.already += 1
-                continue
-            recent.add(customer_id)
-            report.invited += 1
-            if email and person["email"]:
-                msg = invitation_email(collector, survey, invitation, person["email"], customer_id)
-                if send_email(collector, msg, f"invitation:{survey.id}"):
-                    report.emailed += 1
-                    sent = now_utc()
-                    stmt = (
-                        db.invitations.update()
-                        .where(db.invitations.c.id == invitation.id)
-                        .values(sent_at=sent, updated_at=sent)
-                    )
-                    collector.execute(stmt)
-                else:
-                    report.failed += 1
-            else:
-                report.links.append(invitation.url(collector.public_url))
+            consider(report, survey, customer_id, key)
         reports.append(report)
+    settings = resurvey_settings(collector)
+    if settings is not None:
+        per_survey: dict[str, DispatchReport] = {}
+        for case in due_resurveys(collector, settings, at):
+            again = active.get(case.survey_id)
+            if again is None:
+                log.info("re-survey of case %s: survey %s is off", case.case_id, case.survey_id)
+                continue
+            report = per_survey.setdefault(again.id, DispatchReport(again.id, resurvey=True))
+            report.due += 1
+            consider(report, again, case.customer_id, case.key)
+        reports.extend(per_survey.values())
     return reports
 
 

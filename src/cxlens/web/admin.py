@@ -8,8 +8,9 @@ to a user is in the audit log under the admin's name.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,8 +19,12 @@ from starlette.concurrency import run_in_threadpool
 from cxlens.collect.accounts import ROLES
 from cxlens.collect.service import CASE_STATUSES, Collector
 from cxlens.errors import CxlensError
-from cxlens.i18n import NP_, gettext, pgettext
+from cxlens.i18n import NP_, format_change, format_number, format_percent, gettext, pgettext
 from cxlens.web.auth import Auth
+
+if TYPE_CHECKING:
+    from cxlens.data import WorkspaceData
+    from cxlens.stats import Interval
 
 #: what the buttons on the users page do, each with the name on its button
 USER_ACTIONS = {
@@ -42,7 +47,12 @@ def when(value: Any) -> str:
 
 
 def register(
-    app: FastAPI, collector: Collector, auth: Auth, page: Callable[..., HTMLResponse]
+    app: FastAPI,
+    collector: Collector,
+    auth: Auth,
+    page: Callable[..., HTMLResponse],
+    ws: WorkspaceData,
+    cached: Callable[..., Any],
 ) -> None:
     need, form_csrf = auth.need, auth.form_csrf
     accounts = collector.accounts
@@ -188,8 +198,9 @@ def register(
         for row in rows:
             row["opened"] = when(row["opened_at"])
         return page(
-            "cases.html", user, request, cases=rows, statuses=CASE_STATUSES, filter_status=status
-        )
+            "cases.html", user, request, cases=rows, statuses=CASE_STATUSES, filter_status=status,
+            recovery=_recovery_rows(ws, collector, cached, user),
+        )  # fmt: skip
 
     @app.get("/admin/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
     def case_page(
@@ -234,6 +245,75 @@ def register(
         except CxlensError as exc:
             raise HTTPException(422, str(exc)) from None
         return RedirectResponse(f"/admin/cases/{case_id}", 303)
+
+
+#: the recovery measure's outcomes, as the cases page names them
+RECOVERY_OUTCOMES = {
+    "bought_again": NP_("recovery outcome", "Bought again"),
+    "answered_better": NP_("recovery outcome", "Next answer better"),
+    "ended": NP_("recovery outcome", "Contract ended"),
+}
+
+
+def _recovery_rows(
+    ws: WorkspaceData, collector: Collector, cached: Callable[..., Any], user: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The recovery measure of the cases page (contacted against not contacted cases) in
+    the user's language; None before any case's window is over. It is computed in the
+    viewer's turn on the workspace's connection, once per day, warehouse version and
+    change of a case."""
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from cxlens.collect import db
+    from cxlens.collect.case_analytics import recovery_comparison
+
+    lang = user["language"]
+    with collector.engine.connect() as conn:
+        changed = conn.execute(sa.select(sa.func.max(db.cases.c.updated_at))).scalar_one()
+    if changed is None:
+        return None
+    recovery = cached(
+        "recovery", (date.today(), str(changed)), lambda: recovery_comparison(ws, collector), user
+    )
+    if not recovery.cases:
+        return None
+
+    def share(i: Interval, n: int) -> str:
+        if math.isnan(i.value):
+            return "–"
+        text = format_percent(i.value, lang, 1)
+        if i.defined:
+            text += f" ({format_percent(i.low, lang, 1)} … {format_percent(i.high, lang, 1)})"
+        return f"{text}, n = {format_number(n, lang, 0)}"
+
+    def points(i: Interval) -> str:
+        text = format_change(i.value, "percent", lang)
+        if i.defined:
+            low, high = (
+                format_change(i.low, "percent", lang),
+                format_change(i.high, "percent", lang),
+            )
+            text += f" ({low} … {high})"
+        return text
+
+    return {
+        "days": recovery.days,
+        "cases": recovery.cases,
+        "by_segment": recovery.by_segment,
+        "rows": [
+            {
+                "outcome": pgettext("recovery outcome", RECOVERY_OUTCOMES[o.outcome], lang),
+                "contacted": share(o.contacted, o.contacted_n),
+                "not_contacted": share(o.not_contacted, o.not_contacted_n),
+                "difference": points(o.difference),
+                "matched": format_number(o.matched_contacted + o.matched_not_contacted, lang, 0),
+                "strata": format_number(o.strata, lang, 0),
+            }
+            for o in recovery.outcomes
+        ],
+    }
 
 
 def _actions_for(row: dict[str, Any], me: dict[str, Any]) -> list[str]:

@@ -477,7 +477,7 @@ def create_app(
     )
     alerts_page.register(app, ws, page, auth.need, auth.form_csrf, cached, ROLES)
     value_page.register(app, ws, page, auth.need, cached)
-    admin.register(app, collector, auth, page)
+    admin.register(app, collector, auth, page, ws, cached)
     api.register(app, collector, auth)
     docs.register(app, render)
     schedule_page.register(app, ws, collector, page, auth.need, auth.form_csrf)

@@ -1,0 +1,215 @@
+"""Recovery: detractors whose case was contacted against those whose case was not, at equal
+score and segment, with numbers worked by hand; on the command line and the cases page."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+import cxlens
+from cxlens.cli import app as cli_app
+from cxlens.collect import db
+from cxlens.collect.case_analytics import compare_recovery, recovery_comparison, recovery_frame
+from cxlens.collect.service import Collector
+from cxlens.collect.surveys import template_survey
+from cxlens.web.app import create_app
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+OPENED = NOW - timedelta(days=100)  # the 90-day window of these cases is over
+PASSWORD = "correct horse battery"
+# (customer, segment, score, contacted, bought again within 90 days of the case)
+CASES = [
+    # stratum 1: NPS 3, retail: contacted 3 of 4 bought again, not contacted 0 of 2
+    ("R1", "retail", 3, True, True),
+    ("R2", "retail", 3, True, True),
+    ("R3", "retail", 3, True, True),
+    ("R4", "retail", 3, True, False),
+    ("R5", "retail", 3, False, False),
+    ("R6", "retail", 3, False, False),
+    # stratum 2: NPS 5, business: contacted 2 of 2, not contacted 2 of 4
+    ("B1", "business", 5, True, True),
+    ("B2", "business", 5, True, True),
+    ("B3", "business", 5, False, True),
+    ("B4", "business", 5, False, True),
+    ("B5", "business", 5, False, False),  # an order before the case does not count
+    ("B6", "business", 5, False, False),
+    # NPS 0, retail: contacted only, so it has no equal to be compared with
+    ("R7", "retail", 0, True, True),
+]
+#: next answers within the window: R1 better (7 > 3), R2 worse, R5 the same, R6 worse
+LATER = {"R1": 7, "R2": 2, "R5": 3, "R6": 1}
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory):
+    root = tmp_path_factory.mktemp("recovery") / "ws"
+    cxlens.init(root)
+    toml = root / "cxlens.toml"
+    toml.write_text(
+        toml.read_text().replace("[collection]\n", "[collection]\nschedule_minutes = 0\n")
+    )
+    ws = cxlens.open(root)
+    people = ["customer_id,created_at,country,language,email,consent,segment"]
+    people += [f"{c},2025-01-01,EE,en,,yes,{seg}" for c, seg, *_ in CASES]
+    (root / "customers.csv").write_text("\n".join(people) + "\n")
+    ws.import_file("customers", root / "customers.csv")
+    orders = ["order_id,customer_id,ts,amount,currency"]
+    for i, (c, _, _, _, bought) in enumerate(CASES):
+        if bought:
+            orders.append(f"O{i},{c},{(OPENED + timedelta(days=10)):%Y-%m-%d %H:%M},50,EUR")
+    orders.append(f"OB5,B5,{(OPENED - timedelta(days=5)):%Y-%m-%d %H:%M},50,EUR")
+    orders.append(f"OB6,B6,{(OPENED + timedelta(days=95)):%Y-%m-%d %H:%M},50,EUR")  # too late
+    (root / "orders.csv").write_text("\n".join(orders) + "\n")
+    ws.import_file("orders", root / "orders.csv")
+    c = Collector(ws.config)
+    c.save_survey(template_survey("nps", "nps"), replace=True)
+    for customer, _, score, _, _ in CASES:
+        c.submit_answer(
+            c.invite("nps", customer, "en").token, None, {"nps": score}, None, "en"
+        ).result()
+    contact = OPENED + timedelta(hours=3)
+    c.execute(db.cases.update().values(opened_at=OPENED))
+    for customer, *_, contacted, _ in CASES:
+        if contacted:
+            c.execute(
+                db.cases.update()
+                .where(db.cases.c.customer_id == customer)
+                .values(first_contact_at=contact)
+            )
+    with c.engine.connect() as conn:
+        first_answers = {r.id for r in conn.execute(sa.select(db.answers.c.id))}
+    for customer, score in LATER.items():
+        c.submit_answer(
+            c.invite("nps", customer, "en").token, None, {"nps": score}, None, "en"
+        ).result()
+    later = OPENED + timedelta(days=30)
+    c.execute(db.answers.update().where(db.answers.c.id.not_in(first_answers)).values(ts=later))
+    # the poor later answers opened cases of their own, whose window is not over: left out
+    c.accounts.add_user("ann", PASSWORD, "analyst", "de")
+    return ws, c
+
+
+def test_bought_again_contacted_against_not_contacted_at_equal_score_and_segment(loop):
+    ws, c = loop
+    recovery = recovery_comparison(ws, c, now=NOW)
+    assert recovery.days == 90 and recovery.cases == 13 and recovery.by_segment
+    bought = next(o for o in recovery.outcomes if o.outcome == "bought_again")
+    # unmatched: 6 of 7 contacted bought again, 2 of 6 not contacted
+    assert (bought.contacted_n, bought.not_contacted_n) == (7, 6)
+    assert bought.contacted.value == pytest.approx(600 / 7)
+    assert bought.not_contacted.value == pytest.approx(100 / 3)
+    for share in (bought.contacted, bought.not_contacted):
+        assert 0 <= share.low <= share.value <= share.high <= 100
+    # matched, over the two strata holding both groups (6 cases each, weights 1/2, 1/2):
+    # contacted 1/2 × 3/4 + 1/2 × 2/2 = 0.875, not contacted 1/2 × 0/2 + 1/2 × 2/4 = 0.25,
+    # difference 62.5 points. Variances w² s² / n with s² = k (1 - k/n) / (n - 1):
+    # contacted 1/4 × 1/4 / 4 = 1/64 (stratum 2 has none), not contacted 1/4 × 1/3 / 4 = 1/48;
+    # SE = √(1/64 + 1/48) = 0.190941, 95 %: 62.5 ± 1.959964 × 19.0941 = 25.08 … 99.92
+    assert (bought.matched_contacted, bought.matched_not_contacted, bought.strata) == (6, 6, 2)
+    assert bought.difference.value == pytest.approx(62.5)
+    assert bought.difference.low == pytest.approx(25.0763, abs=1e-3)
+    assert bought.difference.high == pytest.approx(99.9237, abs=1e-3)
+    assert bought.p_value < 0.05
+
+
+def test_next_answer_better_counts_only_those_who_answered_again_and_stays_on_its_scale(loop):
+    ws, c = loop
+    recovery = recovery_comparison(ws, c, now=NOW)
+    better = next(o for o in recovery.outcomes if o.outcome == "answered_better")
+    # R1 (better) and R2 (worse) were contacted; R5 (the same) and R6 (worse) were not:
+    # one stratum, 1/2 against 0/2; SE = √(1 × (1 × 1/2 / 1) / 2 + 0) = 0.5, so
+    # 50 ± 98.0 points, cut at +100
+    assert (better.contacted_n, better.not_contacted_n, better.strata) == (2, 2, 1)
+    assert better.contacted.value == pytest.approx(50.0) and better.not_contacted.value == 0
+    assert better.difference.value == pytest.approx(50.0)
+    assert better.difference.low == pytest.approx(-47.998, abs=1e-3)
+    assert better.difference.high == 100.0
+    assert [o.outcome for o in recovery.outcomes] == ["bought_again", "answered_better"]
+
+
+def test_cases_whose_window_is_not_over_and_customers_without_segment(loop):
+    ws, c = loop
+    frame = recovery_frame(ws, c, 90, now=NOW)
+    assert len(frame) == 13  # the four later cases are 70 days old
+    assert len(recovery_frame(ws, c, 120, now=NOW)) == 0  # no case is 120 days old
+    # without a segment column every customer is in one segment: strata are kind and score
+    flat = frame.assign(segment="(none)")
+    bought = compare_recovery(flat, "bought_again")
+    assert bought.strata == 2 and bought.difference.value == pytest.approx(62.5)
+
+
+def test_cases_summary_prints_and_exports_the_recovery(loop):
+    ws, _c = loop
+    runner = CliRunner()
+    done = runner.invoke(cli_app, ["cases", "--summary", "-w", str(ws.root)])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())  # as printed, wrapped to the terminal
+    assert "Recovery: contacted against not contacted" in text
+    assert "at equal kind, score and segment" in text and "bought again" in text
+    as_json = runner.invoke(cli_app, ["cases", "--summary", "--json", "-w", str(ws.root)])
+    data = json.loads(as_json.output)
+    # the command measures at the time it runs: every first case is over 90 days old
+    [bought] = [
+        o for o in data["recovery_comparison"]["outcomes"] if o["outcome"] == "bought_again"
+    ]
+    assert bought["difference"]["value"] == pytest.approx(62.5)
+
+
+def test_the_cases_page_shows_the_recovery_in_the_readers_language(loop):
+    ws, _c = loop
+    client = TestClient(create_app(ws.root, schedule=False, warm=False))
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    client.post("/login", data={"username": "ann", "password": PASSWORD, "csrf": csrf})
+    page = client.get("/admin/cases")
+    assert page.status_code == 200
+    assert "Hilft die Nachbetreuung?" in page.text
+    row = re.search(r"<tr><td>Erneut gekauft</td>(.*?)</tr>", page.text).group(1)
+    assert "85,7" in row and "n = 7" in row and "+62,5" in row and "Pp." in row
+
+
+@pytest.mark.browser
+def test_the_cases_page_with_the_recovery_on_a_phone(loop):
+    """Looked at in Chromium at 390 px: no console error, no policy violation, no overflow."""
+    from tests.collect.conftest import free_port
+    from tests.collect.test_browser import CHROMIUM, SHOTS
+    from tests.collect.test_browser_security import overflows, watched
+    from tests.collect.test_reliability import start_server
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ws, _c = loop
+    port = free_port()
+    proc = start_server(ws.root, port)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+            )
+            page, problems = watched(browser, 390)
+            page.goto(f"http://127.0.0.1:{port}/login?next=/admin/cases")
+            page.locator("#username").fill("ann")
+            page.locator("#password").fill(PASSWORD)
+            page.locator("button[type=submit]").click()
+            page.wait_for_url(f"http://127.0.0.1:{port}/admin/cases")
+            heading = page.get_by_role("heading", name="Hilft die Nachbetreuung?")
+            assert heading.is_visible()
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            heading.scroll_into_view_if_needed()
+            page.screenshot(path=str(SHOTS / "cases-recovery-phone-de.png"), full_page=True)
+            assert not overflows(page)
+            assert problems == []
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait()
