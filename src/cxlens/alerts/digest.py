@@ -13,10 +13,12 @@ Settings in ``cxlens.toml``::
 A digest covers the last complete day or week in the workspace's time zone. It
 lists the KPIs whose change from the period before is significant (by the test the
 catalog names for each metric, as ``cxlens kpi --compare previous`` finds them),
-with their interval and n, and only those; the follow-up cases opened in the period
-and those overdue now; and the most negative and most positive comment of the
-period. It is HTML (table-based, as the invitation e-mail) with a plain-text
-alternative. The server's scheduler sends each digest once per period, after the
+with their interval and n, and only those; each KPI's trend over the last eight
+periods as a line of text (:mod:`cxlens.alerts.digest_trends`: mail programs block
+images and run no scripts); the follow-up cases opened in the period and those
+overdue now; the most negative and most positive comment of the period, and its new
+themes (those that were rare in the 90 days before). It is HTML (table-based, as
+the invitation e-mail) with a plain-text alternative. The server's scheduler sends each digest once per period, after the
 period ends; ``cxlens digest preview`` shows one without sending it.
 """
 
@@ -33,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from cxlens.alerts.digest_trends import TREND_PERIODS, new_themes, sparkline, trends
 from cxlens.collect import db
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
@@ -57,6 +60,10 @@ INTROS = {
     "week": N_("What changed in the week %(period)s compared with the week before."),
 }
 SCALES = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+TREND_NOTES = {
+    "day": N_("The last %(count)s days, oldest first."),
+    "week": N_("The last %(count)s weeks, oldest first."),
+}
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,57 @@ def _cases(
     return new, overdue
 
 
+def _trend_lines(
+    ws: WorkspaceData, settings: DigestSettings, first: date, last: date, lang: str
+) -> list[dict[str, str]]:
+    """Each KPI with data in the last periods: its name, sparkline and latest value."""
+    from cxlens.metrics.catalog import load_catalog
+
+    catalog = load_catalog()
+    series = trends(ws, settings.metrics, settings.every, first, last)
+    lines = []
+    for metric, values in series.items():
+        known = [v for v in values if v is not None]
+        if not known:
+            continue
+        unit = " %" if catalog[metric].unit == "percent" else ""
+        digits = 1 if catalog[metric].unit in ("percent", "score") else 0
+        lines.append(
+            {
+                "name": catalog[metric].name(lang),
+                "line": sparkline(values),
+                "low": format_number(min(known), lang, digits) + unit,
+                "high": format_number(max(known), lang, digits) + unit,
+                "latest": "–"
+                if values[-1] is None
+                else format_number(values[-1], lang, digits) + unit,
+            }
+        )
+    return lines
+
+
+def _new_themes(
+    ws: WorkspaceData, start: datetime, end: datetime, lang: str
+) -> list[dict[str, str]]:
+    """The period's new themes, named in ``lang``, with their counts and a comment."""
+    from cxlens.i18n import labels_for
+
+    labels = labels_for(ws.config)
+    return [
+        {
+            "name": labels.name("theme", t["theme"], lang),
+            "counts": gettext(
+                "%(count)s of %(n)s comments (before: %(before)s of %(n_before)s)", lang,
+                count=format_number(t["count"], lang, 0), n=format_number(t["n"], lang, 0),
+                before=format_number(t["before"], lang, 0),
+                n_before=format_number(t["n_before"], lang, 0),
+            ),
+            "comment": t["comment"],
+        }
+        for t in new_themes(ws, start, end)
+    ]  # fmt: skip
+
+
 @cache
 def _templates() -> jinja2.Environment:
     import jinja2
@@ -247,6 +305,8 @@ def build_digest(
     start, end = _bounds(first, last, zone)
     changed, steady = _changes(ws, settings.metrics, settings.every, first, last, lang)
     worst, best = _comments(ws, start, end)
+    trend_lines = _trend_lines(ws, settings, first, last, lang)
+    themes = _new_themes(ws, start, end, lang)
     new, overdue = _cases(collector, settings.team, start, end, at)
     company = collector.company
     base = collector.public_url.rstrip("/")
@@ -275,6 +335,12 @@ def build_digest(
         "overdue_label": gettext("Overdue now: %(count)s", lang, count=len(overdue)),
         "new": [case_line(c) for c in new[:10]],
         "overdue": [case_line(c) for c in overdue[:10]],
+        "trends_heading": gettext("Trends", lang),
+        "trend_note": gettext(TREND_NOTES[settings.every], lang, count=TREND_PERIODS),
+        "trends": trend_lines,
+        "themes_heading": gettext("New themes", lang),
+        "themes": themes,
+        "no_new_themes": gettext("No theme was new in the period.", lang),
         "comments_heading": gettext("Comments", lang),
         "worst_label": gettext("Most negative", lang),
         "best_label": gettext("Most positive", lang),
