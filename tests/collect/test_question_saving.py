@@ -163,3 +163,30 @@ def test_a_saved_part_is_checked_like_a_whole_answer(site):
     # a part stored directly (as the relay does) stays partial
     done = c.submit_answer(inv.token, None, {"recommend": 6}, None, "en", part=SOME).result()
     assert not done.complete and done.new_case
+
+
+def test_parts_sent_through_the_answer_relay_stay_partial_until_the_whole(site):
+    """With several workers the relay stores the parts: their kind and the new case go both ways."""
+    import asyncio
+
+    from cxlens.collect.relay import RelayClient, RelayServer
+
+    _root, c, _client = site
+    token = c.invite("after-delivery", "C2", "en").token
+    relay = RelayServer(c).start()
+
+    async def scenario() -> list[object]:
+        client = RelayClient(str(relay.path))
+        first = await client.submit(token, None, {"recommend": 4}, None, "en", None, SOME)
+        changed = await client.submit(token, None, {"recommend": 6}, None, "en", None, SOME)
+        whole = await client.submit(token, None, {"delivery": 5}, None, "en", None)
+        return [first, changed, whole]
+
+    try:
+        first, changed, whole = asyncio.run(scenario())
+    finally:
+        relay.stop()
+    assert not first.complete and first.new_case and first.case_id is not None
+    assert not changed.complete and not changed.new_case and changed.case_id == first.case_id
+    assert whole.complete
+    assert _stored(c) == [("recommend", 6.0, None, "complete"), ("delivery", 5.0, None, "complete")]
