@@ -51,6 +51,8 @@ RECOVERY_DAYS = 90
 #: the stratum of customers without a segment
 NO_SEGMENT = "(none)"
 OUTCOMES = ("bought_again", "answered_better", "ended")
+#: customers per query of their answers
+IN_CHUNK = 500
 
 
 def _aware(value: datetime) -> datetime:
@@ -213,14 +215,18 @@ def recovery_frame(
             if _aware(r.opened_at) + window <= at
         ]  # fmt: skip
         customers = sorted({c["customer_id"] for c in cases})
-        later = conn.execute(
-            sa.select(
-                db.answers.c.customer_id, db.answers.c.kind, db.answers.c.ts, db.answers.c.score
+        later = [
+            row
+            for i in range(0, len(customers), IN_CHUNK)  # a bounded number of query parameters
+            for row in conn.execute(
+                sa.select(
+                    db.answers.c.customer_id, db.answers.c.kind, db.answers.c.ts, db.answers.c.score
+                )
+                .where(db.answers.c.customer_id.in_(customers[i : i + IN_CHUNK]))
+                .where(db.answers.c.score.is_not(None))
             )
-            .where(db.answers.c.customer_id.in_(customers))
-            .where(db.answers.c.score.is_not(None))
-            .order_by(db.answers.c.ts)
-        ).all()
+        ]
+    later.sort(key=lambda row: _aware(row.ts))
     answers: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
     for row in later:
         answers.setdefault((row.customer_id, row.kind), []).append(
