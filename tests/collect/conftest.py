@@ -27,6 +27,10 @@ C4,2025-01-01,HR,hr,,yes
 """
 
 
+#: Debian's Chromium (make setup installs it); browser tests skip without it
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -135,3 +139,27 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.start()
     yield inbox, port
     controller.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for a test module."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (make setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield b
+        b.close()
+
+
+def sign_in(page, user: str, password: str, then: str) -> None:
+    """Fill the open sign-in page with ``user`` and ``password``; wait until ``then`` is shown."""
+    page.locator("#username").fill(user)
+    page.locator("#password").fill(password)
+    page.locator("button[type=submit]").click()
+    page.wait_for_url(then)

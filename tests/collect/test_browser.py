@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 import cxlens
 from cxlens.collect.service import Collector
-from tests.collect.conftest import free_port, make_ws
+from tests.collect.conftest import CHROMIUM, free_port, make_ws
 from tests.collect.test_reliability import start_server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 pytestmark = [
@@ -31,19 +29,6 @@ def server(tmp_path_factory):
     yield root, f"http://127.0.0.1:{port}"
     proc.terminate()
     proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield b
-        b.close()
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pytest
 
 import cxlens
 from cxlens.collect.service import Collector
-from tests.collect.conftest import free_port, make_ws
+from tests.collect.conftest import free_port, make_ws, sign_in
 from tests.collect.test_browser import CHROMIUM, SHOTS
 from tests.collect.test_reliability import start_server
 
@@ -51,19 +51,6 @@ def demo_site(tmp_path_factory):
     proc.wait()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield b
-        b.close()
-
-
 def watched(browser, width: int):
     """A page that records console errors and policy violations."""
     page = browser.new_page(viewport={"width": width, "height": 900})
@@ -84,10 +71,7 @@ def overflows(page) -> bool:
 def test_users_page_and_language_switch_under_the_strict_policy(site, browser):
     page, problems = watched(browser, 390)
     page.goto(f"{site}/login?next=/admin/users")  # not through the dashboard: see below
-    page.locator("#username").fill("admin")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(f"{site}/admin/users")
+    sign_in(page, "admin", PASSWORD, f"{site}/admin/users")
     assert page.get_by_role("button", name="Deaktivieren: ann").is_visible()
     assert page.get_by_role("button", name="Überall abmelden: ann").is_visible()
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -128,10 +112,7 @@ def test_the_policy_refuses_nothing_on_the_dashboard(demo_site, browser):
     site = demo_site
     page, problems = watched(browser, 1280)
     page.goto(f"{site}/login")
-    page.locator("#username").fill("admin")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(f"{site}/dashboard")
+    sign_in(page, "admin", PASSWORD, f"{site}/dashboard")
     pages = ("/dashboard", "/dashboard/trends", "/dashboard/customers", "/dashboard/journeys",
              "/dashboard/feedback", "/dashboard/value", "/admin", "/admin/cases")  # fmt: skip
     charts = 0
@@ -150,10 +131,7 @@ def test_a_page_without_its_tables_says_which(site, browser):
     """A workspace with customers only: the journeys page names the table it needs (no 500)."""
     page, problems = watched(browser, 1280)
     page.goto(f"{site}/login")
-    page.locator("#username").fill("admin")
-    page.locator("#password").fill(PASSWORD)
-    page.locator("button[type=submit]").click()
-    page.wait_for_url(f"{site}/dashboard")
+    sign_in(page, "admin", PASSWORD, f"{site}/dashboard")
     response = page.goto(f"{site}/dashboard/journeys")
     assert response is not None and response.status == 422
     assert "events" in page.content()

@@ -14,7 +14,7 @@ from cxlens.cli import app as cli_app
 from cxlens.collect.service import Collector
 from cxlens.i18n import format_value
 from cxlens.web.app import create_app
-from tests.collect.conftest import free_port
+from tests.collect.conftest import free_port, sign_in
 from tests.collect.test_browser import CHROMIUM, SHOTS
 from tests.collect.test_reliability import start_server
 
@@ -157,10 +157,7 @@ def test_dashboard_in_a_browser(demo, user, lang):
             )
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(f"{base}/login")
-            page.locator("#username").fill(user)
-            page.locator("#password").fill(PASSWORD)
-            page.locator("button[type=submit]").click()
-            page.wait_for_url(f"{base}/dashboard")
+            sign_in(page, user, PASSWORD, f"{base}/dashboard")
             assert page.locator("html").get_attribute("lang") == lang
             # the NPS tile shows what `cxlens kpi nps` gives for the period on screen
             ws = cxlens.open(demo)

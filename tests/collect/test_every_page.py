@@ -130,17 +130,9 @@ def site(tmp_path_factory):
     server.wait()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        yield b
-        b.close()
+@pytest.fixture(scope="module", autouse=True)
+def _where_the_screenshots_are():
+    yield
     print(f"\nscreenshots of every page: {FOLDER}")
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -176,40 +175,28 @@ def test_the_cases_page_shows_the_recovery_in_the_readers_language(loop):
 
 
 @pytest.mark.browser
-def test_the_cases_page_with_the_recovery_on_a_phone(loop):
+def test_the_cases_page_with_the_recovery_on_a_phone(loop, browser):
     """Looked at in Chromium at 390 px: no console error, no policy violation, no overflow."""
-    from tests.collect.conftest import free_port
-    from tests.collect.test_browser import CHROMIUM, SHOTS
+    from tests.collect.conftest import free_port, sign_in
+    from tests.collect.test_browser import SHOTS
     from tests.collect.test_browser_security import overflows, watched
     from tests.collect.test_reliability import start_server
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed (make setup installs it)")
-    from playwright.sync_api import sync_playwright
 
     ws, _c = loop
     port = free_port()
     proc = start_server(ws.root, port)
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-            )
-            page, problems = watched(browser, 390)
-            page.goto(f"http://127.0.0.1:{port}/login?next=/admin/cases")
-            page.locator("#username").fill("ann")
-            page.locator("#password").fill(PASSWORD)
-            page.locator("button[type=submit]").click()
-            page.wait_for_url(f"http://127.0.0.1:{port}/admin/cases")
-            heading = page.get_by_role("heading", name="Hilft die Nachbetreuung?")
-            assert heading.is_visible()
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            heading.scroll_into_view_if_needed()
-            page.screenshot(path=str(SHOTS / "cases-recovery-phone-de.png"), full_page=True)
-            assert not overflows(page)
-            assert problems == []
-            browser.close()
+        page, problems = watched(browser, 390)
+        page.goto(f"http://127.0.0.1:{port}/login?next=/admin/cases")
+        sign_in(page, "ann", PASSWORD, f"http://127.0.0.1:{port}/admin/cases")
+        heading = page.get_by_role("heading", name="Hilft die Nachbetreuung?")
+        assert heading.is_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        heading.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "cases-recovery-phone-de.png"), full_page=True)
+        assert not overflows(page)
+        assert problems == []
+        page.close()
     finally:
         proc.terminate()
         proc.wait()

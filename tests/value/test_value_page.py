@@ -18,7 +18,7 @@ from cxlens.cli import app as cli_app
 from cxlens.collect.service import Collector
 from cxlens.i18n import format_currency, format_number
 from cxlens.web.app import create_app
-from tests.collect.conftest import free_port
+from tests.collect.conftest import free_port, sign_in
 from tests.collect.test_browser import CHROMIUM, SHOTS
 from tests.collect.test_reliability import start_server
 
@@ -111,10 +111,7 @@ def test_the_page_in_a_browser_at_desktop_and_phone_widths(demo):
                     "console.error('CSP ' + e.violatedDirective + ' ' + e.blockedURI));"
                 )
                 page.goto(f"{base}/login")
-                page.locator("#username").fill("analyst")
-                page.locator("#password").fill(PASSWORD)
-                page.locator("button[type=submit]").click()
-                page.wait_for_url(f"{base}/dashboard")
+                sign_in(page, "analyst", PASSWORD, f"{base}/dashboard")
                 page.goto(f"{base}/dashboard/value", timeout=120_000)
                 page.wait_for_load_state("networkidle")
                 # three charts drawn by Plotly from the app's own files
