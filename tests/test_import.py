@@ -144,26 +144,3 @@ def test_append_rows(ws):
         {"customer_id": ["C7"], "created_at": [pd.Timestamp("2025-05-01", tz="UTC")]}
     )
     assert ws.append_rows("customers", frame).added == 1
-
-
-def test_a_table_is_stored_in_the_order_of_its_time_column(ws, write):
-    """Rows arrive out of order and in two files; the stored file runs in time order, so a
-    query for one period reads only that period's row groups."""
-    import duckdb
-
-    ws.import_file("customers", write("c.csv", CUSTOMERS_CSV))
-    ws.import_file(
-        "events",
-        write(
-            "e1.csv",
-            "event_id,customer_id,ts,touchpoint\n"
-            "E1,C1,2025-05-03 10:00,web\nE2,C2,2025-01-09 08:00,email\nE3,C1,2025-03-01 12:00,ad\n",
-        ),
-    )
-    ws.import_file(
-        "events",
-        write("e2.csv", "event_id,customer_id,ts,touchpoint\nE4,C3,2025-02-02 09:30,web\n"),
-    )
-    path = ws.root / "warehouse" / "events.parquet"
-    stored = duckdb.sql(f"SELECT event_id FROM read_parquet('{path}')").fetchall()
-    assert [r[0] for r in stored] == ["E2", "E4", "E3", "E1"]

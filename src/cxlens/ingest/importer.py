@@ -520,7 +520,6 @@ class Importer:
         target = self.warehouse.path(self.spec.name)
         new_cols = dict(db.columns("incoming"))
         key_match = " AND ".join(f"n.{q(k)} IS NOT DISTINCT FROM o.{q(k)}" for k in self.spec.key)
-        old_cols: dict[str, str] = {}
         if not target.exists():
             self.result.added = self.result.rows
             result_sql = "SELECT * FROM incoming"
@@ -580,13 +579,7 @@ class Importer:
             )
         new_file = self.warehouse.temp_path(self.spec.name)
         try:
-            written = set(new_cols) | set(old_cols)
-            in_time = self.spec.time_column if self.spec.time_column in written else None
-            db.run(
-                copy_to_parquet_sql(result_sql, new_file, order_by=in_time),
-                "writing",
-                self.progress,
-            )
+            db.run(copy_to_parquet_sql(result_sql, new_file), "writing", self.progress)
             self.warehouse.publish(self.spec.name, new_file)
         finally:
             new_file.unlink(missing_ok=True)

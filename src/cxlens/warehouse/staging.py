@@ -157,15 +157,7 @@ def parquet_sql(path: Path) -> str:
     return f"read_parquet({quote_literal(str(path))})"
 
 
-def copy_to_parquet_sql(query: str, path: Path, order_by: str | None = None) -> str:
-    """Write ``query`` to a Parquet file; ``order_by`` (a column) stores its rows in that order.
-
-    A warehouse table is stored in the order of its time column, so that each row group
-    covers a short stretch of time and a query for one period reads only the row groups of
-    that period (DuckDB skips the others by their min/max statistics).
-    """
-    if order_by is not None:
-        query = f"SELECT * FROM ({query}) ORDER BY {quote_ident(order_by)}"  # noqa: S608
+def copy_to_parquet_sql(query: str, path: Path) -> str:
     return (
         f"COPY ({query}) TO {quote_literal(str(path))} "
         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
