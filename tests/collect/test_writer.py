@@ -14,6 +14,7 @@ from sqlalchemy import event
 
 import cxlens
 from cxlens.collect import db
+from cxlens.collect.security import ordered_id
 from cxlens.collect.service import Collector, LinkError
 from cxlens.errors import CxlensError
 
@@ -153,3 +154,67 @@ def test_an_answer_given_up_before_its_batch_is_not_written(sqlite_ws):
     time.sleep(0.2)
     assert count(c, db.submissions) == 1
     c.resolve(tokens[1])  # still unanswered
+
+
+def test_the_invitations_of_a_batch_are_read_in_one_query(store_ws):
+    c = collector_of(store_ws)
+    tokens = invitations(c, 12)
+    reads: list[str] = []
+    event.listen(
+        c.writer.engine,
+        "before_cursor_execute",
+        lambda _c, _cur, statement, *_: reads.append(statement),
+    )
+    held = Held(c)
+    first = c.submit_answer(tokens[0], None, {"nps": 9}, None, "en")
+    time.sleep(0.3)  # the writer has taken the first and waits for the lock
+    rest = [c.submit_answer(t, None, {"nps": 9}, None, "en") for t in tokens[1:]]
+    time.sleep(0.1)
+    held.release()
+    for f in [first, *rest]:
+        f.result(timeout=30)
+    lookups = [s for s in reads if s.lstrip().upper().startswith("SELECT") and "invitations" in s]
+    assert len(lookups) == 2  # the first answer's batch, then the eleven that waited for it
+    assert count(c, db.submissions) == 12
+
+
+def test_a_part_and_the_rest_of_one_answer_in_the_same_batch(store_ws):
+    """The second write of the batch sees the part the first one stored (not the row read
+    at the batch's start): one submission, complete, the comment with the score."""
+    c = collector_of(store_ws)
+    token = invitations(c, 2)[1]
+    held = Held(c)
+    blocker = c.submit_answer(invitations(c, 1)[0], None, {"nps": 9}, None, "en")
+    time.sleep(0.3)
+    first_part = c.submit_answer(token, None, {"nps": 4}, None, "en", part="first")
+    rest = c.submit_answer(token, None, {}, "slow delivery", "en")
+    again = c.submit_answer(token, None, {"nps": 10}, None, "en")
+    held.release()
+    blocker.result(timeout=30)
+    first, second = first_part.result(timeout=30), rest.result(timeout=30)
+    assert not first.complete and second.complete
+    assert first.submission_id == second.submission_id and first.case_id == second.case_id
+    with pytest.raises(LinkError) as err:
+        again.result(timeout=30)
+    assert err.value.reason == "used"
+    with c.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(db.answers.c.score, db.answers.c.comment).where(
+                db.answers.c.submission_id == first.submission_id
+            )
+        ).all()
+        status = conn.execute(
+            sa.select(db.submissions.c.status).where(db.submissions.c.id == first.submission_id)
+        ).scalar_one()
+    assert [tuple(r) for r in rows] == [(4.0, "slow delivery")] and status == "complete"
+
+
+def test_submission_ids_sort_in_the_order_they_were_made():
+    ids = []
+    for _ in range(5):
+        ids.append(ordered_id())
+        time.sleep(0.002)
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    # the first 12 digits are the time in milliseconds
+    assert abs(int(ids[0][:12], 16) - time.time() * 1000) < 5_000

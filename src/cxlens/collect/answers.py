@@ -2,8 +2,9 @@
 
 A submission is stored by one write of the store's :class:`~cxlens.collect.writer.Writer`:
 its preparation finds the invitation (in the writer's transaction, so "already
-answered" is decided there), checks the link and the answers and builds the rows; its
-application marks the invitation answered and inserts the submission, its answers
+answered" is decided there; the invitations of a batch's answers are read in one
+query, :func:`invitation_rows`), checks the link and the answers and builds the rows;
+its application marks the invitation answered and inserts the submission, its answers
 and, for a poor score, a follow-up case. The statements are built once, here, so a
 write only binds its values.
 
@@ -26,7 +27,7 @@ later*: partial until the survey's button).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,9 +35,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxlens.collect import db
-from cxlens.collect.security import LinkToken, check_link, new_id
+from cxlens.collect.security import LinkToken, check_link, ordered_id
 from cxlens.collect.surveys import LANGUAGES, MAX_COMMENT, Survey
-from cxlens.collect.writer import batch_state, defer, flush
+from cxlens.collect.writer import defer, flush, forget
 from cxlens.errors import CxlensError
 
 #: answers that open a follow-up case: NPS 0-6, CSAT 1-2, CES 1-3
@@ -103,7 +104,25 @@ def _aware(value: datetime | None) -> datetime | None:
 
 # -- statements, built once ----------------------------------------------------------------
 
-_INVITATION = sa.select(db.invitations).where(db.invitations.c.id == sa.bindparam("b_id"))
+#: invitations by id, each with the id of its submission (None before any answer)
+_INVITATIONS = (
+    sa.select(db.invitations, db.submissions.c.id.label("submission_id"))
+    .select_from(
+        db.invitations.outerjoin(
+            db.submissions, db.submissions.c.invitation_id == db.invitations.c.id
+        )
+    )
+    .where(db.invitations.c.id.in_(sa.bindparam("b_ids", expanding=True)))
+)
+_SUBMISSION_OF = sa.select(db.submissions.c.id, db.submissions.c.status).where(
+    db.submissions.c.invitation_id == sa.bindparam("b_invitation")
+)
+_ANSWERS_OF = (
+    sa.select(db.answers.c.question_id, db.answers.c.score, db.answers.c.comment)
+    .where(db.answers.c.submission_id == sa.bindparam("b_submission"))
+    .order_by(db.answers.c.id)
+)
+_CASE_OF = sa.select(db.cases.c.id).where(db.cases.c.submission_id == sa.bindparam("b_submission"))
 _MARK_ANSWERED = (
     db.invitations.update()
     .where(db.invitations.c.id == sa.bindparam("b_id"))
@@ -143,14 +162,26 @@ def parse_link(token: str) -> LinkToken:
     return parsed
 
 
+def invitation_rows(conn: sa.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The invitations of ``ids`` by id, each with its ``submission_id`` (None if unanswered)."""
+    return {r.id: dict(r._mapping) for r in conn.execute(_INVITATIONS, {"b_ids": list(ids)})}
+
+
 def invitation_of(
     conn: sa.Connection, key: str, link: LinkToken, now: datetime | None = None
 ) -> dict[str, Any]:
     """The unanswered, unexpired invitation behind a genuine link, or :class:`LinkError`."""
-    row = conn.execute(_INVITATION, {"b_id": link.invitation_id}).first()
-    if row is None:
+    inv = invitation_rows(conn, [link.invitation_id]).get(link.invitation_id)
+    return checked_invitation(inv, key, link, now)
+
+
+def checked_invitation(
+    inv: dict[str, Any] | None, key: str, link: LinkToken, now: datetime | None = None
+) -> dict[str, Any]:
+    """``inv``, the invitation row of ``link``, if it is unanswered, unexpired and the link
+    genuine; else :class:`LinkError`."""
+    if inv is None:
         raise LinkError("invalid")
-    inv = dict(row._mapping)
     if not check_link(key, link, inv["survey_id"], inv["customer_id"]):
         raise LinkError("invalid")
     expires = _aware(inv["expires_at"])
@@ -165,19 +196,11 @@ def invitation_of(
 
 def progress_of(conn: sa.Connection, invitation_id: str) -> Progress | None:
     """The submission an invitation has so far (partial or complete), or None."""
-    sub = conn.execute(
-        sa.select(db.submissions.c.id, db.submissions.c.status).where(
-            db.submissions.c.invitation_id == invitation_id
-        )
-    ).first()
+    sub = conn.execute(_SUBMISSION_OF, {"b_invitation": invitation_id}).first()
     if sub is None:
         return None
-    rows = conn.execute(
-        sa.select(db.answers.c.question_id, db.answers.c.score, db.answers.c.comment)
-        .where(db.answers.c.submission_id == sub.id)
-        .order_by(db.answers.c.id)
-    ).all()
-    case = conn.execute(sa.select(db.cases.c.id).where(db.cases.c.submission_id == sub.id)).first()
+    rows = conn.execute(_ANSWERS_OF, {"b_submission": sub.id}).all()
+    case = conn.execute(_CASE_OF, {"b_submission": sub.id}).first()
     comment = next((r.comment for r in rows if r.comment), None)
     return Progress(
         submission_id=sub.id,
@@ -297,17 +320,12 @@ def submission(
         )
 
     def prepare(conn: sa.Connection) -> Callable[[sa.Connection], Submitted]:
+        # the writer's lock keeps other processes from answering the invitation since it
+        # was read; a write of this batch that answers it makes the next one read it again
         invitation, survey = find(conn)
-        state = batch_state(conn)
-        # the writer's lock keeps other processes from answering the invitation since
-        # it was read; the writes of this batch see each other's through the batch state
-        if invitation is not None and invitation["id"] in state.get("answered", ()):
-            raise LinkError("used", invitation["language"])
         before = None
-        if invitation is not None:
-            if invitation["id"] in state.get("parts", ()):
-                flush(conn)  # an earlier write of this batch stored a part of it
-            before = progress_of(conn, invitation["id"])
+        if invitation is not None and invitation["submission_id"] is not None:
+            before = progress_of(conn, invitation["id"])  # a part was stored before
         clean, text = check_answers(survey, scores, comment, allow_empty=before is not None)
         if invitation is None and not survey.public:
             raise LinkError("invalid")
@@ -332,7 +350,7 @@ def submission(
             case = case_for(answer_rows(survey, {**before.scores, **changed, **clean}, None))
         else:
             case = None
-        sub_id = before.submission_id if before is not None else new_id()
+        sub_id = before.submission_id if before is not None else ordered_id()
         earlier_comment = before.comment if before is not None else None
 
         def apply(conn: sa.Connection) -> Submitted:
@@ -341,11 +359,9 @@ def submission(
             at = now_utc()
             status = "complete" if finished else "partial"
             if invitation is not None:
+                forget(conn, invitation_rows, invitation["id"])
                 if finished:
-                    batch_state(conn).setdefault("answered", set()).add(invitation["id"])
                     defer(conn, _MARK_ANSWERED, {"b_id": invitation["id"], "b_at": at})
-                else:
-                    batch_state(conn).setdefault("parts", set()).add(invitation["id"])
             if before is None:
                 defer(
                     conn,

@@ -23,7 +23,9 @@ from cxlens.collect.answers import (
     LinkError,
     Progress,
     Submitted,
+    checked_invitation,
     invitation_of,
+    invitation_rows,
     now_utc,
     parse_link,
     progress_of,
@@ -31,6 +33,7 @@ from cxlens.collect.answers import (
 )
 from cxlens.collect.security import link_token, new_id
 from cxlens.collect.surveys import LANGUAGES, MAX_COMMENT, Survey
+from cxlens.collect.writer import lookup
 from cxlens.errors import CxlensError
 
 if TYPE_CHECKING:
@@ -320,16 +323,15 @@ class Collector:
         def find(conn: sa.Connection) -> tuple[dict[str, Any] | None, Survey]:
             if invitation is None:
                 return None, survey
-            row = conn.execute(
-                sa.select(db.invitations).where(db.invitations.c.id == invitation["id"])
-            ).first()
+            row = lookup(conn, invitation_rows, invitation["id"])
             if row is None:
                 raise LinkError("invalid")
-            if row.answered_at is not None:
-                raise LinkError("used", row.language)
-            return dict(row._mapping), survey
+            if row["answered_at"] is not None:
+                raise LinkError("used", row["language"])
+            return row, survey
 
-        return self.writer.run(submission(find, scores, comment, language, ip, part))
+        needs = None if invitation is None else (invitation_rows, invitation["id"])
+        return self.writer.run(submission(find, scores, comment, language, ip, part), needs)
 
     def submit_answer(
         self,
@@ -350,11 +352,14 @@ class Collector:
         future holds the :class:`Submitted` once it is committed, or the
         :class:`LinkError` or :class:`AnswerError` that refused it.
         """
+        needs = None
         if token:
             link = parse_link(token)
+            needs = (invitation_rows, link.invitation_id)
 
             def find(conn: sa.Connection) -> tuple[dict[str, Any] | None, Survey]:
-                inv = invitation_of(conn, self.key, link)
+                row = lookup(conn, invitation_rows, link.invitation_id)
+                inv = checked_invitation(row, self.key, link)
                 return inv, self.survey(inv["survey_id"])
 
         elif survey_id:
@@ -368,7 +373,7 @@ class Collector:
 
         else:
             raise LinkError("invalid")
-        return self.writer.submit(submission(find, scores, comment, language, ip, part))
+        return self.writer.submit(submission(find, scores, comment, language, ip, part), needs)
 
     # -- cases ---------------------------------------------------------------------
 

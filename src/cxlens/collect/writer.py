@@ -7,7 +7,9 @@ more to arrive), prepares and applies them all in one transaction and commits on
 one ``fsync`` on SQLite with ``synchronous = FULL``, one WAL flush on PostgreSQL. Only
 then does it set the writes' futures, so nothing is acknowledged before it is on disk.
 Rows that writes :func:`defer` for the same statement (an answer's submission, its
-answers, its invitation's state) go to the database in one ``executemany`` per batch.
+answers, its invitation's state) go to the database in one ``executemany`` per batch,
+and the rows that writes say they need when they are submitted (an answer's
+invitation) are read in one query per batch (:func:`lookup`).
 
 A write whose preparation refuses it (raises a :class:`~cxlens.errors.CxlensError`)
 gets that error and writes nothing; the others in the batch go on. If applying a write
@@ -34,7 +36,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -48,6 +50,8 @@ log = logging.getLogger("cxlens.collect")
 
 #: reads and checks, then returns the function that writes (raising here refuses the write)
 Prepare = Callable[[sa.Connection], Callable[[sa.Connection], Any]]
+#: reads the rows of several keys in one query: ``{key: row}``, a key without a row left out
+Loader = Callable[[sa.Connection, Sequence[Any]], dict[Any, Any]]
 #: the most writes one transaction takes
 MAX_BATCH = 500
 #: the SQLite write-ahead log's size past which the checkpointer copies it into the database
@@ -75,9 +79,40 @@ def flush(conn: sa.Connection) -> None:
         conn.execute(statement, rows)
 
 
+def lookup(conn: sa.Connection, loader: Loader, key: Any) -> Any:
+    """The row of ``key`` that ``loader`` reads (None if it has none), read once per batch.
+
+    The first lookup of a batch reads, in one query, the rows of every key that the
+    batch's writes named as they were submitted (``needs``). A key read that way holds
+    its row as it was when the batch began: a write that changes it calls
+    :func:`forget`, and the next lookup reads it again, after executing what the batch
+    deferred so far.
+    """
+    state = batch_state(conn)
+    rows = state.setdefault("rows", {}).setdefault(loader, {})
+    if key not in rows:
+        flush(conn)  # a read within the batch sees what its writes did
+        wanted = {key, *(k for k in state.get("needs", {}).get(loader, ()) if k not in rows)}
+        found = loader(conn, sorted(wanted))
+        for k in wanted:
+            rows[k] = found.get(k)
+    return rows[key]
+
+
+def forget(conn: sa.Connection, loader: Loader, key: Any) -> None:
+    """Say that this write changes the row of ``key``: a later :func:`lookup` reads it again."""
+    state = batch_state(conn)
+    state.setdefault("rows", {}).setdefault(loader, {}).pop(key, None)
+    needs = state.get("needs", {}).get(loader)
+    if needs is not None:
+        needs.discard(key)
+
+
 @dataclass
 class _Write:
     prepare: Prepare
+    #: the row the write reads with :func:`lookup` (its loader and key), read with the batch's
+    needs: tuple[Loader, Any] | None = None
     future: Future[Any] = field(default_factory=Future)
 
 
@@ -103,9 +138,12 @@ class Writer:
         self._checkpoint_due = threading.Event()
         self.engine.dispose(close=False)
 
-    def submit(self, prepare: Prepare) -> Future[Any]:
-        """Queue a write; its future holds what the write returned, once committed."""
-        write = _Write(prepare)
+    def submit(self, prepare: Prepare, needs: tuple[Loader, Any] | None = None) -> Future[Any]:
+        """Queue a write; its future holds what the write returned, once committed.
+
+        ``needs``: the loader and key of the row the write will :func:`lookup`.
+        """
+        write = _Write(prepare, needs)
         self._queue.put(write)
         if self._thread is None:
             with self._start:
@@ -120,11 +158,11 @@ class Writer:
                         ).start()
         return write.future
 
-    def run(self, prepare: Prepare) -> Any:
+    def run(self, prepare: Prepare, needs: tuple[Loader, Any] | None = None) -> Any:
         """Queue a write and wait until it is committed."""
         if threading.current_thread() is self._thread:
             raise RuntimeError("a write cannot wait for another write of the same store")
-        return self.submit(prepare).result()
+        return self.submit(prepare, needs).result()
 
     # -- the writer thread ------------------------------------------------------------
 
@@ -216,6 +254,10 @@ class Writer:
         conn = self._connection()
         outcomes: list[Any] = []
         conn.info.pop(_BATCH, None)
+        needs: dict[Loader, set[Any]] = batch_state(conn).setdefault("needs", {})
+        for w in batch:
+            if w.needs is not None:
+                needs.setdefault(w.needs[0], set()).add(w.needs[1])
         trans = conn.begin()
         try:
             for w in batch:
