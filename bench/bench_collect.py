@@ -16,6 +16,8 @@ set-up (``--workers`` processes, no access log):
 The load comes from wrk (Debian package; ``make setup`` installs it) with a Lua script
 that posts one invitation's answer (score and comment) per request, or from Python
 client processes when wrk is missing; the load generator shares the machine's cores.
+Both servers take the same answers: a round ends when every invitation is answered
+(so the rate is never capped by running out of invitations).
 Each round gives each server a fresh store. For cxlens the stored count is checked
 against the replies. Absolute figures depend on the machine and on what else runs on
 it; the ratios to the floor, measured in the same run, carry over.
@@ -28,6 +30,7 @@ import argparse
 import http.client
 import multiprocessing as mp
 import os
+import random
 import shutil
 import signal
 import subprocess
@@ -60,6 +63,19 @@ class Load:
 
 
 WRK_SCRIPT = """
+-- each thread posts its share of the invitations' answers, one per request, then stops;
+-- the round lasts from the first request to the time the last thread stops
+-- (clock_gettime, through LuaJIT's ffi)
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *now);
+]]
+local clock = ffi.new("bench_timespec")
+local function now()
+  ffi.C.clock_gettime(1, clock)  -- CLOCK_MONOTONIC
+  return tonumber(clock.tv_sec) + tonumber(clock.tv_nsec) / 1e9
+end
 local tokens, counter, threads = {}, 0, {}
 function setup(thread) thread:set("id", #threads); table.insert(threads, thread) end
 function init(args)
@@ -69,15 +85,33 @@ function init(args)
     i = i + 1
   end
 end
-function request()
+function request()  -- (also called once by wrk's own check of the script, without tokens)
+  if started == nil then started = now() end
   counter = counter + 1
-  local t = tokens[counter] or "exhausted"
-  local body = '{"token":"' .. t .. '","scores":{"nps":9},"comment":"fast and friendly","language":"et"}'
+  if counter > #tokens then return wrk.format("GET", "/not-an-answer") end  -- (not sent)
+  local body = '{"token":"' .. tokens[counter] .. '","scores":{"nps":9},"comment":"fast and friendly","language":"et"}'
   return wrk.format("POST", "/api/v1/responses", {["Content-Type"] = "application/json"}, body)
 end
+function response(status, headers, body)
+  -- the thread's share is sent: it stops, its last answers (one per connection at most)
+  -- still in flight, stored but not counted
+  if finished == nil and counter >= #tokens then
+    finished = now()
+    io.write("FINISHED\\n"); io.flush()  -- the bench stops wrk once every thread is done
+    wrk.thread:stop()
+  end
+end
 function done(summary, latency, requests)
+  local first, last, seconds = nil, nil, summary.duration / 1e6
+  for _, t in ipairs(threads) do
+    local s, f = t:get("started"), t:get("finished")
+    if s == nil or f == nil then first = nil; break end  -- stopped by the time limit
+    if first == nil or s < first then first = s end
+    if last == nil or f > last then last = f end
+  end
+  if first ~= nil then seconds = last - first end
   io.write(string.format("RESULT %d %d %.3f %.3f %.3f\\n", summary.requests,
-    summary.errors.status, summary.duration / 1e6, latency:percentile(50) / 1000,
+    summary.errors.status, seconds, latency:percentile(50) / 1000,
     latency:percentile(99) / 1000))
 end
 """
@@ -87,12 +121,21 @@ def run_wrk(port: int, tokens: list[str], clients: int, seconds: float, tmp: Pat
     (tmp / "tokens.txt").write_text("\n".join(tokens) + "\n")
     (tmp / "post.lua").write_text(WRK_SCRIPT)
     threads = 2
-    out = subprocess.run(
+    proc = subprocess.Popen(
         ["wrk", "-t", str(threads), "-c", str(clients), "-d", f"{seconds:.0f}s", "-s", str(tmp / "post.lua"),
          f"http://127.0.0.1:{port}", "--", str(tmp / "tokens.txt"), str(threads)],
-        capture_output=True, text=True, check=True,
-    ).stdout  # fmt: skip
-    line = next(x for x in out.splitlines() if x.startswith("RESULT"))
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    lines, finished = [], 0
+    for x in proc.stdout:  # wrk waits out its duration unless interrupted
+        lines.append(x)
+        finished += x.startswith("FINISHED")
+        if finished == threads:
+            proc.send_signal(signal.SIGINT)
+    if proc.wait() != 0:
+        raise RuntimeError(f"wrk failed: {''.join(lines)}")
+    line = next(x for x in lines if x.startswith("RESULT"))
     _, requests, bad, wall, p50, p99 = line.split()
     return Load(int(requests), int(requests) - int(bad), float(wall), float(p50), float(p99))
 
@@ -229,11 +272,14 @@ def main() -> None:
 
     n = int(20_000 * args.scale)
     use_wrk = bool(shutil.which("wrk")) and not args.python_clients
-    seconds = max(3.0, n / 2500)
+    # a round ends when its n invitations are answered: this is only the longest it may take
+    seconds = max(10.0, n / 200)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         t0 = time.perf_counter()
         tokens = make_workspace(tmp / "ws", n)
+        # answers come in an order unrelated to the invitations' (and so to their rows')
+        random.Random(20).shuffle(tokens)
         print(f"{n:,} invitations created in {time.perf_counter() - t0:.1f} s")
         pristine = tmp / "pristine.db"
         shutil.copy(tmp / "ws" / "collection.db", pristine)
@@ -269,7 +315,7 @@ def main() -> None:
                 stop(server)
             rows.append(("cxlens", ours, stored_submissions(tmp / "ws")))
 
-    how = f"wrk, {seconds:.0f} s" if use_wrk else f"Python clients, {n:,} requests"
+    how = f"wrk, {n:,} answers" if use_wrk else f"Python clients, {n:,} requests"
     print(f"load: {how}, {args.clients} connections; servers: {args.workers} workers each")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end\n")
     print(
