@@ -77,3 +77,48 @@ def test_a_relay_that_cannot_be_reached_is_said_so_before_anything_is_sent(tmp_p
     client = RelayClient(str(tmp_path / "nowhere.sock"))
     with pytest.raises(RelayUnavailable):
         run(loop, client.submit("x", None, {}, None, "en", None))
+
+
+def test_the_replies_of_a_batch_go_to_a_worker_in_one_write(sqlite_ws, monkeypatch):
+    from cxlens.collect import relay as relay_module
+    from tests.collect.test_writer import Held
+
+    c = Collector(cxlens.open(sqlite_ws).config)
+    tokens = [c.invite("nps", f"C{1 + i % 4}", "en").token for i in range(10)]  # type: ignore[union-attr]
+    sent: list[int] = []
+    plain = relay_module._Peer.send
+
+    def counted(self: Any) -> None:
+        if self._replies:
+            sent.append(len(self._replies))
+        plain(self)
+
+    monkeypatch.setattr(relay_module._Peer, "send", counted)
+    writes: list[int] = []
+    plain_send = RelayClient._send
+
+    def counted_send(self: RelayClient, transport: Any) -> None:
+        writes.append(len(self._outbox))
+        plain_send(self, transport)
+
+    monkeypatch.setattr(RelayClient, "_send", counted_send)
+    relay = RelayServer(c).start()
+    held = Held(c)
+
+    async def scenario() -> list[object]:
+        client = RelayClient(str(relay.path))
+        first = asyncio.ensure_future(client.submit(tokens[0], None, {"nps": 9}, None, "en", None))
+        await asyncio.sleep(0.3)  # the writer has taken it and waits for the lock
+        rest = [client.submit(t, None, {"nps": 9}, None, "en", None) for t in tokens[1:]]
+        gathered = asyncio.gather(*rest)
+        await asyncio.sleep(0.3)  # all nine wait in the writer's queue
+        held.release()
+        return [await first, *(await gathered)]
+
+    try:
+        done = asyncio.run(scenario())
+    finally:
+        relay.stop()
+    assert len({d.submission_id for d in done}) == 10  # type: ignore[attr-defined]
+    assert writes == [1, 9]  # the nine requests made in one turn of the loop: one write
+    assert sent == [1, 9]  # the first batch's reply, then the nine of the second at once

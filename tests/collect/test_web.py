@@ -353,3 +353,21 @@ def test_admins_turn_surveys_on_and_everyone_sees_the_scheduler_log(site):
     assert turned.status_code == 303 and c.active_survey_ids() == {"nps"}
     assert client.post("/admin/surveys/nps/active", data={"active": "0"}).status_code == 403
     assert "nps" in client.get("/admin/scheduler").text
+
+
+def test_the_workers_leave_their_start_up_objects_out_of_the_collectors_way(sqlite_ws, monkeypatch):
+    """Full garbage collections do not walk the modules and app made at start-up
+    (one took about 90 ms, with requests waiting on it)."""
+    import gc
+
+    from cxlens.config import ENV_WORKSPACE
+    from cxlens.web.app import app_from_environment
+
+    monkeypatch.setenv(ENV_WORKSPACE, str(sqlite_ws))
+    monkeypatch.setenv("CXLENS_SCHEDULE", "0")
+    gc.unfreeze()
+    try:
+        app_from_environment()
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()

@@ -236,7 +236,7 @@ def register(app: typer.Typer) -> None:
         from cxlens.collect.relay import ENV_RELAY, RelayServer
         from cxlens.collect.service import Collector
         from cxlens.config import ENV_WORKSPACE
-        from cxlens.web.app import create_app, scheduled_jobs
+        from cxlens.web.app import create_app, freeze_startup_objects, scheduled_jobs
 
         show_on_console()
         with user_errors():
@@ -248,6 +248,7 @@ def register(app: typer.Typer) -> None:
             f"cxlens serves {ws.root} on http://{host}:{port} (Ctrl-C stops it)", markup=False
         )
         if application is not None:
+            freeze_startup_objects()
             uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
             return
         os.environ[ENV_WORKSPACE] = str(ws.root)
@@ -264,6 +265,7 @@ def register(app: typer.Typer) -> None:
         # this process writes the answers of every worker, so they share its commits
         relay = RelayServer(Collector(ws.config)).start()
         os.environ[ENV_RELAY] = str(relay.path)
+        freeze_startup_objects()
         try:
             uvicorn.run(
                 "cxlens.web.app:app_from_environment",

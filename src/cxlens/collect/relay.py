@@ -68,18 +68,28 @@ def _reply(request_id: int, future: Future[Submitted]) -> dict[str, Any]:
 
 
 class _Peer:
-    """One worker's connection: requests in, replies out (sent by the writer after commits)."""
+    """One worker's connection: requests in, replies out (those of a batch sent together)."""
 
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self.buffer = b""
-        self.send_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._replies: list[bytes] = []
 
-    def send(self, message: dict[str, Any]) -> None:
+    def reply(self, message: dict[str, Any]) -> None:
+        """Keep a reply for the next :meth:`send`."""
         data = json.dumps(message, separators=(",", ":")).encode() + b"\n"
-        # if the worker is gone, so is the request that waited for this
-        with self.send_lock, suppress(OSError):
-            self.sock.sendall(data)
+        with self._lock:
+            self._replies.append(data)
+
+    def send(self) -> None:
+        """Send the replies kept so far, in one write."""
+        with self._lock:
+            data, self._replies = b"".join(self._replies), []
+            if data:
+                # if the worker is gone, so are the requests that waited for these
+                with suppress(OSError):
+                    self.sock.sendall(data)
 
 
 class RelayServer:
@@ -95,6 +105,13 @@ class RelayServer:
         self._listener.setblocking(False)
         self._stop_r, self._stop_w = os.pipe()
         self._thread = threading.Thread(target=self._serve, name="cxlens-relay", daemon=True)
+        self._peers: set[_Peer] = set()
+        # the replies of a batch go out once all of its answers are settled
+        collector.writer.after_batch(self._send_replies)
+
+    def _send_replies(self) -> None:
+        for peer in list(self._peers):
+            peer.send()
 
     def start(self) -> RelayServer:
         self._thread.start()
@@ -117,17 +134,21 @@ class RelayServer:
                 if key.fileobj is self._listener:
                     sock, _ = self._listener.accept()
                     sock.setblocking(True)
-                    selector.register(sock, selectors.EVENT_READ, _Peer(sock))
+                    peer = _Peer(sock)
+                    self._peers.add(peer)
+                    selector.register(sock, selectors.EVENT_READ, peer)
                     continue
-                peer: _Peer = key.data
+                peer = key.data
                 data = peer.sock.recv(1 << 16)
                 if not data:
                     selector.unregister(peer.sock)
+                    self._peers.discard(peer)
                     peer.sock.close()
                     continue
                 *lines, peer.buffer = (peer.buffer + data).split(b"\n")
                 for line in lines:
                     self._take(peer, line)
+                peer.send()  # the replies to requests refused before they were queued
 
     def _take(self, peer: _Peer, line: bytes) -> None:
         try:
@@ -145,7 +166,7 @@ class RelayServer:
         except Exception as exc:  # refused before it was queued (a malformed link)
             future = Future()
             future.set_exception(exc)
-        future.add_done_callback(lambda f: peer.send(_reply(request_id, f)))
+        future.add_done_callback(lambda f: peer.reply(_reply(request_id, f)))
 
 
 class RelayClient(asyncio.Protocol):
@@ -158,6 +179,7 @@ class RelayClient(asyncio.Protocol):
         self._pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self._next = 0
         self._buffer = b""
+        self._outbox: list[bytes] = []
 
     async def submit(
         self,
@@ -186,7 +208,9 @@ class RelayClient(asyncio.Protocol):
             "id": request_id, "token": token, "survey_id": survey_id, "scores": scores,
             "comment": comment, "language": language, "ip": ip, "part": part,
         }  # fmt: skip
-        transport.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
+        if not self._outbox:  # the requests of this turn of the event loop go in one write
+            loop.call_soon(self._send, transport)
+        self._outbox.append(json.dumps(message, separators=(",", ":")).encode() + b"\n")
         try:
             reply = await waiter
         finally:
@@ -204,6 +228,10 @@ class RelayClient(asyncio.Protocol):
             str(reply["submission_id"]), reply["case_id"], str(reply["survey_id"]),
             reply.get("complete", True) is not False, bool(reply.get("new_case")),
         )  # fmt: skip
+
+    def _send(self, transport: asyncio.Transport) -> None:
+        data, self._outbox = b"".join(self._outbox), []
+        transport.write(data)
 
     async def _connected(self) -> asyncio.Transport:
         if self._transport is not None:
@@ -234,6 +262,7 @@ class RelayClient(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
         self._buffer = b""
+        self._outbox = []
         for waiter in self._pending.values():
             if not waiter.done():
                 waiter.set_exception(ConnectionError("the answer relay went away"))

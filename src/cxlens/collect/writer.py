@@ -136,7 +136,13 @@ class Writer:
         self._conn: sa.Connection | None = None
         self._lock_file: IO[bytes] | None = None
         self._checkpoint_due = threading.Event()
+        self._after_batch: list[Callable[[], None]] = []
         self.engine.dispose(close=False)
+
+    def after_batch(self, hook: Callable[[], None]) -> None:
+        """Call ``hook`` in the writer thread each time a batch's futures are all settled
+        (their callbacks have run): to send what the callbacks prepared, at once."""
+        self._after_batch.append(hook)
 
     def submit(self, prepare: Prepare, needs: tuple[Loader, Any] | None = None) -> Future[Any]:
         """Queue a write; its future holds what the write returned, once committed.
@@ -179,6 +185,11 @@ class Writer:
                     if not w.future.done():
                         w.future.set_exception(exc)
                 self._drop_connection()
+            for hook in self._after_batch:
+                try:
+                    hook()
+                except Exception:
+                    log.exception("a hook after the store's batch failed")
 
     def _take(self) -> list[_Write]:
         """The next batch: the writes waiting (after the linger), less those given up."""
