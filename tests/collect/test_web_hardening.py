@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -218,3 +219,46 @@ def test_an_unexpected_error_is_a_500_page_with_the_headers(site, monkeypatch): 
     assert r.status_code == 500 and "Traceback" not in r.text
     assert r.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_answers_go_past_the_router_with_the_replies_it_would_give(site, monkeypatch):  # noqa: F811
+    from starlette.routing import Router
+
+    from cxlens.collect.service import Collector
+
+    client, c = site
+    routed: list[str] = []
+    plain = Router.__call__
+
+    async def counted(self: Router, scope: Any, receive: Any, send: Any) -> None:
+        routed.append(scope["path"])
+        await plain(self, scope, receive, send)
+
+    monkeypatch.setattr(Router, "__call__", counted)
+    token, other = (c.invite("nps", f"C{i}", "en").token for i in (1, 2))  # type: ignore[union-attr]
+    replies = {
+        "stored": client.post("/api/v1/responses", json={"token": token, "scores": {"nps": 9}}),
+        "used": client.post("/api/v1/responses", json={"token": token, "scores": {"nps": 9}}),
+        "bad": client.post("/api/v1/responses", json={"token": other, "scores": {"nps": "x"}}),
+        "neither": client.post("/api/v1/responses", json={"scores": {"nps": 9}}),
+    }
+    assert routed == []
+    assert replies["stored"].status_code == 201 and replies["stored"].json()["submission_id"]
+    assert replies["used"].status_code == 409
+    assert replies["used"].json() == {"detail": "This survey link is used."}
+    assert replies["bad"].status_code == 422
+    assert replies["bad"].json()["detail"][0]["loc"] == ["body", "scores", "nps"]
+    assert (
+        replies["neither"].status_code == 422 and "'token'" in replies["neither"].json()["detail"]
+    )
+    for name, r in replies.items():
+        assert r.headers["x-content-type-options"] == "nosniff", name
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"], name
+    # what no handler answers is the app's 500, with the headers
+    monkeypatch.setattr(Collector, "submit_answer", lambda *args, **kw: 1 / 0)
+    app_client = TestClient(client.app, raise_server_exceptions=False)
+    r = app_client.post("/api/v1/responses", json={"token": other, "scores": {"nps": 9}})
+    assert r.status_code == 500 and r.json() == {"detail": "Internal error; nothing was stored."}
+    assert r.headers["x-content-type-options"] == "nosniff"
+    # other methods of the address are routed as before
+    assert client.get("/api/v1/responses").status_code == 405 and routed == ["/api/v1/responses"]

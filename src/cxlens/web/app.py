@@ -38,6 +38,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
 
 from cxlens.collect.accounts import ROLES
 from cxlens.collect.answers import FIRST, SOME, WHOLE
@@ -50,7 +51,7 @@ from cxlens.i18n.keyed import text as keyed_text
 from cxlens.version import __version__
 from cxlens.web.auth import Auth, client_ip
 from cxlens.web.chart_assets import injected_styles
-from cxlens.web.middleware import BodyLimit, SecurityHeaders, secure
+from cxlens.web.middleware import BodyLimit, SecurityHeaders, Shortcut, secure
 from cxlens.workspace import open_workspace
 
 HERE = Path(__file__).parent
@@ -414,6 +415,14 @@ def create_app(
             RESPONSE_OUT.dump_json(ResponseOut(submission_id=done.submission_id, case_id=done.case_id)),
             201, media_type="application/json", background=background,
         )  # fmt: skip
+
+    # answers go to submit_response ahead of the router, inside the body limit and headers
+    app.user_middleware.append(
+        Middleware(
+            Shortcut, method="POST", path="/api/v1/responses", endpoint=submit_response,
+            handlers=app.exception_handlers,
+        )
+    )  # fmt: skip
 
     # -- signed-in pages -----------------------------------------------------------------
 
