@@ -163,3 +163,22 @@ def sign_in(page, user: str, password: str, then: str) -> None:
     page.locator("#password").fill(password)
     page.locator("button[type=submit]").click()
     page.wait_for_url(then)
+
+
+def quiet_demo(root: Path, customers: int, seed: int, end: str = "2026-09-30") -> Path:
+    """A demo workspace for page tests: no scheduler run and no rate limit while pages load."""
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    result = CliRunner().invoke(
+        app, ["demo", str(root), "--customers", str(customers), "--seed", str(seed), "--end", end]
+    )
+    assert result.exit_code == 0, result.output
+    toml = root / "cxlens.toml"
+    toml.write_text(
+        toml.read_text().replace(
+            "[collection]\n", "[collection]\nschedule_minutes = 0\nrate_limit_per_minute = 0\n"
+        )
+    )
+    return root

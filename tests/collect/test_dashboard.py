@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 import cxlens
-from cxlens.cli import app as cli_app
 from cxlens.collect.service import Collector
 from cxlens.i18n import format_value
 from cxlens.web.app import create_app
-from tests.collect.conftest import free_port, sign_in
+from tests.collect.conftest import free_port, quiet_demo, sign_in
 from tests.collect.test_browser import CHROMIUM, SHOTS
 from tests.collect.test_reliability import start_server
 
@@ -32,16 +30,7 @@ PAGES = [
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("dash") / "ws"
-    result = CliRunner().invoke(
-        cli_app, ["demo", str(root), "--customers", "1500", "--seed", "9", "--end", "2026-09-30"]
-    )
-    assert result.exit_code == 0, result.output
-    toml = root / "cxlens.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            "[collection]\n", "[collection]\nschedule_minutes = 0\nrate_limit_per_minute = 0\n"
-        )
-    )
+    quiet_demo(root, 1500, 9)
     c = Collector(cxlens.open(root).config)
     for role, lang in (("viewer", "hr"), ("analyst", "en"), ("admin", "et")):
         c.accounts.add_user(role, PASSWORD, role, lang)

@@ -21,13 +21,11 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import cxlens
-from cxlens.cli import app as cli_app
 from cxlens.collect.service import Collector
 from cxlens.collect.surveys import template_survey
-from tests.collect.conftest import free_port
+from tests.collect.conftest import free_port, quiet_demo
 from tests.collect.test_browser import CHROMIUM, SHOTS
 from tests.collect.test_reliability import start_server
 
@@ -104,16 +102,7 @@ SPILLED = """
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("pages") / "ws"
-    result = CliRunner().invoke(
-        cli_app, ["demo", str(root), "--customers", "1200", "--seed", "5", "--end", "2026-09-30"]
-    )
-    assert result.exit_code == 0, result.output
-    toml = root / "cxlens.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            "[collection]\n", "[collection]\nschedule_minutes = 0\nrate_limit_per_minute = 0\n"
-        )
-    )
+    quiet_demo(root, 1200, 5)
     collector = Collector(cxlens.open(root).config)
     for lang in LANGUAGES:
         collector.accounts.add_user(f"reader_{lang}", PASSWORD, "admin", lang)

@@ -11,14 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 import cxlens
-from cxlens.cli import app as cli_app
 from cxlens.collect.service import Collector
 from cxlens.i18n import format_currency, format_number
 from cxlens.web.app import create_app
-from tests.collect.conftest import free_port, sign_in
+from tests.collect.conftest import free_port, quiet_demo, sign_in
 from tests.collect.test_browser import CHROMIUM, SHOTS
 from tests.collect.test_reliability import start_server
 
@@ -28,16 +26,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("value-page") / "ws"
-    result = CliRunner().invoke(
-        cli_app, ["demo", str(root), "--customers", "1500", "--seed", "9", "--end", "2026-09-30"]
-    )
-    assert result.exit_code == 0, result.output
-    toml = root / "cxlens.toml"
-    toml.write_text(
-        toml.read_text().replace(
-            "[collection]\n", "[collection]\nschedule_minutes = 0\nrate_limit_per_minute = 0\n"
-        )
-    )
+    quiet_demo(root, 1500, 9)
     c = Collector(cxlens.open(root).config)
     for role, lang in (("viewer", "de"), ("analyst", "en")):
         c.accounts.add_user(role, PASSWORD, role, lang)

@@ -15,6 +15,14 @@ from cxlens.cli.common import WorkspaceOption, console, fail, open_ws, print_jso
 from cxlens.cli.tables import print_table
 
 
+def _switch(survey_id: str, workspace: Path | None, active: bool) -> None:
+    """Turn ``survey_id`` on or off and say so."""
+    with user_errors():
+        _, collector = _collector(workspace)
+        collector.set_active(survey_id, active)
+    console.print(f"Survey '{survey_id}' is {'active' if active else 'inactive'}.", markup=False)
+
+
 def _collector(workspace: Path | None) -> tuple[Any, Any]:
     from cxlens.collect.service import Collector
 
@@ -81,10 +89,7 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Turn a survey on: its trigger invites (and e-mails) who is due at each dispatch."""
-        with user_errors():
-            _, collector = _collector(workspace)
-            collector.set_active(survey_id, True)
-        console.print(f"Survey '{survey_id}' is active.", markup=False)
+        _switch(survey_id, workspace, True)
 
     @survey_app.command("deactivate")
     def survey_deactivate(
@@ -92,10 +97,7 @@ def register(app: typer.Typer) -> None:
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Turn a survey off: no more invitations; its links already sent still work."""
-        with user_errors():
-            _, collector = _collector(workspace)
-            collector.set_active(survey_id, False)
-        console.print(f"Survey '{survey_id}' is inactive.", markup=False)
+        _switch(survey_id, workspace, False)
 
     @survey_app.command("runs")
     def survey_runs(
