@@ -122,3 +122,16 @@ def test_the_replies_of_a_batch_go_to_a_worker_in_one_write(sqlite_ws, monkeypat
     assert len({d.submission_id for d in done}) == 10  # type: ignore[attr-defined]
     assert writes == [1, 9]  # the nine requests made in one turn of the loop: one write
     assert sent == [1, 9]  # the first batch's reply, then the nine of the second at once
+
+
+def test_a_stopped_relay_leaves_the_writer_and_its_batches_alone(sqlite_ws):
+    c = Collector(cxlens.open(sqlite_ws).config)
+    before = list(c.writer._after_batch)
+    relay = RelayServer(c).start()
+    assert len(c.writer._after_batch) == len(before) + 1
+    relay.stop()
+    assert c.writer._after_batch == before
+    # the writer goes on storing answers after the relay is gone, with nothing of the relay called
+    token = c.invite("nps", "C1", "en").token  # type: ignore[union-attr]
+    assert c.submit_answer(token, None, {"nps": 7}, None, "en").result(timeout=10).submission_id
+    relay.stop()  # a second stop is harmless

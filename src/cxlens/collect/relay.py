@@ -118,6 +118,7 @@ class RelayServer:
         return self
 
     def stop(self) -> None:
+        self.collector.writer.drop_after_batch(self._send_replies)
         os.write(self._stop_w, b"x")
         self._thread.join(timeout=5)
         self._listener.close()

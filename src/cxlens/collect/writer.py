@@ -144,6 +144,11 @@ class Writer:
         (their callbacks have run): to send what the callbacks prepared, at once."""
         self._after_batch.append(hook)
 
+    def drop_after_batch(self, hook: Callable[[], None]) -> None:
+        """Stop calling ``hook`` (one given to :meth:`after_batch`); a hook not there is no error."""
+        with suppress(ValueError):
+            self._after_batch.remove(hook)
+
     def submit(self, prepare: Prepare, needs: tuple[Loader, Any] | None = None) -> Future[Any]:
         """Queue a write; its future holds what the write returned, once committed.
 
