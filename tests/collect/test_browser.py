@@ -181,6 +181,11 @@ def test_each_question_is_saved_as_it_is_answered_on_a_phone(server, browser):
     with page.expect_response(lambda r: r.url.endswith("/save")):
         page.locator('input[name="q_recommend"][value="9"]').check()
     assert c.progress(inv.id).scores["recommend"] == 9.0
+    # the comment, emptied and left: deleted from the answer, not kept from before
+    with page.expect_response(lambda r: r.url.endswith("/save")):
+        page.get_by_label("Koji je glavni razlog vaše ocjene?").fill("")
+        page.get_by_label("Koji je glavni razlog vaše ocjene?").blur()  # leaving the box
+    assert c.progress(inv.id).comment is None
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "survey-saved-per-question-phone.png"), full_page=True)

@@ -98,6 +98,60 @@ def test_each_question_is_saved_as_answered_changeable_until_the_survey_is_sent(
     assert frame[["score", "complete"]].values.tolist() == [[4.0, True], [10.0, True]]
 
 
+def test_a_comment_deleted_from_its_box_is_deleted_from_the_answer_its_case_and_the_warehouse(
+    site,
+):
+    root, c, client = site
+    inv = c.invite("after-delivery", "C5", "en")
+    path = f"/s/{inv.token}"
+    client.post(f"{path}/save", data={"lang": "en", "q_recommend": "2"})
+    client.post(f"{path}/save", data={"lang": "en", "comment": "Rude driver, wrong address"})
+    assert c.progress(inv.id).comment == "Rude driver, wrong address"
+    sync(cxlens.open(root), c)
+    # the customer thinks better of it and empties the box (whitespace counts as empty)
+    r = client.post(f"{path}/save", data={"lang": "en", "comment": "  "})
+    assert r.status_code == 200 and r.json()["complete"] is False
+    assert c.progress(inv.id).comment is None
+    assert _stored(c) == [("recommend", 2.0, None, "partial")]
+    [case] = c.cases()
+    assert case["comment"] is None
+    # the page no longer shows it
+    assert "Rude driver" not in client.get(path).text
+    sync(cxlens.open(root), c)
+    frame = cxlens.open(root).table("responses").execute()
+    assert frame["comment"].isna().all()
+    # a part that sends no comment box leaves a saved comment alone
+    client.post(f"{path}/save", data={"lang": "en", "comment": "Late"})
+    client.post(f"{path}/save", data={"lang": "en", "q_delivery": "3"})
+    assert c.progress(inv.id).comment == "Late"
+    # and the survey's button, sent with the box emptied, completes the answer without it
+    done = client.post(
+        path, data={"lang": "en", "q_recommend": "2", "q_delivery": "3", "comment": ""}
+    )
+    assert done.status_code == 200
+    final = c.progress(inv.id)
+    assert final.complete and final.comment is None and final.scores == {
+        "recommend": 2.0, "delivery": 3.0,
+    }  # fmt: skip
+
+
+def test_a_comment_saved_before_any_score_can_be_deleted_and_written_again(site):
+    _root, c, client = site
+    inv = c.invite("after-delivery", "C6", "en")
+    path = f"/s/{inv.token}/save"
+    client.post(path, data={"lang": "en", "comment": "Hello"})
+    client.post(path, data={"lang": "en", "comment": ""})
+    assert c.progress(inv.id).comment is None
+    client.post(path, data={"lang": "en", "q_recommend": "9"})
+    client.post(path, data={"lang": "en", "comment": "Quick"})
+    progress = c.progress(inv.id)
+    assert progress.comment == "Quick" and progress.scores == {"recommend": 9.0}
+    # an empty box on an answer that never had a comment is no answer at all
+    other = c.invite("after-delivery", "C7", "en")
+    r = client.post(f"/s/{other.token}/save", data={"lang": "en", "comment": ""})
+    assert r.status_code == 422 and c.progress(other.id) is None
+
+
 def test_a_poor_score_opens_one_case_whose_score_follows_the_customers_changes(site):
     _root, c, client = site
     inv = c.invite("after-delivery", "C2", "en")

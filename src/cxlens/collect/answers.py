@@ -13,7 +13,8 @@ each question of the survey page as soon as it is answered, then the survey's bu
 A part that does not finish the survey is stored as a *partial* submission
 (``status = "partial"``) whose link still works; later parts add the questions not
 answered yet and change those answered before (the customer may change their mind
-until they finish), the comment joins the first score's row, and the part sent with
+until they finish; a comment box sent empty deletes the comment saved before), the
+comment joins the first score's row, and the part sent with
 the survey's button makes it *complete*: the link is then used and nothing changes
 any more. A poor score opens its case as soon as it is stored, whichever part brings
 it; while the answer is partial, the case's score follows the customer's changes.
@@ -331,11 +332,21 @@ def submission(
             raise LinkError("invalid")
         changed: dict[str, float] = {}
         case_now = None  # the case's answer after a change of a partial answer
+        # a comment box sent empty over a saved comment: the customer deleted it (a part
+        # that sends no comment at all, such as the e-mail's score, leaves it alone)
+        cleared = (
+            before is not None
+            and before.comment is not None
+            and comment is not None
+            and not comment.strip()
+        )
         if before is not None:
             clean, changed, text = _merge(before, clean, text)
             case_now = _case_row(survey, {**before.scores, **changed, **clean})
         answered = set(clean) | (set(before.scores) if before else set())
-        has_comment = text is not None or (before is not None and before.comment is not None)
+        has_comment = text is not None or (
+            before is not None and before.comment is not None and not cleared
+        )
         everything = answered >= {q.id for q in survey.questions} and (
             has_comment or not survey.comment
         )
@@ -351,7 +362,7 @@ def submission(
         else:
             case = None
         sub_id = before.submission_id if before is not None else ordered_id()
-        earlier_comment = before.comment if before is not None else None
+        earlier_comment = before.comment if before is not None and not cleared else None
 
         def apply(conn: sa.Connection) -> Submitted:
             # the time is taken in the transaction, so it grows in the order of the commits
@@ -383,12 +394,11 @@ def submission(
                 conn.execute(_UPDATE_SUBMISSION, {"b_id": sub_id, "b_status": status, "b_at": at})
                 for qid, score in changed.items():
                     conn.execute(_CHANGE_ANSWER, {"b_sub": sub_id, "b_q": qid, "b_score": score})
-                if comment_on is not None and text is not None:
+                case_change: dict[str, Any] = {}
+                if comment_on is not None and (text is not None or cleared):
                     conn.execute(
                         _CHANGE_COMMENT, {"b_sub": sub_id, "b_q": comment_on, "b_text": text}
                     )
-                case_change: dict[str, Any] = {}
-                if comment_on is not None and text is not None:
                     case_change["comment"] = text
                 if (changed or clean) and case_now is not None:
                     case_change.update(kind=case_now["kind"], score=case_now["score"])

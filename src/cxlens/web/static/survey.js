@@ -50,11 +50,17 @@
       });
     }
 
+    // the comment as last saved: emptying the box deletes it, an empty box never saved
+    // has nothing to send
+    var comment = form.elements.comment;
+    var savedComment = comment ? comment.defaultValue.trim() : "";
+
     form.addEventListener("change", function (event) {
       var field = event.target;
       if (field.type === "radio" && field.name.indexOf("q_") === 0 && field.checked) {
         save(field);
-      } else if (field.name === "comment" && field.value.trim()) {
+      } else if (field.name === "comment" && (field.value.trim() || savedComment)) {
+        savedComment = field.value.trim();
         save(field);
       }
     });
