@@ -56,6 +56,7 @@ format: setup
 	$(BIN)/ruff format src tests bench
 
 test: setup lint
+	@bash scripts/system-deps.sh --strict
 	$(BIN)/pytest
 
 bench: setup
