@@ -8,9 +8,17 @@ deadline and the share of followed-up cases whose customer's next answer was bet
 :func:`recovery_comparison` asks whether contacting a customer after a poor answer
 helps. It compares the cases whose customer was contacted (a status change or a
 note within the follow-up window) with those whose customer was not, at equal kind,
-score and segment (the ``segment`` column of ``customers``, as the assignment rules
-read it; without one, at equal score only), by
-:func:`cxlens.stats.stratified_comparison`: the shares of the two groups, each with
+score and segment, by :func:`cxlens.stats.stratified_comparison`. The segment is
+the customer's RFM segment at the moment the case opened (the answer that opened
+it), computed as experience value computes it for an answer
+(:func:`cxlens.value.answers.segments_at`: the orders up to that moment, scored at
+the quantiles of the cases' customers who had ordered by then, with the
+workspace's segment map; ``(no orders)`` before a first order), so that an order
+the follow-up led to does not move its own case into a better segment. A
+workspace without orders has no RFM; its cases are compared within the
+``segment`` column of ``customers`` (the one the assignment rules read, as it is
+today), and without that column at equal kind and score only.
+:attr:`Recovery.segments` says which. The comparison gives the shares of the two groups, each with
 its Wilson interval, and their difference standardised over the strata holding both
 groups, with its normal interval (cut to -100...100 percentage points) and z test.
 Only cases opened at least ``[cases] recovery_days`` (default 90) ago count, so that
@@ -18,7 +26,8 @@ every case has a complete window. The outcomes, each within that window after th
 case opened:
 
 =================== ============================================================
-``bought_again``    the customer ordered again (``orders``); churn is the rest
+``bought_again``    the customer ordered again (``orders``, when the workspace has
+                    them); churn is the rest
 ``answered_better`` the customer's next answer of the same kind scored higher
                     (only customers who answered again)
 ``ended``           the customer's contract ended (``customers.ended_at``, when
@@ -173,14 +182,21 @@ class RecoveryOutcome:
     strata: int
 
 
+#: what the strata's segment is: the RFM segment when the case opened, the ``segment``
+#: column of ``customers``, or none (strata of kind and score only)
+SEGMENT_SOURCES = ("rfm_at_answer", "customers_column", "none")
+
+
 @dataclass(frozen=True)
 class Recovery:
     days: int
     #: cases with a customer opened at least ``days`` ago (the others' window is not over)
     cases: int
-    #: whether strata include the customers' segment column
+    #: whether strata include a segment (see :attr:`segments`)
     by_segment: bool
     outcomes: list[RecoveryOutcome]
+    #: one of :data:`SEGMENT_SOURCES`
+    segments: str = "none"
 
 
 def recovery_days(collector: Collector) -> int:
@@ -198,7 +214,12 @@ def recovery_frame(
     ws: WorkspaceData, collector: Collector, days: int, now: datetime | None = None
 ) -> pd.DataFrame:
     """One row per case that counts: ``case_id, customer_id, kind, score, segment,
-    contacted`` and the :data:`OUTCOMES` (1, 0, or NaN where one does not apply)."""
+    contacted`` and the :data:`OUTCOMES` (1, 0, or NaN where one does not apply).
+
+    ``segment`` is the customer's RFM segment when the case opened where the workspace
+    has orders, else the ``segment`` column of ``customers``, else :data:`NO_SEGMENT`
+    (see the module docstring); ``frame.attrs["segments"]`` names which
+    (:data:`SEGMENT_SOURCES`)."""
     import pandas as pd
 
     at = now or now_utc()
@@ -234,6 +255,10 @@ def recovery_frame(
         )
     orders = _order_times(ws, customers)
     facts = _customer_columns(ws, customers)
+    rfm = _segments_at_opening(ws, cases)
+    source = "rfm_at_answer" if rfm is not None else "none"
+    if rfm is None and any("segment" in person for person in facts.values()):
+        source = "customers_column"
     rows = []
     for c in cases:
         opened = _aware(c["opened_at"])
@@ -254,21 +279,55 @@ def recovery_frame(
                 "customer_id": c["customer_id"],
                 "kind": c["kind"],
                 "score": float(c["score"]),
-                "segment": person.get("segment") or NO_SEGMENT,
+                "segment": (
+                    rfm[c["id"]] if rfm is not None else person.get("segment") or NO_SEGMENT
+                ),
                 "contacted": contact is not None and _aware(contact) <= end,
-                "bought_again": float(
-                    any(opened < t <= end for t in orders.get(c["customer_id"], ()))
+                "bought_again": (
+                    float(any(opened < t <= end for t in orders.get(c["customer_id"], ())))
+                    if orders is not None
+                    else math.nan
                 ),
                 "answered_better": math.nan if nxt is None else float(nxt > float(c["score"])),
                 "ended": ended,
             }
         )
     columns = ["case_id", "customer_id", "kind", "score", "segment", "contacted", *OUTCOMES]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame.attrs["segments"] = source
+    return frame
 
 
-def _order_times(ws: WorkspaceData, customers: list[str]) -> dict[str, list[datetime]]:
-    if not customers or not ws.warehouse.exists("orders"):
+def _segments_at_opening(ws: WorkspaceData, cases: list[dict[str, Any]]) -> dict[int, str] | None:
+    """Each case's customer's RFM segment when the case opened, by case id; None when the
+    workspace has no orders to compute it from."""
+    if not ws.warehouse.exists("orders"):
+        return None
+    if not cases:
+        return {}
+    import ibis
+    import pandas as pd
+
+    from cxlens.value.answers import segments_at
+
+    moments = ibis.memtable(
+        pd.DataFrame(
+            {
+                "case_id": [int(c["id"]) for c in cases],
+                "customer_id": [str(c["customer_id"]) for c in cases],
+                "answered_at": pd.to_datetime([_aware(c["opened_at"]) for c in cases], utc=True),
+            }
+        )
+    )
+    frame = segments_at(ws, moments).select("case_id", "segment").execute()
+    return {int(k): str(v) for k, v in zip(frame["case_id"], frame["segment"], strict=True)}
+
+
+def _order_times(ws: WorkspaceData, customers: list[str]) -> dict[str, list[datetime]] | None:
+    """Each customer's order times; None when the workspace has no orders."""
+    if not ws.warehouse.exists("orders"):
+        return None
+    if not customers:
         return {}
     o = ws.table("orders")
     frame = o.filter(o.customer_id.isin(customers)).select("customer_id", "ts").execute()
@@ -356,12 +415,22 @@ def recovery_comparison(
     """Contacted against not contacted cases on every outcome (see the module docstring)."""
     window = days if days is not None else recovery_days(collector)
     frame = recovery_frame(ws, collector, window, now)
+    # a workspace without orders has no "bought again", one without contract ends no
+    # "contract ended"; the next answer is always asked about
     outcomes = [
-        compare_recovery(frame, o) for o in OUTCOMES if o != "ended" or frame[o].notna().any()
+        compare_recovery(frame, o)
+        for o in OUTCOMES
+        if o == "answered_better" or frame[o].notna().any()
     ]
+    from cxlens.value.answers import NO_ORDERS
+
+    segments = frame.attrs["segments"]
+    # a segment only when some case has one (every case "(no orders)" is no segment)
+    by_segment = segments != "none" and not frame["segment"].isin([NO_SEGMENT, NO_ORDERS]).all()
     return Recovery(
         days=window,
         cases=len(frame),
-        by_segment=bool((frame["segment"] != NO_SEGMENT).any()),
+        by_segment=by_segment,
         outcomes=outcomes,
+        segments=segments if by_segment else "none",
     )

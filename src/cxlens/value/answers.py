@@ -139,23 +139,15 @@ def answer_base(
     o = ws.table("orders")
     o = o.filter(o.ts < end).select(_cid="customer_id", _ts="ts", _amount="amount")
     j = answers.left_join(o, answers.customer_id == o._cid)
-    before = j._ts <= j.answered_at
     after = (j._ts > j.answered_at) & (j._ts <= j.answered_at + ibis.interval(days=follow_up_days))
     keys = [c for c in answers.columns]
     per = j.group_by(keys).aggregate(
-        frequency=before.ifelse(1, 0).sum(),
-        monetary=before.ifelse(j._amount, 0.0).sum().cast("float64"),
-        last_before=before.ifelse(j._ts, ibis.null("timestamp")).max(),
+        **_orders_before(j),
         first_order=j._ts.min(),
         orders_after=after.ifelse(1, 0).sum().cast("float64"),
         revenue_after=after.ifelse(j._amount, 0.0).sum().cast("float64"),
     )
-    per = per.mutate(
-        recency=(seconds_between(per.answered_at, per.last_before) / DAY_SECONDS)
-        .floor()
-        .cast("int64")
-    )
-    per = _with_tenure(ws, per, follow_up_days)
+    per = _with_tenure(ws, _with_recency(per), follow_up_days)
     per = _with_segment(ws, per)
     cols = [
         *keys, "segment", "tenure_band", "orders_after", "revenue_after",
@@ -199,6 +191,41 @@ def _with_tenure(ws: WorkspaceData, per: ir.Table, follow_up_days: int) -> ir.Ta
         )
     drop = [c for c in ("_created", "_ended", "active_at_answer") if c in per.columns]
     return per.drop(*drop) if drop else per
+
+
+def segments_at(ws: WorkspaceData, moments: ir.Table) -> ir.Table:
+    """The RFM segment each row's customer had at the row's moment, as :func:`answer_base`
+    gives it to an answer.
+
+    ``moments`` holds ``customer_id`` and ``answered_at`` (a UTC timestamp) and any
+    columns of its own, one row per moment (a customer may have several). The result
+    is ``moments`` with ``segment``: the recency, frequency and monetary value of the
+    customer's orders up to the moment, scored at the quantiles of the rows that had
+    an order by then, with the workspace's segment map; :data:`NO_ORDERS` before the
+    customer's first order.
+    """
+    o = ws.table("orders")
+    o = o.select(_cid="customer_id", _ts="ts", _amount="amount")
+    keys = list(moments.columns)
+    j = moments.left_join(o, moments.customer_id == o._cid)
+    per = _with_recency(j.group_by(keys).aggregate(**_orders_before(j)))
+    return _with_segment(ws, per).select(*keys, "segment")
+
+
+def _orders_before(j: ir.Table) -> dict[str, ir.Value]:
+    """The aggregates of the orders (``_ts``, ``_amount``) up to ``answered_at``."""
+    before = j._ts <= j.answered_at
+    return {
+        "frequency": before.ifelse(1, 0).sum(),
+        "monetary": before.ifelse(j._amount, 0.0).sum().cast("float64"),
+        "last_before": before.ifelse(j._ts, ibis.null("timestamp")).max(),
+    }
+
+
+def _with_recency(per: ir.Table) -> ir.Table:
+    """``recency``: whole days from the last order up to the answer to the answer itself."""
+    days = seconds_between(per.answered_at, per.last_before) / DAY_SECONDS
+    return per.mutate(recency=days.floor().cast("int64"))
 
 
 def _with_segment(ws: WorkspaceData, per: ir.Table) -> ir.Table:
