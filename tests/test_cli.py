@@ -123,6 +123,15 @@ def test_demo_then_tables_shows_six_populated_tables(tmp_path):
         t["table"]: t["rows"] for t in json.loads(invoke("tables", "--json", "-w", str(ws)).output)
     }
     assert len(tables) == 6 and all(rows > 0 for rows in tables.values()), tables
+    # its surveys ask about the demo's shop, not about a folder called "demo"
+    import cxlens
+    from cxlens.collect.service import Collector
+
+    collector = Collector(cxlens.open(ws).config)
+    question = collector.survey("nps-relational").questions[0]
+    assert question.in_lang("text", "en", collector.company) == (
+        "How likely are you to recommend Lumo Home to a friend or colleague?"
+    )
     again = invoke("demo", str(ws), "--customers", "300")
     assert again.exit_code == 1 and "--force" in again.output
     assert invoke("demo", str(ws), "--customers", "300", "--seed", "5", "--force").exit_code == 0

@@ -88,8 +88,13 @@ def test_overview_headline_is_a_complete_covered_month_with_enough_answers(walke
     start, last = last_complete_period("month", end + timedelta(days=1))
     heading = html.split("</h1>")[0]
     assert f"{format_date(start, 'en')} – {format_date(last, 'en')}" in heading
-    assert "data-running" in html and "to date" in html  # the running month, said as such
+    assert "data-later" in html and "to date" in html  # the running month, said as such
     assert format_period(label(today, "month"), "month", "en") in html  # "December 2026"
+    if label(end, "month") != label(today, "month"):
+        # the month the data ended in, passed over, is named with where its answers went
+        ended = format_period(label(end, "month"), "month", "en")
+        assert f"{ended} is not shown: the data ends on {format_date(end, 'en')}" in html
+        assert html.count("data-later") == 2
     definition = client.get("/metrics/nps").text  # a tile's name links to how it is computed
     assert "Tango&#39;s score interval for the trinomial" in definition
     assert "two-sample z test on ±1/0 scores" in definition

@@ -27,6 +27,9 @@ from cxlens.schema import TABLE_NAMES
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+#: the demo's fictional shop, named in its survey questions and reports
+DEMO_COMPANY = "Lumo Home"
+
 
 def _parse_pairs(values: list[str], option: str, sep: str = "=") -> dict[str, str]:
     pairs = {}
@@ -482,8 +485,12 @@ def run_demo(
                 ws.warehouse.path(t).unlink(missing_ok=True)
     else:
         first, last = demo_range(start, end, "Europe/Tallinn")
-        # the demo shop keeps 40 % of revenue as gross margin: payback takes months
-        cxlens.init(directory, timezone="Europe/Tallinn", settings={"value": {"margin": 0.4}})
+        # the demo shop (a fictional home-goods retailer, named in its surveys and reports)
+        # keeps 40 % of revenue as gross margin: payback takes months
+        cxlens.init(
+            directory, timezone="Europe/Tallinn", name=DEMO_COMPANY,
+            settings={"value": {"margin": 0.4}},
+        )  # fmt: skip
         ws = cxlens.open(directory)
     _demo_settings(directory / CONFIG_FILE)
     ws = cxlens.open(directory)

@@ -173,25 +173,53 @@ def register(
             ),
         )
 
-    def running_note(period: str, today: date, viewer: dict[str, Any]) -> str:
-        """One line on the period still running: its NPS so far, marked as to date."""
+    def later_notes(period: str, shown_end: date, today: date, viewer: dict[str, Any]) -> list[str]:
+        """One line on each period after the one shown that has answers: the period still
+        running (its NPS to date), and any period the overview passed over because the data
+        stops before its end or it has too few answers (its NPS so far), so a manager sees
+        where the newer answers are."""
+        from cxlens.metrics.engine import covered_days
+
         lang = viewer["language"]
-        start = periods.floor_date(today, period)
+        _, covered_to = cached("covered", (), lambda: covered_days(ws, TILES), viewer)
+        notes: list[str] = []
+        after = shown_end + timedelta(days=1)
+        if after > today:
+            return notes
         frame = cached(
-            "running",
-            (period, start, today),
-            lambda: ws.kpi("nps", start=start, end=today),
-            viewer,
-        )
-        row = frame.iloc[0].to_dict()
-        if not row["n"]:
-            return ""
-        shown = format_period(periods.label(start, period), period, lang)
-        to_date = pgettext("period", "to date", lang)
-        label = f"{shown} ({to_date})"
-        value = "NPS " + format_value(row["value"], row["unit"], lang, currency)
-        return gettext("%(period)s is still running: %(value)s so far (n = %(n)s).", lang,
-                       period=label, value=value, n=format_number(row["n"], lang, 0))  # fmt: skip
+            "later", (period, after, today),
+            lambda: ws.kpi("nps", period=period, start=after, end=today), viewer,
+        )  # fmt: skip
+        starts = {}  # each period's label -> its first day
+        first = periods.floor_date(after, period)
+        while first <= today:
+            starts[periods.label(first, period)] = first
+            first = periods.next_start(first, period)
+        for row in frame.to_dict(orient="records"):
+            if not row["n"] or str(row["period"]) not in starts:
+                continue
+            first = starts[str(row["period"])]
+            end = min(periods.next_start(first, period) - timedelta(days=1), today)
+            value = "NPS " + format_value(row["value"], row["unit"], lang, currency)
+            n = format_number(row["n"], lang, 0)
+            shown = format_period(periods.label(first, period), period, lang)
+            if end == today:
+                to_date = pgettext("period", "to date", lang)
+                label = f"{shown} ({to_date})"
+                notes.append(gettext("%(period)s is still running: %(value)s so far (n = %(n)s).",
+                                     lang, period=label, value=value, n=n))  # fmt: skip
+            elif covered_to < end:
+                notes.append(gettext(
+                    "%(period)s is not shown: the data ends on %(day)s. Its answers so far: "
+                    "%(value)s (n = %(n)s).",
+                    lang, period=shown, day=format_date(covered_to, lang), value=value, n=n,
+                ))  # fmt: skip
+            else:
+                notes.append(gettext(
+                    "%(period)s is not shown: too few answers to judge it, %(value)s (n = %(n)s).",
+                    lang, period=shown, value=value, n=n,
+                ))  # fmt: skip
+        return notes
 
     def funnel_steps(asked: str | None, viewer: dict[str, Any]) -> tuple[str, ...]:
         """The funnel's steps from ``?steps=``: at most MAX_STEPS touchpoints that occur in events
@@ -246,7 +274,7 @@ def register(
             period=period,
             periods=PERIODS,
             period_label=label,
-            running=running_note(period, today, user),
+            notes=later_notes(period, end, today, user),
         )
 
     @app.get("/dashboard/trends", response_class=HTMLResponse, include_in_schema=False)
