@@ -45,6 +45,7 @@ group and (from, to) pair, channel or channel set reaches Python.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import ibis
@@ -97,16 +98,24 @@ class PathQuery:
     def touches(self) -> ir.Table:
         """Each conversion's touches: within the lookback and after the previous conversion."""
         ev, conv = self.events, self.conversions
+        # a touch precedes a conversion of the period by at most the lookback: bounding the
+        # events by the period's instants lets the scan skip the rest before the join
+        lookback = self.settings.lookback
+        start, end = self.range.start_utc, self.range.end_utc
+        if start is not None and start > datetime.min.replace(tzinfo=UTC) + lookback:
+            ev = ev.filter(ev.ts > start - lookback)
+        if end is not None:
+            ev = ev.filter(ev.ts < end)
         c = conv.select(
             "conv_id", _cid="customer_id", conv_ts="conv_ts", prev_ts="prev_ts", value="value"
         )
-        lookback = ibis.interval(seconds=int(self.settings.lookback.total_seconds()))
+        window = ibis.interval(seconds=int(lookback.total_seconds()))
         j = ev.inner_join(
             c,
             [
                 ev.customer_id == c._cid,
                 ev.ts <= c.conv_ts,
-                ev.ts > c.conv_ts - lookback,
+                ev.ts > c.conv_ts - window,
                 c.prev_ts.isnull() | (ev.ts > c.prev_ts),
             ],
         )

@@ -45,6 +45,8 @@ from cxlens.journeys.results import DriverReport
 from cxlens.stats import nps_difference_test
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from cxlens.data import WorkspaceData
 
 ATTRIBUTES = ("country", "language", "acquisition_channel")
@@ -72,9 +74,13 @@ class Group:
 MIN_RESPONDENTS = 30
 
 
-def _respondents(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
+def _nps_answers(ws: WorkspaceData, rng: Range) -> ir.Table:
     r = rng.filter(require(ws, "responses", "Key drivers"), "ts")
-    nps = r.filter((r.kind == "nps") & r.score.notnull() & r.customer_id.notnull())
+    return r.filter((r.kind == "nps") & r.score.notnull() & r.customer_id.notnull())
+
+
+def _respondents(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
+    nps = _nps_answers(ws, rng)
     latest = nps.group_by("customer_id").aggregate(
         nps=nps.score.argmax(nps.ts), answered=nps.ts.max()
     )
@@ -107,14 +113,19 @@ def _tickets(ws: WorkspaceData, rng: Range) -> pd.DataFrame:
     )
 
 
-def _attributes(ws: WorkspaceData, as_of: pd.Timestamp) -> pd.DataFrame:
+def _attributes(ws: WorkspaceData, as_of: pd.Timestamp, rng: Range) -> pd.DataFrame:
+    """The attributes of the customers who answered NPS in ``rng`` (the only ones the
+    design reads: the warehouse leaves the others out)."""
+    answered = _nps_answers(ws, rng).select(_who="customer_id").distinct()
     c = ws.table("customers")
+    c = c.semi_join(answered, c.customer_id == answered._who)
     cols = [a for a in ATTRIBUTES if a in c.columns]
     frame = c.select("customer_id", "created_at", *cols).execute()
     created = pd.to_datetime(frame.pop("created_at"), utc=True)
     frame["tenure_years"] = (as_of - created).dt.days / 365.25
     if ws.warehouse.exists("orders"):
         o = ws.table("orders")
+        o = o.semi_join(answered, o.customer_id == answered._who)
         counts = o.group_by("customer_id").aggregate(orders=o.count()).execute()
         frame = frame.merge(counts, on="customer_id", how="left")
     frame["orders"] = frame.get("orders", pd.Series(0, index=frame.index)).fillna(0)
@@ -140,7 +151,7 @@ def build_design(
     if by in (None, "attribute") and ws.warehouse.exists("customers"):
         # tenure at the end of the analysed answers, so the result does not depend on the clock
         as_of = pd.Timestamp(rng.end_utc) if rng.end_utc else pd.Timestamp(resp["answered"].max())
-        attrs = _attributes(ws, as_of).set_index("customer_id").reindex(base.index)
+        attrs = _attributes(ws, as_of, rng).set_index("customer_id").reindex(base.index)
         groups += attribute_groups(attrs, x)
     return y, x, usable_groups(x, groups, "the NPS respondents")
 

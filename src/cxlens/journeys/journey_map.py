@@ -37,39 +37,21 @@ from cxlens.schema import SCORE_RANGES
 from cxlens.stats import bounded_mean_interval, nps_interval, wilson_interval
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from cxlens.data import WorkspaceData
 
 
 def journey_map(ws: WorkspaceData, start: object = None, end: object = None) -> pd.DataFrame:
     rng = Range.of(ws, start, end)
     e = rng.filter(customer_events(ws, "The journey map"), "ts")
-    e = e.filter(e.stage.notnull())
-    stages = stage_order(list(e.select("stage").distinct().execute()["stage"].dropna()))
-    following = dict(zip(stages, [*stages[1:], None], strict=True))
-    next_stage = ibis.cases(
-        *((e.stage == s, n) for s, n in following.items() if n is not None),
-        else_=ibis.null("string"),
-    )
-    e = e.mutate(next_stage=next_stage)
-    first = e.group_by(["stage", "touchpoint", "customer_id", "next_stage"]).aggregate(
-        t_first=e.ts.min(), events=e.count()
-    )
-    nxt = e.select(_c="customer_id", _stage="stage", _ts="ts")
-    j = first.left_join(
-        nxt,
-        [first.customer_id == nxt._c, first.next_stage == nxt._stage, nxt._ts > first.t_first],
-    )
-    moved = j.group_by(["stage", "touchpoint", "customer_id", "t_first", "events"]).aggregate(
-        t_next=j._ts.min()
-    )
-    per = moved.group_by(["stage", "touchpoint"]).aggregate(
-        customers=moved.count(),
-        events=moved.events.sum(),
-        moved_on=moved.t_next.notnull().ifelse(1, 0).sum(),
-        median_seconds=seconds_between(moved.t_next, moved.t_first).median(),
-    )
-    frame = per.execute()
+    e = e.filter(e.stage.notnull()).select("customer_id", "ts", "touchpoint", "stage")
+    # the stages, the first events and the next stage's events all read these rows:
+    # scan the events file once
+    with ws.warehouse.materialized(e) as e:
+        frame, stages = _per_touchpoint(e)
     scores = _scores(ws, rng)
+    following = dict(zip(stages, [*stages[1:], None], strict=True))
     rows: list[dict[str, Any]] = []
     order = {s: i for i, s in enumerate(stages)}
     for rec in sorted(
@@ -114,6 +96,36 @@ def journey_map(ws: WorkspaceData, start: object = None, end: object = None) -> 
             }
         )
     return pd.DataFrame(rows)
+
+
+def _per_touchpoint(e: ir.Table) -> tuple[pd.DataFrame, list[str]]:
+    """Per stage and touchpoint: customers, events, how many moved on and the median
+    seconds it took; and the stages in journey order."""
+    stages = stage_order(list(e.select("stage").distinct().execute()["stage"].dropna()))
+    following = dict(zip(stages, [*stages[1:], None], strict=True))
+    next_stage = ibis.cases(
+        *((e.stage == s, n) for s, n in following.items() if n is not None),
+        else_=ibis.null("string"),
+    )
+    e = e.mutate(next_stage=next_stage)
+    first = e.group_by(["stage", "touchpoint", "customer_id", "next_stage"]).aggregate(
+        t_first=e.ts.min(), events=e.count()
+    )
+    nxt = e.select(_c="customer_id", _stage="stage", _ts="ts")
+    j = first.left_join(
+        nxt,
+        [first.customer_id == nxt._c, first.next_stage == nxt._stage, nxt._ts > first.t_first],
+    )
+    moved = j.group_by(["stage", "touchpoint", "customer_id", "t_first", "events"]).aggregate(
+        t_next=j._ts.min()
+    )
+    per = moved.group_by(["stage", "touchpoint"]).aggregate(
+        customers=moved.count(),
+        events=moved.events.sum(),
+        moved_on=moved.t_next.notnull().ifelse(1, 0).sum(),
+        median_seconds=seconds_between(moved.t_next, moved.t_first).median(),
+    )
+    return per.execute(), stages
 
 
 def _empty_scores() -> dict[str, float]:
