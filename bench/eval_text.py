@@ -7,8 +7,8 @@ Generates a demo workspace, runs `cxlens text analyse` on it (the model learns
 from the demo's scored comments only and reports its grouped cross-validated
 accuracy), then reads the hand-written comments of tests/fixtures/text with that
 model: the dev half and the second dev set dev2 (whose errors were looked at
-while writing the lexicons and the taxonomy) and the final half (whose errors
-never were). Prints accuracy and negative recall per language, primary theme
+while writing the lexicons and the taxonomy), the third dev set dev3 (61 comments
+per language on other trades) and the final half (whose errors never were). Prints accuracy and negative recall per language, primary theme
 agreement, and the cross-validated figure.
 """
 
@@ -28,7 +28,14 @@ def hand_written(half: str) -> pd.DataFrame:
     frames = []
     for lang in LANGS:
         path = ROOT / "tests" / "fixtures" / "text" / half / f"{lang}.tsv"
-        f = pd.read_csv(path, sep="\t", names=["sentiment", "theme", "text"], quoting=3, dtype=str)
+        f = pd.read_csv(
+            path,
+            sep="\t",
+            names=["sentiment", "theme", "text"],
+            quoting=3,
+            dtype=str,
+            keep_default_na=False,
+        )
         frames.append(f.assign(lang=lang))
     return pd.concat(frames, ignore_index=True)
 
@@ -63,7 +70,7 @@ def main() -> None:
     cv = result["cross_validation"]
     themes = ThemeSet.from_config(None)
     rows = []
-    for half in ("dev", "dev2", "final"):
+    for half in ("dev", "dev2", "dev3", "final"):
         frame = hand_written(half)
         predicted, _ = model.predict(frame.text.tolist(), frame.lang.tolist())
         frame["predicted"] = predicted
