@@ -14,11 +14,13 @@ A digest covers the last complete day or week in the workspace's time zone. It
 lists the KPIs whose change from the period before is significant (by the test the
 catalog names for each metric, as ``cxlens kpi --compare previous`` finds them),
 with their interval and n, and only those; each KPI's trend over the last eight
-periods as a line of text (:mod:`cxlens.alerts.digest_trends`: mail programs block
-images and run no scripts); the follow-up cases opened in the period and those
-overdue now; the most negative and most positive comment of the period, and its new
-themes (those that were rare in the 90 days before). It is HTML (table-based, as
-the invitation e-mail) with a plain-text alternative. The server's scheduler sends each digest once per period, after the
+periods as a chart drawn like the report's, sent as an inline PNG
+(:mod:`cxlens.alerts.digest_charts`), and as a text sparkline in the plain-text part
+and wherever Chromium cannot draw (:mod:`cxlens.alerts.digest_trends`); the follow-up
+cases opened in the period and those overdue now; the most negative and most
+positive comment of the period, and its new themes (those that were rare in the 90
+days before). It is HTML (table-based, as the invitation e-mail) with a plain-text
+alternative. The server's scheduler sends each digest once per period, after the
 period ends; ``cxlens digest preview`` shows one without sending it.
 """
 
@@ -35,7 +37,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from cxlens.alerts.digest_trends import TREND_PERIODS, new_themes, sparkline, trends
+from cxlens.alerts.digest_trends import (
+    TREND_PERIODS,
+    new_themes,
+    sparkline,
+    trend_frame,
+    trend_values,
+)
 from cxlens.collect import db
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
@@ -44,6 +52,7 @@ from cxlens.i18n import N_, format_number, gettext, pgettext
 if TYPE_CHECKING:
     import jinja2
 
+    from cxlens.alerts.digest_charts import ChartImage
     from cxlens.collect.service import Collector
     from cxlens.data import WorkspaceData
 
@@ -226,17 +235,23 @@ def _cases(
 
 def _trend_lines(
     ws: WorkspaceData, settings: DigestSettings, first: date, last: date, lang: str
-) -> list[dict[str, str]]:
-    """Each KPI with data in the last periods: its name, sparkline and latest value."""
+) -> list[dict[str, Any]]:
+    """Each KPI with data in the last periods: its name, sparkline, latest value and chart
+    (a :class:`~cxlens.alerts.digest_charts.ChartImage`, None when Chromium cannot draw it)."""
+    from cxlens.alerts.digest_charts import trend_images
     from cxlens.metrics.catalog import load_catalog
 
     catalog = load_catalog()
-    series = trends(ws, settings.metrics, settings.every, first, last)
+    frame = trend_frame(ws, settings.metrics, settings.every, first, last)
+    series = trend_values(frame)
+    charted = [m for m, values in series.items() if any(v is not None for v in values)]
+    images = trend_images(
+        frame[frame["metric"].isin(charted)], settings.every, lang, ws.config.currency
+    )
     lines = []
-    for metric, values in series.items():
+    for metric in charted:
+        values = series[metric]
         known = [v for v in values if v is not None]
-        if not known:
-            continue
         unit = " %" if catalog[metric].unit == "percent" else ""
         digits = 1 if catalog[metric].unit in ("percent", "score") else 0
         lines.append(
@@ -248,6 +263,7 @@ def _trend_lines(
                 "latest": "–"
                 if values[-1] is None
                 else format_number(values[-1], lang, digits) + unit,
+                "chart": images.get(metric),
             }
         )
     return lines
@@ -289,8 +305,21 @@ class Digest:
     name: str
     period: str
     subject: str
+    #: the e-mail's HTML: its charts are ``cid:`` references to :attr:`images`
     html: str
     text: str
+    images: tuple[ChartImage, ...] = ()
+
+    def standalone_html(self) -> str:
+        """The HTML with its charts inside as ``data:`` URIs, to open in a browser (a preview:
+        mail programs block such images, so the e-mail itself sends them as parts)."""
+        import base64
+
+        page = self.html
+        for image in self.images:
+            data = base64.b64encode(image.png).decode("ascii")
+            page = page.replace(f'src="cid:{image.cid}"', f'src="data:image/png;base64,{data}"')
+        return page
 
 
 def build_digest(
@@ -356,16 +385,26 @@ def build_digest(
         settings.name, label, str(context["title"]),
         templates.get_template("digest.html").render(**context),
         templates.get_template("digest.txt").render(**context),
+        tuple(t["chart"] for t in trend_lines if t["chart"] is not None),
     )  # fmt: skip
 
 
 def digest_email(collector: Collector, digest: Digest, to: str) -> EmailMessage:
+    """The digest as ``multipart/alternative``: the plain text, then the HTML; with charts,
+    the HTML is a ``multipart/related`` with one inline ``image/png`` per ``cid:``."""
     msg = EmailMessage()
     msg["From"] = str(collector.config.section("smtp").get("sender") or "cxlens <digest@localhost>")
     msg["To"] = to
     msg["Subject"] = digest.subject
     msg.set_content(digest.text)
     msg.add_alternative(digest.html, subtype="html")
+    html_part = msg.get_body(("html",))
+    if digest.images and html_part is not None:
+        for i, image in enumerate(digest.images, start=1):
+            html_part.add_related(
+                image.png, maintype="image", subtype="png", cid=f"<{image.cid}>",
+                filename=f"trend-{i}.png",
+            )  # fmt: skip
     return msg
 
 

@@ -1,10 +1,10 @@
-"""The digest's trends and new themes: what a mail program shows without images or scripts.
+"""The digest's trends and new themes.
 
 **Trends.** Each of the digest's KPIs over its last :data:`TREND_PERIODS` days or
-weeks as a *sparkline* of text: one block character per period, from ``▁`` (the
-lowest value of the series) to ``█`` (its highest), a middle dot for a period
-without data. Mail programs that block images still show text, and the line needs
-no chart library.
+weeks (:func:`trend_frame`): drawn as a chart (:mod:`cxlens.alerts.digest_charts`),
+and as a *sparkline* of text for the plain-text part and wherever no chart can be
+drawn: one block character per period, from ``▁`` (the lowest value of the series)
+to ``█`` (its highest), a middle dot for a period without data.
 
 **New themes.** The themes of the period's analysed comments (``cxlens text analyse``)
 that were rare before: a theme counts when the period has at least
@@ -25,9 +25,12 @@ from typing import TYPE_CHECKING, Any
 from cxlens.periods import label as period_label
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cxlens.data import WorkspaceData
 
 TREND_PERIODS = 8
+TREND_COLUMNS = ("metric", "period", "value", "ci_low", "ci_high", "n", "unit", "small_sample")
 BLOCKS = "▁▂▃▄▅▆▇█"
 MISSING = "·"
 BASELINE_DAYS = 90
@@ -66,22 +69,55 @@ def trend_periods(every: str, last: date) -> list[tuple[date, str]]:
     return [(d, period_label(d, every)) for d in firsts]
 
 
-def trends(
+def trend_frame(
     ws: WorkspaceData, metrics: tuple[str, ...], every: str, first: date, last: date
-) -> dict[str, list[float | None]]:
-    """Each metric's value per period of :func:`trend_periods` (None without data)."""
+) -> pd.DataFrame:
+    """One row per metric and period of :func:`trend_periods`, oldest first: the KPI engine's
+    ``metric``, ``period``, ``value``, ``ci_low``, ``ci_high``, ``n``, ``unit`` and
+    ``small_sample``; a period without data has no value (NaN) and n 0."""
+    import pandas as pd
+
     from cxlens.metrics.engine import kpi
 
     periods = trend_periods(every, first)
     frame = kpi(ws, list(metrics), period=every, start=periods[0][0], end=last)
-    out: dict[str, list[float | None]] = {}
+    rows = []
     for metric in metrics:
-        rows = frame[frame["metric"] == metric]
-        by_label = {
-            str(p): float(v) for p, v in zip(rows["period"], rows["value"], strict=True) if v == v
-        }
-        out[metric] = [by_label.get(lbl) for _, lbl in periods]
-    return out
+        found = {str(r["period"]): r for r in frame[frame["metric"] == metric].to_dict("records")}
+        for _, lbl in periods:
+            r = found.get(lbl, {})
+            value = _float(r.get("value"))
+            known = not math.isnan(value)
+            rows.append(
+                {
+                    "metric": metric, "period": lbl, "value": value,
+                    "ci_low": _float(r.get("ci_low")) if known else math.nan,
+                    "ci_high": _float(r.get("ci_high")) if known else math.nan,
+                    "n": int(r.get("n") or 0) if known else 0,
+                    "unit": r.get("unit"),
+                    "small_sample": bool(r.get("small_sample")) if known else False,
+                }
+            )  # fmt: skip
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def _float(v: Any) -> float:
+    return math.nan if v is None else float(v)
+
+
+def trend_values(frame: pd.DataFrame) -> dict[str, list[float | None]]:
+    """Each metric's values of a :func:`trend_frame`, oldest first (None without data)."""
+    return {
+        str(metric): [None if v != v else float(v) for v in part["value"]]
+        for metric, part in frame.groupby("metric", sort=False)
+    }
+
+
+def trends(
+    ws: WorkspaceData, metrics: tuple[str, ...], every: str, first: date, last: date
+) -> dict[str, list[float | None]]:
+    """Each metric's value per period of :func:`trend_periods` (None without data)."""
+    return trend_values(trend_frame(ws, metrics, every, first, last))
 
 
 def binomial_tail(k: int, n: int, p: float) -> float:

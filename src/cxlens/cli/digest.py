@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
     def preview(
         name: str | None = typer.Argument(None, help="The digest's name (default: the first)."),
         lang: str | None = typer.Option(None, "--lang", help="en, et, bg, de, hr or fi."),
-        out: Path | None = typer.Option(None, "--out", help="Write the HTML e-mail to this file."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Write the HTML e-mail, charts inside, to this file."
+        ),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Build a digest for the last complete day or week and print it (or write its HTML)."""
@@ -44,7 +46,7 @@ def register(app: typer.Typer) -> None:
                 fail(f"There is no digest '{name}' in cxlens.toml (digests: {names}).")
             digest = build_digest(ws, collector, chosen, lang=lang)
         if out is not None:
-            out.write_text(digest.html, encoding="utf-8")
+            out.write_text(digest.standalone_html(), encoding="utf-8")
             console.print(f"{digest.subject}: HTML written to {out}", markup=False)
             return
         console.print(digest.text, markup=False, soft_wrap=True)

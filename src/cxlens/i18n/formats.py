@@ -118,6 +118,24 @@ def format_period(label: Any, period: str | None, lang: str) -> str:
     return format_date(date(year, int(match[2]), int(match[3])), lang)
 
 
+def format_period_tick(label: Any, period: str | None, lang: str) -> str:
+    """A period label as short as a chart's axis needs it: a day as '30 Nov' / '30.11.', a week
+    as 'wk 49' / 'KW 49'; longer periods as :func:`format_period` writes them."""
+    text = str(label)
+    pattern = _PERIOD_LABEL.get(period or "")
+    match = pattern.fullmatch(text) if pattern else None
+    if match is None or period not in ("day", "week"):
+        return format_period(label, period, lang)
+    if period == "week":
+        from cxlens.i18n import pgettext
+
+        return pgettext("period tick", "wk %(week)s", lang, week=int(match[2]))
+    from babel.dates import format_skeleton
+
+    day = date(int(match[1]), int(match[2]), int(match[3]))
+    return str(format_skeleton("MMMd", day, locale=LOCALES[lang]))
+
+
 def format_duration(span: timedelta, lang: str) -> str:
     """A length of time in the largest unit that states it exactly: '2 weeks', '36 Stunden'."""
     from babel.units import format_unit

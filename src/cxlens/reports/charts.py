@@ -169,7 +169,8 @@ def chart_json(figure: Any) -> str:
 
 
 def period_start(label: str, period: str) -> date:
-    """The first day of a period label of the KPI engine ('2026-03', '2026-Q1', '2026')."""
+    """The first day of a period label of the KPI engine ('2026-03', '2026-Q1', '2026',
+    '2026-W49', '2026-12-01')."""
     year = int(label[:4])
     if period == "quarter":
         return date(year, 3 * int(label[-1]) - 2, 1)
@@ -177,11 +178,22 @@ def period_start(label: str, period: str) -> date:
         return date(year, int(label[5:7]), 1)
     if period == "year":
         return date(year, 1, 1)
+    if period == "week":  # '2026-W49': its Monday
+        return date.fromisocalendar(year, int(label[6:8]), 1)
     return date.fromisoformat(label)
 
 
 def period_axis(labels: Sequence[str], period: str, lang: str) -> dict[str, Any]:
-    """A date axis for the periods: months named by Plotly's locale, quarters by Babel."""
+    """A date axis for the periods: months named by Plotly's locale; quarters, weeks and days
+    by Babel."""
+    if period in ("day", "week"):
+        from cxlens.i18n import format_period_tick
+
+        return {
+            "type": "date",
+            "tickvals": [period_start(x, period) for x in labels],
+            "ticktext": [format_period_tick(x, period, lang) for x in labels],
+        }
     if period == "month":
         return {"type": "date", "tickformat": "%b %Y", "hoverformat": "%b %Y"}
     if period == "quarter":
