@@ -88,3 +88,17 @@ def test_python_api_is_lazy_but_complete() -> None:
         "assert 'cxlens.workspace' in sys.modules\n"
     )
     assert _loaded_after(code) == []
+
+
+def test_version_answers_before_the_command_line_loads() -> None:
+    """``cxlens --version`` prints the version without loading Typer, Rich or any command."""
+    probe = (
+        "import sys\nsys.argv = ['cxlens', '--version']\n"
+        "from cxlens.__main__ import main\nmain()\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'rich', 'click')"
+        " or m.startswith('cxlens.cli')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    import cxlens
+
+    assert out.stdout.splitlines() == [f"cxlens {cxlens.__version__}", "[]"]
