@@ -142,3 +142,30 @@ def test_an_eye_roll_turns_praise_into_sarcasm():
     # "thanks" +1 read as -1, and the emoji -0.8
     assert net("thanks a lot 🙄", "en") == pytest.approx(-1.0 - 0.8)
     assert net("thanks a lot", "en") > 0
+
+
+def test_a_word_no_entry_lists_is_read_by_its_morphology():
+    # an inflectional ending off ("bequeme" is "bequem" +1), a Finnish stem that changes
+    # before its ending ("viallisen" is "viallinen" -1, "pettyneenä" is "pettynyt" -1)
+    assert net("die bequeme couch", "de") == pytest.approx(1.0)
+    assert net("viallisen", "fi") == pytest.approx(-1.0)
+    assert net("pettyneenä", "fi") == pytest.approx(-1.0)
+    # an opposite prefix turns a positive word into a negative one (-1), a negative one
+    # mildly positive (+0.4)
+    assert net("ebamugav", "et") == pytest.approx(-1.0)
+    assert net("epäystävällinen", "fi") == pytest.approx(-1.0)
+    assert net("unproblematisch", "de") == pytest.approx(0.4)
+    # a compound takes the sentiment of its last part, opposite prefix included
+    assert net("riesenenttäuschung", "de") == pytest.approx(-1.0)
+    assert net("benutzerunfreundlich", "de") == pytest.approx(-1.0)
+    assert net("laatuongelma", "fi") == pytest.approx(-1.0)
+    # only in compounding languages, and never a part too short to be sure of
+    assert net("megagood", "en") == 0
+    assert net("rahagut", "de") == 0
+
+
+def test_a_modifier_is_no_sentiment_word_because_it_shares_one_stem():
+    # "ihan" (quite) shares its stem with "ihana" (lovely) +2, "fairly" with "fair" +1
+    assert net("ihan sama", "fi") == 0 and net("ihana", "fi") == pytest.approx(2.0)
+    assert net("fairly", "en") == 0 and net("except", "en") == 0
+    assert net("ihan hyvä", "fi") == pytest.approx(1.5)

@@ -7,7 +7,15 @@ negation is a complaint ("didn't arrive", "ei tööta", "funktioniert nicht"),
 negators, intensifiers, diminishers and contrast words. Entries are stemmed with
 :mod:`cxlens.text.morphology`, so one form matches its inflections; in the
 compounding and case-rich languages a stem of five or more letters also matches
-the start of a longer word ("kvaliteet" finds "kvaliteetne").
+the start of a longer word ("kvaliteet" finds "kvaliteetne"). A word no entry
+matches is read by its morphology: without an inflectional ending ("bequeme"),
+with a Finnish stem change undone ("viallisen" is "viallinen", "pettyneenä"
+"pettynyt"), with an opposite prefix that turns its sentiment round
+("unfreundlich", "epäselvä", "ebamugav", "neljubazan", "неудобен"), and in German,
+Finnish and Estonian as a compound whose last part is a sentiment word of five or
+more letters ("Riesenenttäuschung", "laatuongelma"). A word listed only as a
+modifier ("ihan", "fairly") is never a sentiment word because it shares a stem
+with one ("ihana", "fair").
 
 :func:`lexicon_features` reads a comment the way the rules of VADER (Hutto &
 Gilbert 2014, ICWSM) do, re-implemented here for six languages:
@@ -39,7 +47,7 @@ import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -82,6 +90,46 @@ AFTER_CONTRAST = 1.4
 #: shortest stem that also matches the start of longer words
 PREFIX_MIN = 5
 PREFIX_LANGUAGES = frozenset({"et", "bg", "de", "hr", "fi"})
+#: languages that write compounds as one word: a sentiment word may be a compound's last part
+COMPOUNDING = frozenset({"de", "fi", "et"})
+#: shortest first part of a compound, and shortest stem of the sentiment word after it
+COMPOUND_HEAD_MIN = 3
+COMPOUND_TAIL_MIN = 5
+#: prefixes that turn a word into its opposite ("unfreundlich", "epäselvä", "ebamugav",
+#: "neljubazan", "неудобен", "unhelpful"), and the shortest word left after them
+OPPOSITE_PREFIXES = {
+    "en": ("un",),
+    "de": ("un",),
+    "et": ("eba",),
+    "fi": ("epä",),
+    "hr": ("ne",),
+    "bg": ("не",),
+}
+OPPOSITE_REST_MIN = 5
+#: what a positive word with an opposite prefix is worth, and a negative one ("unproblematisch")
+OPPOSITE_OF_POSITIVE = -1.0
+OPPOSITE_OF_NEGATIVE = 0.4
+#: inflectional endings tried off a word the stemmer left unmatched (longest first), so
+#: that "bequeme" finds "bequem" and "viallisen" finds "viallinen"'s stem
+ENDINGS = {
+    "en": ("ly",),
+    "de": ("en", "em", "er", "es", "e"),
+    "fi": ("ssa", "ssä", "sta", "stä", "lla", "llä", "lta", "ltä", "n", "a", "ä", "t"),
+    "et": ("ga", "st", "le", "lt", "ks", "s", "l", "d", "t"),
+    "hr": ("ima", "om", "og", "oj", "im", "a", "e", "i", "u", "o"),
+    "bg": (),
+}
+#: Finnish stems that change before an ending: "viallisen", "likaisia" are "viallinen",
+#: "likainen"; "pettymyksen" is "pettymys"; "tyytymättömiä" is "tyytymätön"; "pettyneenä"
+#: is "pettynyt"
+FINNISH_STEM_CHANGES = (
+    (re.compile(r"^(.{3,}i)s[ei]\w{0,4}$"), r"\1nen"),
+    (re.compile(r"^(.{3,})ks[ei]\w{0,4}$"), r"\1s"),
+    (re.compile(r"^(.{3,})ttom\w{0,4}$"), r"\1ton"),
+    (re.compile(r"^(.{3,})ttöm\w{0,4}$"), r"\1tön"),
+    (re.compile(r"^(.{3,}[aou].*)ne[ei]\w{0,3}$"), r"\1nut"),
+    (re.compile(r"^(.{3,})ne[ei]\w{0,3}$"), r"\1nyt"),
+)
 
 POSITIVE_EMOJI = frozenset("😀😃😄😁😆😊🙂😍🥰😘😻❤♥💕💖💗💙💚💜🧡👍👌🙏🎉✨💯⭐🌟😎🤩🥳👏💪☺😇🤗")
 NEGATIVE_EMOJI = frozenset("😡😠🤬😤😞😔😢😭😩😫🙄👎💩🤮😒😕😖😣😑🤦😬😟☹😨😱💔")
@@ -122,6 +170,9 @@ class Lexicon:
     prefixes: dict[str, list[tuple[str, dict[str, float]]]] = field(default_factory=dict)
     longest: int = 1
     words: dict[str, list[str]] = field(default_factory=dict)
+    #: words listed only as modifiers ("ihan", "fairly"): a sentiment word's stem they
+    #: share ("ihana", "fair") does not make them sentiment words
+    modifiers_only: frozenset[str] = frozenset()
 
     def add(self, phrase: str, category: str, value: float) -> None:
         key = tuple(
@@ -134,18 +185,91 @@ class Lexicon:
         if len(key) == 1 and len(key[0]) >= PREFIX_MIN and self.lang in PREFIX_LANGUAGES:
             self.prefixes.setdefault(key[0][:PREFIX_MIN], []).append((key[0], self.entries[key]))
 
-    def match(self, stems: list[str], i: int) -> tuple[int, dict[str, float]]:
-        """Length and categories of the longest entry starting at word ``i`` (0 if none)."""
+    def match(
+        self, stems: list[str], i: int, words: list[str] | None = None
+    ) -> tuple[int, dict[str, float]]:
+        """Length and categories of the longest entry starting at word ``i`` (0 if none).
+
+        With the ``words`` as written, a word no entry matches is read by its morphology:
+        without an inflectional ending, with an opposite prefix ("unfreundlich"), or as
+        a compound ending in a sentiment word ("Riesenenttäuschung", "laatuongelma").
+        """
         for n in range(min(self.longest, len(stems) - i), 0, -1):
             found = self.entries.get(tuple(stems[i : i + n]))
             if found:
+                if n == 1 and words is not None and words[i] in self.modifiers_only:
+                    found = {k: v for k, v in found.items() if k not in VALENCE}
                 return n, found
-        word = stems[i]
+        found = self._prefixed(stems[i])
+        if found:
+            return 1, found
+        if words is not None:
+            found = self.morphology(words[i])
+            if found:
+                return 1, found
+        return 0, {}
+
+    def _prefixed(self, word_stem: str) -> dict[str, float]:
+        """Categories of the longest stem of five or more letters that ``word_stem`` starts with."""
         best: tuple[int, dict[str, float]] = (0, {})
-        for prefix, cats in self.prefixes.get(word[:PREFIX_MIN], ()):
-            if word.startswith(prefix) and len(prefix) > best[0]:
+        for prefix, cats in self.prefixes.get(word_stem[:PREFIX_MIN], ()):
+            if word_stem.startswith(prefix) and len(prefix) > best[0]:
                 best = (len(prefix), cats)
-        return (1, best[1]) if best[0] else (0, {})
+        return best[1]
+
+    def _single(self, word: str, tail: bool = False) -> dict[str, float]:
+        """Categories of one written word by its stem, its start, or without an ending."""
+        s = stem(word, self.lang)
+        if tail and len(s) < COMPOUND_TAIL_MIN:
+            return {}
+        found = self.entries.get((s,)) or ({} if tail else self._prefixed(s))
+        if found:
+            return found
+        candidates = [word[: -len(e)] for e in ENDINGS.get(self.lang, ()) if word.endswith(e)]
+        if self.lang == "fi":
+            candidates += [p.sub(r, word) for p, r in FINNISH_STEM_CHANGES if p.match(word)]
+        for rest in candidates:
+            if len(rest) >= 4:
+                s = stem(rest, self.lang)
+                found = self.entries.get((s,), {})
+                if found and (not tail or len(s) >= COMPOUND_TAIL_MIN):
+                    return found
+        return {}
+
+    def _opposite(self, word: str, tail: bool = False) -> dict[str, float]:
+        """A word with an opposite prefix whose rest is a sentiment word, valued the other way."""
+        for prefix in OPPOSITE_PREFIXES.get(self.lang, ()):
+            rest = word[len(prefix) :]
+            if not word.startswith(prefix) or len(rest) < OPPOSITE_REST_MIN:
+                continue
+            cats = self._single(rest, tail)
+            value = next((cats[k] for k in VALENCE if k in cats), None)
+            if value is not None and "negators" not in cats:
+                if value > 0:
+                    return {"negative": OPPOSITE_OF_POSITIVE}
+                return {"positive": OPPOSITE_OF_NEGATIVE}
+        return {}
+
+    def morphology(self, word: str) -> dict[str, float]:
+        """Sentiment categories of a written word that no entry matches (cached per word)."""
+        return _morphology(self.lang, word)
+
+    def _morphology(self, word: str) -> dict[str, float]:
+        found = self._single(word)
+        if found:
+            return found
+        found = self._opposite(word)
+        if found:
+            return found
+        if self.lang not in COMPOUNDING:
+            return {}
+        # the longest last part first, so that "benutzerunfreundlich" reads "unfreundlich"
+        for j in range(COMPOUND_HEAD_MIN, len(word) - COMPOUND_TAIL_MIN + 1):
+            part = word[j:]
+            found = self._opposite(part, tail=True) or self._single(part, tail=True)
+            if any(k in VALENCE for k in found):
+                return {k: v for k, v in found.items() if k in VALENCE}
+        return {}
 
 
 def _entries(text: str) -> list[str]:
@@ -172,7 +296,19 @@ def lexicon(lang: str) -> Lexicon:
         lex.words[category] = items
         for phrase in items:
             lex.add(phrase.casefold(), category, VALENCE.get(category, 1.0))
+    modifiers = {
+        w.casefold()
+        for c in ("diminishers", "intensifiers", "contrast", "negators")
+        for w in lex.words[c]
+    }
+    sentiment = {w.casefold() for c in VALENCE for w in lex.words[c]}
+    lex.modifiers_only = frozenset(modifiers - sentiment)
     return lex
+
+
+@lru_cache(maxsize=200_000)
+def _morphology(lang: str, word: str) -> dict[str, float]:
+    return lexicon(lang)._morphology(word)
 
 
 def examples(lang: str) -> tuple[list[str], list[str]]:
@@ -228,7 +364,7 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
     span = [1] * len(words)
     i = 0
     while i < len(words):
-        n, cats = lex.match(stems, i)
+        n, cats = lex.match(stems, i, words)
         if n:
             kinds[i] = cats
             span[i] = n
