@@ -3,6 +3,7 @@ score and segment, with numbers worked by hand; on the command line and the case
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -98,6 +99,8 @@ def loop(tmp_path_factory):
     c.execute(db.answers.update().where(db.answers.c.id.not_in(first_answers)).values(ts=later))
     # the poor later answers opened cases of their own, whose window is not over: left out
     c.accounts.add_user("ann", PASSWORD, "analyst", "de")
+    for lang in LANGUAGES:
+        c.accounts.add_user(f"reader-{lang}", PASSWORD, "viewer", lang)
     return ws, c
 
 
@@ -158,16 +161,70 @@ def test_cases_whose_window_is_not_over_and_customers_without_segment(loop):
     assert bought.strata == 2 and bought.difference.value == pytest.approx(62.5)
 
 
-def test_cases_summary_prints_and_exports_the_recovery(loop):
-    ws, _c = loop
-    runner = CliRunner()
-    done = runner.invoke(cli_app, ["cases", "--summary", "-w", str(ws.root)])
+LANGUAGES = ["en", "et", "bg", "de", "hr", "fi"]
+NBSP = "\u00a0"
+#: the recovery's heading, the "bought again" row's name, the contacted share (6 of 7,
+#: Wilson 95 %) and the matched difference, as each language writes them (by hand)
+SHOWN = {
+    "en": ("Does the follow-up help?", "Bought again",
+           "85.7% (48.7% … 97.4%), n = 7", "+56.1 pp (+16.1 pp … +96.0 pp)"),
+    "et": ("Kas järeltegevus aitab?", "Ostis uuesti",
+           f"85,7{NBSP}% (48,7{NBSP}% … 97,4{NBSP}%), n = 7", "+56,1 pp (+16,1 pp … +96,0 pp)"),
+    "bg": ("Помага ли последващата работа?", "Купи отново",
+           f"85,7{NBSP}% (48,7{NBSP}% … 97,4{NBSP}%), n = 7",
+           "+56,1 пр. п. (+16,1 пр. п. … +96,0 пр. п.)"),
+    "de": ("Hilft die Nachbetreuung?", "Erneut gekauft",
+           f"85,7{NBSP}% (48,7{NBSP}% … 97,4{NBSP}%), n = 7", "+56,1 Pp. (+16,1 Pp. … +96,0 Pp.)"),
+    "hr": ("Pomaže li naknadno postupanje?", "Ponovno kupio",
+           f"85,7{NBSP}% (48,7{NBSP}% … 97,4{NBSP}%), n = 7",
+           "+56,1 p. b. (+16,1 p. b. … +96,0 p. b.)"),
+    "fi": ("Auttaako jatkotoimenpide?", "Osti uudelleen",
+           f"85,7{NBSP}% (48,7{NBSP}% … 97,4{NBSP}%), n = 7",
+           "+56,1 %-yks. (+16,1 %-yks. … +96,0 %-yks.)"),
+}  # fmt: skip
+#: words a translation keeps from the English: the RFM acronym; Estonian writes
+#: percentage points "pp" (protsendipunkt) as English does, Croatian says "segment"
+SAME_AS_ENGLISH = {"RFM"}
+KEPT = {"et": {"pp"}, "hr": {"segment"}}
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text (two letters or more, in any script), as written."""
+    return set(re.findall(r"[^\W\d_]{2,}", text))
+
+
+def _english_left(text: str, english: str, lang: str) -> set[str]:
+    return _words(text) & _words(english) - SAME_AS_ENGLISH - KEPT.get(lang, set())
+
+
+def _summary(ws, lang: str) -> str:
+    done = CliRunner().invoke(
+        cli_app, ["cases", "--summary", "--lang", lang, "-w", str(ws.root)], env={"COLUMNS": "250"}
+    )
     assert done.exit_code == 0, done.output
-    text = " ".join(done.output.split())  # as printed, wrapped to the terminal
-    assert "Recovery: contacted against not contacted" in text
-    assert "at equal kind, score and segment" in text and "bought again" in text
-    as_json = runner.invoke(cli_app, ["cases", "--summary", "--json", "-w", str(ws.root)])
+    return done.output
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_cases_summary_prints_the_follow_up_and_the_recovery_in_the_language(loop, lang):
+    ws, _c = loop
+    text = _summary(ws, lang)
+    heading, bought, contacted, difference = SHOWN[lang]
+    assert heading in text
+    [row] = [line for line in text.splitlines() if bought in line]
+    assert contacted in row and difference in row
+    if lang != "en":
+        assert _english_left(text, _summary(ws, "en"), lang) == set()
+    if lang == "de":  # the follow-up's times: 3 hours to the first contact, in German
+        assert "Zeit bis zum ersten Kontakt, Median" in text and f"3,0{NBSP}h" in text
+        assert "RFM-Segment (dem des Kunden bei Eröffnung des Falls)" in " ".join(text.split())
+
+
+def test_cases_summary_exports_the_recovery_as_json(loop):
+    ws, _c = loop
+    as_json = CliRunner().invoke(cli_app, ["cases", "--summary", "--json", "-w", str(ws.root)])
     data = json.loads(as_json.output)
+    assert data["recovery_comparison"]["segments"] == "rfm_at_answer"
     # the command measures at the time it runs: every first case is over 90 days old
     [bought] = [
         o for o in data["recovery_comparison"]["outcomes"] if o["outcome"] == "bought_again"
@@ -175,22 +232,46 @@ def test_cases_summary_prints_and_exports_the_recovery(loop):
     assert bought["difference"]["value"] == pytest.approx(56.0606, abs=1e-4)
 
 
-def test_the_cases_page_shows_the_recovery_in_the_readers_language(loop):
+def test_cases_summary_refuses_an_unknown_language(loop):
     ws, _c = loop
+    done = CliRunner().invoke(cli_app, ["cases", "--summary", "--lang", "xx", "-w", str(ws.root)])
+    assert done.exit_code == 1 and "Unknown language 'xx'" in done.output
+
+
+def _recovery_section(ws, lang: str) -> str:
     client = TestClient(create_app(ws.root, schedule=False, warm=False))
     page = client.get("/login")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    client.post("/login", data={"username": "ann", "password": PASSWORD, "csrf": csrf})
+    client.post("/login", data={"username": f"reader-{lang}", "password": PASSWORD, "csrf": csrf})
     page = client.get("/admin/cases")
     assert page.status_code == 200
-    assert "Hilft die Nachbetreuung?" in page.text
-    row = re.search(r"<tr><td>Erneut gekauft</td>(.*?)</tr>", page.text).group(1)
-    assert "85,7" in row and "n = 7" in row and "+56,1" in row and "Pp." in row
+    start = page.text.index("<h2>")
+    return page.text[start : page.text.index("</table>", start)]
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_cases_page_shows_the_recovery_in_the_readers_language(loop, lang):
+    ws, _c = loop
+    section = html.unescape(_recovery_section(ws, lang))
+    heading, bought, contacted, difference = SHOWN[lang]
+    assert f"<h2>{heading}</h2>" in section
+    row = re.search(rf"<tr><td>{re.escape(bought)}</td>.*?</tr>", section).group(0)
+    cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+    assert [cells[1], cells[3], cells[4]] == [contacted, difference, "11 (2)"]
+    text = re.sub(r"<[^>]+>", " ", section)
+    if lang != "en":
+        english = re.sub(r"<[^>]+>", " ", html.unescape(_recovery_section(ws, "en")))
+        assert _english_left(text, english, lang) == set()
 
 
 @pytest.mark.browser
-def test_the_cases_page_with_the_recovery_on_a_phone(loop, browser):
-    """Looked at in Chromium at 390 px: no console error, no policy violation, no overflow."""
+@pytest.mark.parametrize("width", [1440, 390])
+def test_the_cases_page_with_the_recovery_in_bulgarian_on_a_screen_and_a_phone(
+    loop, browser, width
+):
+    """Looked at in Chromium at 1440 and 390 px, in Bulgarian (the longest texts of the six
+    and another script): no console error, no policy violation, no overflow, the table's
+    figures on the page."""
     from tests.collect.conftest import free_port, sign_in
     from tests.collect.test_browser import SHOTS
     from tests.collect.test_browser_security import overflows, watched
@@ -200,14 +281,19 @@ def test_the_cases_page_with_the_recovery_on_a_phone(loop, browser):
     port = free_port()
     proc = start_server(ws.root, port)
     try:
-        page, problems = watched(browser, 390)
+        page, problems = watched(browser, width)
         page.goto(f"http://127.0.0.1:{port}/login?next=/admin/cases")
-        sign_in(page, "ann", PASSWORD, f"http://127.0.0.1:{port}/admin/cases")
-        heading = page.get_by_role("heading", name="Hilft die Nachbetreuung?")
+        sign_in(page, "reader-bg", PASSWORD, f"http://127.0.0.1:{port}/admin/cases")
+        heading = page.get_by_role("heading", name=SHOWN["bg"][0])
         assert heading.is_visible()
+        row = page.get_by_role("row", name=re.compile(SHOWN["bg"][1]))
+        assert row.is_visible() and "+56,1 пр. п." in row.inner_text()
         SHOTS.mkdir(parents=True, exist_ok=True)
         heading.scroll_into_view_if_needed()
-        page.screenshot(path=str(SHOTS / "cases-recovery-phone-de.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"cases-recovery-{width}-bg.png"), full_page=True)
+        page.locator("table.figures").screenshot(
+            path=str(SHOTS / f"cases-recovery-{width}-bg-table.png")
+        )
         assert not overflows(page)
         assert problems == []
         page.close()

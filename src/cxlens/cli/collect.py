@@ -321,11 +321,18 @@ def register(app: typer.Typer) -> None:
             help="How the follow-up goes: times, SLA kept, root causes, recovery.",
         ),
         as_json: bool = typer.Option(False, "--json"),
+        lang: str | None = typer.Option(
+            None,
+            "--lang",
+            "-l",
+            help="Language of --summary: en, et, bg, de, hr or fi (default: the workspace's).",
+            show_default=False,
+        ),
         workspace: Path | None = WorkspaceOption,
     ) -> None:
         """Follow-up cases opened by detractors and low CSAT/CES answers."""
         if summary:
-            _case_summary(workspace, as_json)
+            _case_summary(workspace, as_json, lang)
             return
         with user_errors():
             ws, collector = _collector(workspace)
@@ -363,59 +370,49 @@ def register(app: typer.Typer) -> None:
         print_table(table)
 
 
-def _case_summary(workspace: Path | None, as_json: bool) -> None:
+def _case_summary(workspace: Path | None, as_json: bool, lang: str | None) -> None:
     """``cxlens cases --summary``: the case analytics with their intervals, and the
-    recovery of contacted against not contacted cases."""
+    recovery of contacted against not contacted cases, in the reader's language."""
     from dataclasses import asdict
 
     from cxlens.collect.case_analytics import case_analytics, recovery_comparison
+    from cxlens.i18n import check_language, format_number, gettext
+    from cxlens.reports import case_tables
 
     with user_errors():
         ws, collector = _collector(workspace)
+        language = check_language(lang, ws.config.language)
         stats = case_analytics(collector)
         recovery = recovery_comparison(ws, collector)
     if as_json:
         print_json({**asdict(stats), "recovery_comparison": asdict(recovery)})
         return
-
-    def interval(i: Any, unit: str) -> str:
-        if i.value != i.value:  # NaN: nothing to measure yet
-            return "–"
-        if i.low != i.low:
-            return f"{i.value:.1f}{unit}"
-        return f"{i.value:.1f}{unit} (95% {i.low:.1f}–{i.high:.1f})"
-
-    table = RichTable(title="Follow-up")
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("cases (open, overdue)", f"{stats.cases} ({stats.open}, {stats.overdue})")
-    table.add_row("time to first contact, median", interval(stats.first_contact_hours, " h"))
-    table.add_row("time to close, median", interval(stats.close_hours, " h"))
-    table.add_row(f"SLA kept (n={stats.sla_n})", interval(stats.sla_kept, " %"))
-    table.add_row(f"recovered (n={stats.recovery_n})", interval(stats.recovered, " %"))
-    for cause, n in stats.root_causes.items():
-        table.add_row(f"root cause: {cause}", str(n))
+    table = RichTable(title=gettext("Follow-up cases", language))
+    table.add_column(gettext("Measure", language))
+    table.add_column(gettext("Value", language), justify="right")
+    for row in case_tables.summary_rows(stats, language):
+        table.add_row(*row)
     print_table(table)
-    strata = "kind, score and segment" if recovery.by_segment else "kind and score"
-    table = RichTable(
-        title=f"Recovery: contacted against not contacted cases, within {recovery.days} days "
-        f"of opening (cases opened at least that long ago: {recovery.cases}), at equal {strata}"
-    )
-    for col in ("outcome", "contacted", "not contacted", "difference (matched)", "matched"):
-        table.add_column(col, justify="left" if col == "outcome" else "right")
-    names = {
-        "bought_again": "bought again",
-        "answered_better": "next answer better",
-        "ended": "contract ended",
-    }
-    for o in recovery.outcomes:
-        table.add_row(
-            names[o.outcome],
-            f"{interval(o.contacted, ' %')} n={o.contacted_n}",
-            f"{interval(o.not_contacted, ' %')} n={o.not_contacted_n}",
-            interval(o.difference, " pp"),
-            f"{o.matched_contacted} + {o.matched_not_contacted} in {o.strata} strata",
+    if not recovery.cases:
+        days = format_number(recovery.days, language, 0)
+        console.print(
+            gettext(
+                "Whether the follow-up helps is measured on cases opened at least %(days)s days "
+                "ago; there is none yet.",
+                language,
+                days=days,
+            ),
+            markup=False,
         )
+        return
+    table = RichTable(
+        title=gettext("Does the follow-up help?", language),
+        caption=case_tables.recovery_intro(recovery, language),
+    )
+    for i, header in enumerate(case_tables.recovery_headers(language)):
+        table.add_column(header, justify="right" if i else "left")
+    for row in case_tables.recovery_rows(recovery, language):
+        table.add_row(*row)
     print_table(table)
 
 

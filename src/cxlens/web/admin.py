@@ -8,7 +8,6 @@ to a user is in the audit log under the admin's name.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +18,11 @@ from starlette.concurrency import run_in_threadpool
 from cxlens.collect.accounts import ROLES
 from cxlens.collect.service import CASE_STATUSES, Collector
 from cxlens.errors import CxlensError
-from cxlens.i18n import NP_, format_change, format_number, format_percent, gettext, pgettext
+from cxlens.i18n import NP_, gettext, pgettext
 from cxlens.web.auth import Auth
 
 if TYPE_CHECKING:
     from cxlens.data import WorkspaceData
-    from cxlens.stats import Interval
 
 #: what the buttons on the users page do, each with the name on its button
 USER_ACTIONS = {
@@ -247,14 +245,6 @@ def register(
         return RedirectResponse(f"/admin/cases/{case_id}", 303)
 
 
-#: the recovery measure's outcomes, as the cases page names them
-RECOVERY_OUTCOMES = {
-    "bought_again": NP_("recovery outcome", "Bought again"),
-    "answered_better": NP_("recovery outcome", "Next answer better"),
-    "ended": NP_("recovery outcome", "Contract ended"),
-}
-
-
 def _recovery_rows(
     ws: WorkspaceData, collector: Collector, cached: Callable[..., Any], user: dict[str, Any]
 ) -> dict[str, Any] | None:
@@ -268,6 +258,7 @@ def _recovery_rows(
 
     from cxlens.collect import db
     from cxlens.collect.case_analytics import recovery_comparison
+    from cxlens.reports import case_tables
 
     lang = user["language"]
     with collector.engine.connect() as conn:
@@ -279,40 +270,10 @@ def _recovery_rows(
     )
     if not recovery.cases:
         return None
-
-    def share(i: Interval, n: int) -> str:
-        if math.isnan(i.value):
-            return "–"
-        text = format_percent(i.value, lang, 1)
-        if i.defined:
-            text += f" ({format_percent(i.low, lang, 1)} … {format_percent(i.high, lang, 1)})"
-        return f"{text}, n = {format_number(n, lang, 0)}"
-
-    def points(i: Interval) -> str:
-        text = format_change(i.value, "percent", lang)
-        if i.defined:
-            low, high = (
-                format_change(i.low, "percent", lang),
-                format_change(i.high, "percent", lang),
-            )
-            text += f" ({low} … {high})"
-        return text
-
     return {
-        "days": recovery.days,
-        "cases": recovery.cases,
-        "by_segment": recovery.by_segment,
-        "rows": [
-            {
-                "outcome": pgettext("recovery outcome", RECOVERY_OUTCOMES[o.outcome], lang),
-                "contacted": share(o.contacted, o.contacted_n),
-                "not_contacted": share(o.not_contacted, o.not_contacted_n),
-                "difference": points(o.difference),
-                "matched": format_number(o.matched_contacted + o.matched_not_contacted, lang, 0),
-                "strata": format_number(o.strata, lang, 0),
-            }
-            for o in recovery.outcomes
-        ],
+        "intro": case_tables.recovery_intro(recovery, lang),
+        "headers": case_tables.recovery_headers(lang),
+        "rows": case_tables.recovery_cells(recovery, lang),
     }
 
 
