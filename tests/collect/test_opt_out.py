@@ -111,3 +111,52 @@ def test_an_altered_opt_out_link_changes_nothing(tmp_path):
     assert client.post(f"/u/{forged}", content=b"List-Unsubscribe=One-Click").status_code == 404
     assert client.get("/u/nonsense").status_code == 404
     assert c.opted_out_ids() == set()
+
+
+def test_an_opted_out_customer_is_invited_by_no_kind_of_trigger(tmp_path):
+    """Every trigger kind (after an event, an order or a resolved ticket, and every N days)
+    finds C1 due and skips it as opted out, while C2, due by the same rules, is invited."""
+    root = make_ws(tmp_path / "ws", extra="")
+    toml = root / "cxlens.toml"
+    toml.write_text(toml.read_text().replace("[collection]\n", "[collection]\nfatigue_days = 0\n"))
+    ws = cxlens.open(root)
+    stamp = "%Y-%m-%d %H:%M"
+    (root / "events.csv").write_text(
+        "event_id,customer_id,ts,touchpoint,channel\n"
+        + "".join(
+            f"E{c},{c},{NOW - timedelta(hours=2):{stamp}},checkout,web\n" for c in ("C1", "C2")
+        )
+    )
+    ws.import_file("events", root / "events.csv")
+    (root / "orders.csv").write_text(
+        "order_id,customer_id,ts,amount,currency\n"
+        + "".join(
+            f"O{c},{c},{NOW - timedelta(days=1, hours=2):{stamp}},20,EUR\n" for c in ("C1", "C2")
+        )
+    )
+    ws.import_file("orders", root / "orders.csv")
+    (root / "tickets.csv").write_text(
+        _tickets(*((f"T{c}", c, NOW - timedelta(days=1, hours=2)) for c in ("C1", "C2")))
+    )
+    ws.import_file("tickets", root / "tickets.csv")
+    c = Collector(cxlens.open(root).config)
+    triggers = {
+        "after-event": {"after": "event:checkout", "delay": "1h"},
+        "after-order": {"after": "order", "delay": "1d"},
+        "after-ticket": {"after": "ticket_resolved", "delay": "1d"},
+        "every-quarter": {"every": "90d", "active": "30d"},
+    }
+    c.opt_out("C1", "page")
+    # one survey on at a time: a customer invited in a round is rested for the round's others
+    for sid, trigger in triggers.items():
+        c.save_survey(survey_from_dict({"id": sid, "kind": "csat", "trigger": trigger}))
+        c.set_active(sid, True)
+        [report] = dispatch(cxlens.open(root), c, now=NOW)
+        assert report.survey_id == sid
+        assert (report.due, report.opted_out, report.invited) == (2, 1, 1), sid
+        c.set_active(sid, False)
+    with c.engine.connect() as conn:
+        from cxlens.collect import db
+
+        invited = [r.customer_id for r in conn.execute(db.invitations.select())]
+    assert sorted(invited) == ["C2"] * 4
