@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 
+import ibis
 import pandas as pd
 import pytest
 
 import cxlens
 from cxlens.journeys import attribution
 from cxlens.journeys.attribution import attribute
-from cxlens.journeys.base import Range
+from cxlens.journeys.base import JourneySettings, Range, customer_events
+from cxlens.journeys.paths import paths
 
 # Europe/Tallinn: UTC+2 until 30 March 2025, UTC+3 after. March 2025 runs from
 # 2025-02-28 22:00 UTC to 2025-03-31 21:00 UTC.
@@ -64,15 +66,73 @@ def test_demo_quarter_as_with_all_events(demo_root, monkeypatch):
     ws = cxlens.open(demo_root)
     args = {"start": "2026-04-01", "end": "2026-06-30", "bootstrap": 20}
     bounded = attribute(ws, **args)
-    unbounded_touches = attribution.PathQuery.touches
+    assign = attribution.PathQuery.assigned
 
-    def touches(self):
-        return unbounded_touches(dataclasses.replace(self, range=Range(None, None)))
+    def assigned(self):
+        return assign(dataclasses.replace(self, range=Range(None, None)))
 
-    monkeypatch.setattr(attribution.PathQuery, "touches", touches)
+    monkeypatch.setattr(attribution.PathQuery, "assigned", assigned)
     everything = attribute(ws, **args)
     assert bounded.conversions > 100 and bounded.null_paths > 100
     pd.testing.assert_frame_equal(bounded.table, everything.table)
     for field in ("conversions", "value", "touched_conversions", "null_paths"):
         assert getattr(bounded, field) == getattr(everything, field)
     assert bounded.conversion_probability == everything.conversion_probability
+
+
+def test_one_pass_assignment_is_the_join_and_its_complement(demo_root):
+    """The touches and null paths of one left join are those of an inner join of each
+    conversion with the events before it and of the period's events the join left out."""
+    ws = cxlens.open(demo_root)
+    settings = JourneySettings.from_workspace(ws)
+    q = attribution.path_query(ws, settings, "channel", "2026-04-01", "2026-06-30")
+    ev = q.events
+    c = q.conversions
+    window = ibis.interval(seconds=int(settings.lookback.total_seconds()))
+    joined = ev.inner_join(
+        c,
+        [
+            ev.customer_id == c.customer_id,
+            ev.ts <= c.conv_ts,
+            ev.ts > c.conv_ts - window,
+            c.prev_ts.isnull() | (ev.ts > c.prev_ts),
+        ],
+    ).select("conv_id", "event_id")
+    on_paths = joined.execute()
+    period = q.range.filter(ev, "ts")
+    rest = period.anti_join(joined, period.event_id == joined.event_id).execute()
+    assigned = q.assigned()
+    touches = q.touches(assigned).select("conv_id", "event_id").execute()
+    nulls = q.nulls(assigned).execute()
+    assert len(touches) > 1000 and len(nulls) > 1000
+    key = ["conv_id", "event_id"]
+    pd.testing.assert_frame_equal(
+        touches.sort_values(key, ignore_index=True), on_paths.sort_values(key, ignore_index=True)
+    )
+    assert sorted(nulls.event_id) == sorted(rest.event_id)
+    assert set(nulls.event_id).isdisjoint(touches.event_id)
+
+
+def test_demo_paths_match_sessions_cut_by_hand(demo_root):
+    """The demo quarter's paths against sessions cut from the events with pandas."""
+    ws = cxlens.open(demo_root)
+    report = paths(ws, steps=4, top=10, start="2026-04-01", end="2026-06-30")
+    e = Range.of(ws, "2026-04-01", "2026-06-30").filter(customer_events(ws, "Paths"), "ts")
+    e = e.select("customer_id", "ts", "event_id", "touchpoint").execute()
+    e = e.sort_values(["customer_id", "ts", "event_id"], ignore_index=True)
+    by = e.groupby("customer_id")
+    new = (by.cumcount() == 0) | (by.ts.diff() > pd.Timedelta(minutes=30))
+    e["session"] = new.astype(int).groupby(e.customer_id).cumsum()
+    kept = e[new | (e.touchpoint != by.touchpoint.shift())].copy()
+    kept["pos"] = kept.groupby(["customer_id", "session"]).cumcount() + 1
+    kept = kept[kept.pos <= 4]
+    sequences = kept.groupby(["customer_id", "session"]).touchpoint.agg(" → ".join)
+    counts = sequences.value_counts()
+    assert report.sessions == len(sequences) > 1000
+    assert len(report.sequences) == 10
+    for row in report.sequences.itertuples():
+        assert row.sessions == counts[row.sequence]
+    assert report.sequences.sessions.iloc[0] == counts.max()
+    nodes = kept.groupby(["pos", "touchpoint"]).size()
+    got = report.nodes.set_index(["step", "touchpoint"])["sessions"]
+    assert got.sort_index().to_dict() == nodes.sort_index().to_dict()

@@ -95,39 +95,42 @@ class PathQuery:
     settings: JourneySettings
     range: Range
 
-    def touches(self) -> ir.Table:
-        """Each conversion's touches: within the lookback and after the previous conversion."""
+    def assigned(self) -> ir.Table:
+        """The touch events a path of the period can hold, each with the conversion whose path
+        it is on: ``conv_id, customer_id, event_id, ts, dim, conv_ts, value``, the conversion's
+        columns null for an event on no conversion's path.
+
+        A conversion's touches are within the lookback before it and after the customer's
+        previous conversion, so an event is on at most one path (that of the customer's first
+        conversion at or after it): one row per event. The events are those from the lookback
+        before the period to its end; no touch of the period's conversions is earlier.
+        """
         ev, conv = self.events, self.conversions
-        # a touch precedes a conversion of the period by at most the lookback: bounding the
-        # events by the period's instants lets the scan skip the rest before the join
         lookback = self.settings.lookback
         start, end = self.range.start_utc, self.range.end_utc
         if start is not None and start > datetime.min.replace(tzinfo=UTC) + lookback:
             ev = ev.filter(ev.ts > start - lookback)
         if end is not None:
             ev = ev.filter(ev.ts < end)
-        c = conv.select(
-            "conv_id", _cid="customer_id", conv_ts="conv_ts", prev_ts="prev_ts", value="value"
-        )
         window = ibis.interval(seconds=int(lookback.total_seconds()))
-        j = ev.inner_join(
-            c,
-            [
-                ev.customer_id == c._cid,
-                ev.ts <= c.conv_ts,
-                ev.ts > c.conv_ts - window,
-                c.prev_ts.isnull() | (ev.ts > c.prev_ts),
-            ],
+        earliest = conv.conv_ts - window
+        # a path starts after the lookback's start and after the previous conversion; one
+        # bound keeps the join an equality join with range conditions (an OR would not)
+        after = (conv.prev_ts.notnull() & (conv.prev_ts > earliest)).ifelse(conv.prev_ts, earliest)
+        c = conv.select(
+            "conv_id", _cid="customer_id", conv_ts="conv_ts", _after=after, value="value"
         )
+        j = ev.left_join(c, [ev.customer_id == c._cid, ev.ts <= c.conv_ts, ev.ts > c._after])
         return j.select("conv_id", "customer_id", "event_id", "ts", "dim", "conv_ts", "value")
 
-    def nulls(self, touches: ir.Table) -> ir.Table:
-        """Touch events on no conversion's path (``touches`` as computed by :meth:`touches`)."""
-        assigned = touches.select(_eid="event_id").distinct()
-        ev = self.range.filter(self.events, "ts")  # from the conversions' period
-        return ev.anti_join(assigned, ev.event_id == assigned._eid).select(
-            "customer_id", "event_id", "ts", "dim"
-        )
+    def touches(self, assigned: ir.Table) -> ir.Table:
+        """Each conversion's touches (``assigned`` as computed by :meth:`assigned`)."""
+        return assigned.filter(assigned.conv_id.notnull())
+
+    def nulls(self, assigned: ir.Table) -> ir.Table:
+        """The period's touch events on no conversion's path (``assigned`` from :meth:`assigned`)."""
+        ev = self.range.filter(assigned, "ts")
+        return ev.filter(ev.conv_id.isnull()).select("customer_id", "event_id", "ts", "dim")
 
 
 def path_query(
@@ -155,8 +158,8 @@ def build_paths(
 ) -> Paths:
     """Conversion and null paths as expressions (see :func:`attribute` to compute them once)."""
     q = path_query(ws, settings, dimension, start, end)
-    touches = q.touches()
-    return Paths(touches, q.conversions, q.nulls(touches))
+    assigned = q.assigned()
+    return Paths(q.touches(assigned), q.conversions, q.nulls(assigned))
 
 
 def heuristic_credits(paths: Paths) -> pd.DataFrame:
@@ -164,14 +167,14 @@ def heuristic_credits(paths: Paths) -> pd.DataFrame:
     t = paths.touches
     w = ibis.window(group_by="conv_id", order_by=["ts", "event_id"])
     whole = ibis.window(group_by="conv_id")
+    decay = ibis.literal(2.0) ** (-seconds_between(t.conv_ts, t.ts) / (HALF_LIFE_DAYS * 86_400.0))
+    # one pass over each conversion's touches: the windows share the engine's partitioning
     t = t.mutate(
         k=ibis.row_number().over(w) + 1,
         n=t.event_id.count().over(whole),
-        decay=(
-            ibis.literal(2.0) ** (-seconds_between(t.conv_ts, t.ts) / (HALF_LIFE_DAYS * 86_400.0))
-        ),
+        decay=decay,
+        decay_total=decay.sum().over(whole),
     )
-    t = t.mutate(decay_total=t.decay.sum().over(whole))
     first = (t.k == 1).ifelse(1.0, 0.0)
     last = (t.k == t.n).ifelse(1.0, 0.0)
     middle = ((t.k > 1) & (t.k < t.n)).ifelse(0.2 / (t.n - 2).cast("float64"), 0.0)
@@ -437,13 +440,9 @@ def attribute(
     settings = JourneySettings.from_workspace(ws, lookback)
     q = path_query(ws, settings, dimension, start, end)
     weights = group_weights(BOOTSTRAP_GROUPS, bootstrap, seed) if bootstrap else None
-    # several queries below read the paths: compute the join once, and the null
-    # paths from its result
-    with (
-        ws.warehouse.materialized(q.touches()) as touches,
-        ws.warehouse.materialized(q.nulls(touches)) as nulls,
-    ):
-        paths = Paths(touches, q.conversions, nulls)
+    # several queries below read the paths: compute the join once
+    with ws.warehouse.materialized(q.assigned()) as assigned:
+        paths = Paths(q.touches(assigned), q.conversions, q.nulls(assigned))
         c, t = paths.conversions, paths.touches
         conv_b = (
             c.group_by(bucket=boot.bucket(c.customer_id))

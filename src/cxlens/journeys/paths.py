@@ -27,6 +27,8 @@ from cxlens.journeys.results import PathReport
 from cxlens.periods import parse_duration
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
     from cxlens.data import WorkspaceData
 
 EXIT = "(exit)"
@@ -55,25 +57,31 @@ def paths(
         .filter(e, "ts")
         .select("customer_id", "ts", "event_id", "touchpoint")
     )
-    # Two ordered passes over each customer's events. The first marks where a session
+    # Ordered passes over each customer's events. The first marks where a session
     # starts (a gap longer than session_gap) and which events repeat the touchpoint
     # before them in the same session; the second numbers sessions and steps and
-    # looks one step ahead, so no window has to be partitioned by session.
+    # looks one step ahead, so no window has to be partitioned by session (with an
+    # anchor, the steps are numbered in a pass of their own before that).
     by_customer = ibis.window(group_by="customer_id", order_by=["ts", "event_id"])
     so_far = ibis.cumulative_window(group_by="customer_id", order_by=["ts", "event_id"])
     e = e.mutate(_prev=e.ts.lag().over(by_customer), _last=e.touchpoint.lag().over(by_customer))
     e = e.mutate(_new=(e._prev.isnull() | (seconds_between(e.ts, e._prev) > gap)).ifelse(1, 0))
     if collapse:
         e = e.filter((e._new == 1) | (e._last != e.touchpoint))
-    e = e.mutate(_rn=ibis.row_number().over(by_customer))
-    e = e.mutate(
-        session=e._new.sum().over(so_far),
-        _first=(e._new == 1).ifelse(e._rn, ibis.null("int64")).max().over(so_far),
-        _next_tp=e.touchpoint.lead().over(by_customer),
-        _next_new=e._new.lead().over(by_customer),
-    )
-    e = e.mutate(idx=e._rn - e._first + 1)
+
+    def ahead(e: ir.Table) -> dict[str, ir.Value]:
+        return {
+            "session": e._new.sum().over(so_far),
+            "_next_tp": e.touchpoint.lead().over(by_customer),
+            "_next_new": e._new.lead().over(by_customer),
+        }
+
     if start_at or end_at:
+        e = e.mutate(_rn=ibis.row_number().over(by_customer))
+        e = e.mutate(
+            **ahead(e), _first=(e._new == 1).ifelse(e._rn, ibis.null("int64")).max().over(so_far)
+        )
+        e = e.mutate(idx=e._rn - e._first + 1)
         anchor = start_at or end_at
         whole = ibis.window(group_by=["customer_id", "session"])
         e = e.mutate(
@@ -89,7 +97,17 @@ def paths(
             )
             next_kept = e.idx < e._at
     else:
-        e = e.mutate(pos=e.idx)
+        # a path is the session's first steps: an event's step follows from how many events
+        # back its session started, which the same pass reads (no numbering pass first)
+        back = {f"_back{j}": e._new.lag(j).over(by_customer) for j in range(1, steps)}
+        e = e.mutate(**ahead(e), **back)
+        e = e.mutate(
+            pos=ibis.cases(
+                (e._new == 1, 1),
+                *((e[f"_back{j}"] == 1, j + 1) for j in range(1, steps)),
+                else_=ibis.null("int64"),
+            )
+        )
         next_kept = e.pos < steps
     e = e.filter(e.pos <= steps)
     # the next step counts when it is in the same session and on the path too
