@@ -3,6 +3,7 @@
     python bench/bench_dashboard.py              # 1,000,000 demo customers (about 15M events)
     python bench/bench_dashboard.py --scale 0.1  # 100,000 customers
     python bench/bench_dashboard.py --keep DIR   # build the demo in DIR once, reuse it later
+    python bench/bench_dashboard.py --keep DIR --only /dashboard/journeys
 
 Each page is requested through the app (in process, signed in) twice; the first
 request computes from the warehouse, the second is served from the result cache.
@@ -10,7 +11,9 @@ request computes from the warehouse, the second is served from the result cache.
 The journeys page computes the latest complete quarter (map, paths, attribution,
 drivers, funnel); its goal is under 10 s at 1,000,000 customers (about 15M events).
 It is printed beside its floor: one DuckDB query that only counts that quarter's
-events per stage and touchpoint, read straight from the warehouse's files.
+events per stage and touchpoint, read straight from the warehouse's files. Its parts
+are then computed again one by one, in a fresh connection, and timed each (wall clock
+and the process's CPU time, which counts every engine thread).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ import argparse
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 PAGES = [
     "/dashboard",
@@ -37,6 +42,7 @@ def main() -> None:
     )
     parser.add_argument("--scale", type=float, default=1.0, help="1 = 1,000,000 customers")
     parser.add_argument("--keep", type=Path, help="build the demo here (once) and keep it")
+    parser.add_argument("--only", action="append", choices=PAGES, help="time only this page")
     args = parser.parse_args()
     from fastapi.testclient import TestClient
 
@@ -72,7 +78,7 @@ def main() -> None:
         )
         journeys_first = float("nan")
         print(f"\n{'page':<42}{'first s':>9}{'cached s':>10}{'status':>8}")
-        for path in PAGES:
+        for path in args.only or PAGES:
             t0 = time.perf_counter()
             response = client.get(path)
             status = response.status_code
@@ -89,6 +95,34 @@ def main() -> None:
             f"15M events); floor (DuckDB count of the quarter's events by stage and touchpoint) "
             f"{floor:.2f} s; ratio {journeys_first / floor:.1f}x"
         )
+        print(f"\n{'journeys page part':<42}{'s':>9}{'cpu s':>10}")
+        for name, wall, cpu in _journeys_parts(cxlens.open(root)):
+            print(f"{name:<42}{wall:>9.2f}{cpu:>10.2f}")
+
+
+def _journeys_parts(ws: Any) -> list[tuple[str, float, float]]:
+    """Wall and CPU seconds of each computation the journeys page makes, one after another."""
+    from cxlens.journeys.attribution import attribute
+    from cxlens.journeys.drivers import drivers
+    from cxlens.journeys.journey_map import journey_map
+    from cxlens.journeys.paths import paths
+    from cxlens.web.dashboard import DEFAULT_FUNNEL, _funnel_data, journey_period
+
+    start, end = journey_period(ws, "quarter")
+    parts: list[tuple[str, Callable[[], object]]] = [
+        ("journey map", lambda: journey_map(ws, start, end)),
+        ("paths (Sankey)", lambda: paths(ws, steps=4, top=10, start=start, end=end)),
+        ("attribution", lambda: attribute(ws, start=start, end=end)),
+        ("key drivers", lambda: drivers(ws, start=start, end=end, bootstrap=20)),
+        ("funnel", lambda: _funnel_data(ws, DEFAULT_FUNNEL, start, end)),
+    ]
+    out = []
+    for name, compute in parts:
+        t0, c0 = time.perf_counter(), time.process_time()
+        compute()
+        out.append((name, time.perf_counter() - t0, time.process_time() - c0))
+    out.append(("all parts", sum(p[1] for p in out), sum(p[2] for p in out)))
+    return out
 
 
 def _journeys_floor(ws: object) -> float:

@@ -101,9 +101,9 @@ def test_one_pass_assignment_is_the_join_and_its_complement(demo_root):
     on_paths = joined.execute()
     period = q.range.filter(ev, "ts")
     rest = period.anti_join(joined, period.event_id == joined.event_id).execute()
-    assigned = q.assigned()
-    touches = q.touches(assigned).select("conv_id", "event_id").execute()
-    nulls = q.nulls(assigned).execute()
+    ordered = q.ordered(q.assigned())
+    touches = q.touches(ordered).select("conv_id", "event_id").execute()
+    nulls = q.nulls(ordered).execute()
     assert len(touches) > 1000 and len(nulls) > 1000
     key = ["conv_id", "event_id"]
     pd.testing.assert_frame_equal(

@@ -79,10 +79,11 @@ START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
 @dataclass(frozen=True)
 class Paths:
     touches: ir.Table
-    """Touches on conversion paths: conv_id, customer_id, event_id, ts, dim, conv_ts, value."""
+    """Touches on conversion paths: conv_id, customer_id, event_id, ts, dim, conv_ts, value,
+    and their place on the path (see :meth:`PathQuery.ordered`)."""
     conversions: ir.Table
     nulls: ir.Table
-    """Touches on null paths: customer_id, event_id, ts, dim."""
+    """Touches on null paths: customer_id, event_id, ts, dim, and their place on the path."""
 
 
 @dataclass(frozen=True)
@@ -123,14 +124,45 @@ class PathQuery:
         j = ev.left_join(c, [ev.customer_id == c._cid, ev.ts <= c.conv_ts, ev.ts > c._after])
         return j.select("conv_id", "customer_id", "event_id", "ts", "dim", "conv_ts", "value")
 
-    def touches(self, assigned: ir.Table) -> ir.Table:
-        """Each conversion's touches (``assigned`` as computed by :meth:`assigned`)."""
-        return assigned.filter(assigned.conv_id.notnull())
+    def ordered(self, assigned: ir.Table) -> ir.Table:
+        """The events on a path, from ``assigned`` (see :meth:`assigned`): each conversion's
+        touches, and the period's other events as their customer's null path, each with its
+        place on its path in time order: ``k`` (1 for the first) of ``n``, the channel of
+        the step ``before`` it, whether it is the ``last``, and the time-decay ``weight``
+        with its path's ``total_weight`` (conversion paths). One ordered pass serves the
+        heuristic models and the transition counts alike."""
+        a = assigned
+        in_period = ibis.literal(True)
+        if self.range.start_utc is not None:
+            in_period = in_period & (a.ts >= self.range.start_utc)
+        if self.range.end_utc is not None:
+            in_period = in_period & (a.ts < self.range.end_utc)
+        a = a.filter(a.conv_id.notnull() | in_period)
+        # a null path is its customer's: no conversion, so the same (null) conv_id
+        path = ["conv_id", "customer_id"]
+        w = ibis.window(group_by=path, order_by=["ts", "event_id"])
+        whole = ibis.window(group_by=path)
+        weight = ibis.literal(2.0) ** (
+            -seconds_between(a.conv_ts, a.ts) / (HALF_LIFE_DAYS * 86_400.0)
+        )
+        return a.mutate(
+            k=ibis.row_number().over(w) + 1,
+            n=a.event_id.count().over(whole),
+            before=a.dim.lag().over(w),
+            last=a.event_id.lead().over(w).isnull(),
+            weight=weight,
+            total_weight=weight.sum().over(whole),
+        )
 
-    def nulls(self, assigned: ir.Table) -> ir.Table:
-        """The period's touch events on no conversion's path (``assigned`` from :meth:`assigned`)."""
-        ev = self.range.filter(assigned, "ts")
-        return ev.filter(ev.conv_id.isnull()).select("customer_id", "event_id", "ts", "dim")
+    def touches(self, ordered: ir.Table) -> ir.Table:
+        """Each conversion's touches (``ordered`` as computed by :meth:`ordered`)."""
+        return ordered.filter(ordered.conv_id.notnull())
+
+    def nulls(self, ordered: ir.Table) -> ir.Table:
+        """The period's touch events on no conversion's path (``ordered`` from :meth:`ordered`)."""
+        return ordered.filter(ordered.conv_id.isnull()).select(
+            "customer_id", "event_id", "ts", "dim", "k", "n", "before", "last"
+        )
 
 
 def path_query(
@@ -158,23 +190,13 @@ def build_paths(
 ) -> Paths:
     """Conversion and null paths as expressions (see :func:`attribute` to compute them once)."""
     q = path_query(ws, settings, dimension, start, end)
-    assigned = q.assigned()
-    return Paths(q.touches(assigned), q.conversions, q.nulls(assigned))
+    ordered = q.ordered(q.assigned())
+    return Paths(q.touches(ordered), q.conversions, q.nulls(ordered))
 
 
 def heuristic_credits(paths: Paths) -> pd.DataFrame:
     """Per channel, heuristic model and bootstrap group: conversions and value credited."""
     t = paths.touches
-    w = ibis.window(group_by="conv_id", order_by=["ts", "event_id"])
-    whole = ibis.window(group_by="conv_id")
-    decay = ibis.literal(2.0) ** (-seconds_between(t.conv_ts, t.ts) / (HALF_LIFE_DAYS * 86_400.0))
-    # one pass over each conversion's touches: the windows share the engine's partitioning
-    t = t.mutate(
-        k=ibis.row_number().over(w) + 1,
-        n=t.event_id.count().over(whole),
-        decay=decay,
-        decay_total=decay.sum().over(whole),
-    )
     first = (t.k == 1).ifelse(1.0, 0.0)
     last = (t.k == t.n).ifelse(1.0, 0.0)
     middle = ((t.k > 1) & (t.k < t.n)).ifelse(0.2 / (t.n - 2).cast("float64"), 0.0)
@@ -188,7 +210,7 @@ def heuristic_credits(paths: Paths) -> pd.DataFrame:
         "last": last,
         "linear": 1.0 / t.n.cast("float64"),
         "position": position,
-        "time-decay": t.decay / t.decay_total,
+        "time-decay": t.weight / t.total_weight,
     }
     aggs = {}
     for name, credit in credits.items():
@@ -212,20 +234,16 @@ def transition_counts(paths: Paths) -> pd.DataFrame:
     """``bucket, source, target, paths`` over all conversion and null paths (repeats collapsed),
     per bootstrap group; sum over ``bucket`` for the counts of all paths."""
     conv_steps = paths.touches.select(
-        path=paths.touches.conv_id, ts="ts", event_id="event_id", dim="dim",
+        dim="dim", before="before", last="last",
         outcome=ibis.literal(CONVERSION), bucket=boot.bucket(paths.touches.customer_id),
     )  # fmt: skip
     null_steps = paths.nulls.select(
-        path=ibis.literal("null:") + paths.nulls.customer_id, ts="ts", event_id="event_id",
-        dim="dim", outcome=ibis.literal(NULL), bucket=boot.bucket(paths.nulls.customer_id),
+        dim="dim", before="before", last="last",
+        outcome=ibis.literal(NULL), bucket=boot.bucket(paths.nulls.customer_id),
     )  # fmt: skip
+    # a step repeating the channel before it is no transition, and the step before a
+    # kept one is the previous channel; a path ends at its last step
     steps = conv_steps.union(null_steps)
-    # one ordered pass: a step repeating the channel before it is no transition, and
-    # the step before a kept one is the previous channel; a path ends at its last step
-    w = ibis.window(group_by="path", order_by=["ts", "event_id"])
-    steps = steps.mutate(
-        before=steps.dim.lag().over(w), last=steps.event_id.lead().over(w).isnull()
-    )
     counts = (
         steps.group_by(
             bucket=steps.bucket,
@@ -440,9 +458,9 @@ def attribute(
     settings = JourneySettings.from_workspace(ws, lookback)
     q = path_query(ws, settings, dimension, start, end)
     weights = group_weights(BOOTSTRAP_GROUPS, bootstrap, seed) if bootstrap else None
-    # several queries below read the paths: compute the join once
-    with ws.warehouse.materialized(q.assigned()) as assigned:
-        paths = Paths(q.touches(assigned), q.conversions, q.nulls(assigned))
+    # several queries below read the paths: compute the join and the order once
+    with ws.warehouse.materialized(q.ordered(q.assigned())) as ordered:
+        paths = Paths(q.touches(ordered), q.conversions, q.nulls(ordered))
         c, t = paths.conversions, paths.touches
         conv_b = (
             c.group_by(bucket=boot.bucket(c.customer_id))
