@@ -169,3 +169,11 @@ def test_a_modifier_is_no_sentiment_word_because_it_shares_one_stem():
     assert net("ihan sama", "fi") == 0 and net("ihana", "fi") == pytest.approx(2.0)
     assert net("fairly", "en") == 0 and net("except", "en") == 0
     assert net("ihan hyvä", "fi") == pytest.approx(1.5)
+
+
+def test_a_concession_weighs_less_than_the_rest_of_its_sentence():
+    # the conceded clause x0.6, the rest x1.4: +1 x 0.6 - 1 x 1.4 and +1 x 1.4 - 1 x 0.6
+    assert net("although the staff were friendly, the room was dirty", "en") == pytest.approx(-0.8)
+    assert net("good product, although expensive", "en") == pytest.approx(0.8)
+    assert net("hyvä tuote vaikka kallis", "fi") == pytest.approx(0.8)
+    assert net("obwohl es teuer war, gut", "de") == pytest.approx(0.8)

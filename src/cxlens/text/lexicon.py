@@ -34,6 +34,8 @@ Gilbert 2014, ICWSM) do, re-implemented here for six languages:
 * an intensifier before a sentiment word multiplies it by 1.5, a diminisher by 0.6;
 * a contrast word ("but", "aber", "aga", "но", "ali", "mutta") weighs the clause
   after it 1.4 and the words before it 0.6;
+* a concession ("although", "obwohl", "vaikka", "kuigi", "iako", "макар че") weighs
+  the clause it opens 0.6 and the rest of its sentence 1.4;
 * emoji, emoticons, "n/10" ratings and exclamation marks add their own valence;
   an eye roll or a facepalm ("🙄", "🤦") turns the praise of its comment into
   sarcasm.
@@ -286,6 +288,7 @@ def lexicon(lang: str) -> Lexicon:
         "diminishers",
         "intensifiers",
         "contrast",
+        "concessive",
         "expected",
         "negators",
         "neutral",
@@ -298,7 +301,7 @@ def lexicon(lang: str) -> Lexicon:
             lex.add(phrase.casefold(), category, VALENCE.get(category, 1.0))
     modifiers = {
         w.casefold()
-        for c in ("diminishers", "intensifiers", "contrast", "negators")
+        for c in ("diminishers", "intensifiers", "contrast", "concessive", "negators")
         for w in lex.words[c]
     }
     sentiment = {w.casefold() for c in VALENCE for w in lex.words[c]}
@@ -399,7 +402,7 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             if k < 0 or boundary_before[k + 1]:
                 break
             before = kinds[k]
-            if "contrast" in before:
+            if "contrast" in before or "concessive" in before:
                 break
             if back <= 2 and v and "intensifiers" in before:
                 v *= INTENSIFY
@@ -464,6 +467,16 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             for k in range(len(words)):
                 if sentence[k] == sentence[i] and k != i:
                     valence[k] *= BEFORE_CONTRAST if k < i else AFTER_CONTRAST
+    # a concession ("although", "obwohl", "vaikka", "kuigi", "iako", "макар че"): the
+    # clause it opens weighs less than the rest of its sentence
+    for i, cats in enumerate(kinds):
+        if "concessive" in cats and not any(c in cats for c in VALENCE):
+            end = next(
+                (k for k in range(i + span[i], len(words)) if boundary_before[k]), len(words)
+            )
+            for k in range(len(words)):
+                if sentence[k] == sentence[i] and not i <= k < i + span[i]:
+                    valence[k] *= BEFORE_CONTRAST if i < k < end else AFTER_CONTRAST
     return valence, negations, neutral, sentence
 
 

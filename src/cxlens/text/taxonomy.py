@@ -216,10 +216,12 @@ def _matches(word: str, keyword: str) -> bool:
 
 
 def clauses(text: str, lang: str | None) -> list[str]:
-    """Sentences of a normalised text, cut again at contrast words ("but", "aber", "mutta")."""
+    """Sentences of a normalised text, cut again at contrast words ("but", "aber", "mutta")
+    and concessions ("although", "obwohl", "vaikka")."""
     words_: set[str] = set()
     for code in [lang] if lang in LANGUAGES else list(LANGUAGES):
-        words_.update(w for w in lexicon(str(code)).words.get("contrast", []) if " " not in w)
+        for part in ("contrast", "concessive"):
+            words_.update(w for w in lexicon(str(code)).words.get(part, []) if " " not in w)
     pattern = (
         re.compile(r"(?:,\s*|\s)(?:" + "|".join(map(re.escape, sorted(words_))) + r")\s", re.I)
         if words_
