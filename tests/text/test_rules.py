@@ -177,3 +177,12 @@ def test_a_concession_weighs_less_than_the_rest_of_its_sentence():
     assert net("good product, although expensive", "en") == pytest.approx(0.8)
     assert net("hyvä tuote vaikka kallis", "fi") == pytest.approx(0.8)
     assert net("obwohl es teuer war, gut", "de") == pytest.approx(0.8)
+
+
+def test_a_german_verb_and_its_separable_particle_count_as_one_entry():
+    # "stürzt ab" -1 with a word between; "rief zurück" expected, denied: -1.2
+    assert net("die app stürzt ständig ab", "de") == pytest.approx(-1.0)
+    assert net("der tisch fiel nach zwei wochen auseinander", "de") == pytest.approx(-1.0)
+    assert net("er rief nicht zurück", "de") == pytest.approx(-1.2)
+    # the particle must end the clause: here "ab" starts "ab Montag", nothing is denied
+    assert net("der kurier kam ab montag", "de") == 0

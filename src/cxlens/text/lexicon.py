@@ -20,6 +20,8 @@ with one ("ihana", "fair").
 :func:`lexicon_features` reads a comment the way the rules of VADER (Hutto &
 Gilbert 2014, ICWSM) do, re-implemented here for six languages:
 
+* a German verb and its separable particle at the end of its clause count as one
+  entry ("die App stürzt ständig ab" is "stürzt ab");
 * a negator flips the valence of a sentiment word within the next three words of
   its clause (a negated positive becomes negative at 0.8 of its strength, a negated
   negative turns mildly positive at 0.4: "not bad"); with nothing to negate ahead,
@@ -111,6 +113,33 @@ OPPOSITE_REST_MIN = 5
 #: what a positive word with an opposite prefix is worth, and a negative one ("unproblematisch")
 OPPOSITE_OF_POSITIVE = -1.0
 OPPOSITE_OF_NEGATIVE = 0.4
+#: German separable particles: "die App stürzt ständig ab" is "abstürzen", so an entry of a
+#: verb and its particle ("stürzt ab") also matches with words between them in one clause
+SEPARABLE_PARTICLES = frozenset(
+    {
+        "an",
+        "ab",
+        "auf",
+        "aus",
+        "ein",
+        "mit",
+        "nach",
+        "vor",
+        "weg",
+        "zu",
+        "zurück",
+        "los",
+        "fest",
+        "um",
+        "durch",
+        "zusammen",
+        "auseinander",
+        "hin",
+        "her",
+        "raus",
+        "rein",
+    }
+)
 #: inflectional endings tried off a word the stemmer left unmatched (longest first), so
 #: that "bequeme" finds "bequem" and "viallisen" finds "viallinen"'s stem
 ENDINGS = {
@@ -175,6 +204,8 @@ class Lexicon:
     #: words listed only as modifiers ("ihan", "fairly"): a sentiment word's stem they
     #: share ("ihana", "fair") does not make them sentiment words
     modifiers_only: frozenset[str] = frozenset()
+    #: German verb stem -> (particle, categories) of its separable entries ("stürzt ab")
+    separable: dict[str, list[tuple[str, dict[str, float]]]] = field(default_factory=dict)
 
     def add(self, phrase: str, category: str, value: float) -> None:
         key = tuple(
@@ -184,6 +215,8 @@ class Lexicon:
             return
         self.entries.setdefault(key, {})[category] = value
         self.longest = max(self.longest, len(key))
+        if self.lang == "de" and len(key) == 2 and key[1] in _particle_stems():
+            self.separable.setdefault(key[0], []).append((key[1], self.entries[key]))
         if len(key) == 1 and len(key[0]) >= PREFIX_MIN and self.lang in PREFIX_LANGUAGES:
             self.prefixes.setdefault(key[0][:PREFIX_MIN], []).append((key[0], self.entries[key]))
 
@@ -272,6 +305,11 @@ class Lexicon:
             if any(k in VALENCE for k in found):
                 return {k: v for k, v in found.items() if k in VALENCE}
         return {}
+
+
+@cache
+def _particle_stems() -> frozenset[str]:
+    return frozenset(stem(p, "de") for p in SEPARABLE_PARTICLES)
 
 
 def _entries(text: str) -> list[str]:
@@ -374,6 +412,13 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             i += n
         else:
             i += 1
+    # a German verb and its particle at the end of the clause ("stürzt ständig ab")
+    for i in range(len(words)):
+        for particle, cats in lex.separable.get(stems[i], ()):
+            end = next((k for k in range(i + 1, len(words)) if boundary_before[k]), len(words))
+            for j in range(i + 2, end):
+                if stems[j] == particle and not kinds[j] and (j + 1 == end):
+                    kinds[i], span[i] = cats, 1
     valence = [0.0] * len(words)
     base = [0.0] * len(words)  # valence before negation
     negated_by: list[int | None] = [None] * len(words)
