@@ -186,3 +186,12 @@ def test_a_german_verb_and_its_separable_particle_count_as_one_entry():
     assert net("er rief nicht zurück", "de") == pytest.approx(-1.2)
     # the particle must end the clause: here "ab" starts "ab Montag", nothing is denied
     assert net("der kurier kam ab montag", "de") == 0
+
+
+def test_an_excess_word_makes_an_unknown_word_a_complaint():
+    # "pitkä" (long) is in no lexicon: after "liian" (too) it is -0.8
+    assert net("liian pitkä", "fi") == pytest.approx(-0.8)
+    assert net("die schlange war viel zu lang", "de") == pytest.approx(-0.8)
+    # a known word is intensified instead (-1 x 1.5), and "me too" ends its clause
+    assert net("too expensive", "en") == pytest.approx(-1.5)
+    assert net("me too", "en") == 0

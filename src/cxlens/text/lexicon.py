@@ -34,6 +34,9 @@ Gilbert 2014, ICWSM) do, re-implemented here for six languages:
 * a denied pair of opposites in one sentence ("neither good nor bad", "ei hyvä
   eikä huono") is a neutral verdict;
 * an intensifier before a sentiment word multiplies it by 1.5, a diminisher by 0.6;
+  an excess word ("too", "liian", "liiga", "viel zu", "previše", "твърде") makes a
+  word the lexicon does not know a complaint at -0.8 ("too long", "liian pitkä"),
+  unless a negator just before it denies it ("not too long");
 * a contrast word ("but", "aber", "aga", "но", "ali", "mutta") weighs the clause
   after it 1.4 and the words before it 0.6;
 * a concession ("although", "obwohl", "vaikka", "kuigi", "iako", "макар че") weighs
@@ -69,6 +72,8 @@ NEGATED_POSITIVE = -0.8
 NEGATED_NEGATIVE = 0.4
 #: a clause denied with nothing to deny ("nobody called back", "eikä pakettia näy")
 BARE_NEGATION = -0.8
+#: what a word no entry knows is worth after an excess word ("too long", "liian pitkä")
+EXCESS = -0.8
 #: negators that only join ("without", "neither ... nor"): never a complaint on their own
 JOINING_NEGATORS = frozenset(
     {
@@ -327,6 +332,7 @@ def lexicon(lang: str) -> Lexicon:
         "intensifiers",
         "contrast",
         "concessive",
+        "excess",
         "expected",
         "negators",
         "neutral",
@@ -339,7 +345,7 @@ def lexicon(lang: str) -> Lexicon:
             lex.add(phrase.casefold(), category, VALENCE.get(category, 1.0))
     modifiers = {
         w.casefold()
-        for c in ("diminishers", "intensifiers", "contrast", "concessive", "negators")
+        for c in ("diminishers", "intensifiers", "contrast", "concessive", "excess", "negators")
         for w in lex.words[c]
     }
     sentiment = {w.casefold() for c in VALENCE for w in lex.words[c]}
@@ -463,6 +469,14 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             v = _negate(v, sentiment)
         base[i] = sentiment if sentiment is not None else 0.0
         valence[i] = v
+    # "too long", "liian pitkä", "viel zu lange": an excess is a complaint about a word
+    # no entry knows, unless it is denied ("not too long")
+    for k, cats in enumerate(kinds):
+        j = k + span[k]
+        if "excess" not in cats or j >= len(words) or boundary_before[j] or kinds[j]:
+            continue
+        if not any("negators" in kinds[b] for b in range(max(0, k - 2), k)):
+            valence[j] = EXCESS
     # negators with nothing ahead reach back to a positive or expected word
     used = {k for k in negated_by if k is not None}
     bare: list[int] = []
