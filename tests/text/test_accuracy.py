@@ -105,20 +105,32 @@ def test_language_detection_on_hand_written_comments():
     assert (pd.Series(detected) == frame.lang).mean() >= 0.95
 
 
-@pytest.mark.parametrize("half", ["dev", "final"])
+#: per set: overall accuracy, lowest accuracy of a language and mean negative recall that
+#: the model learnt on the demo must reach, a few points under what it measures (one comment
+#: is 2 points of a language in dev and final, 1.6 in dev2 and dev3)
+SENTIMENT_FLOORS = {
+    "dev": (0.82, 0.76, 0.80),
+    "dev2": (0.74, 0.66, 0.66),
+    "dev3": (0.72, 0.64, 0.70),
+    "final": (0.87, 0.84, 0.85),
+}
+
+
+@pytest.mark.parametrize("half", HALVES)
 def test_sentiment_on_hand_written_comments(model, half, capsys):
     frame = hand_written(half)
     result = evaluate(model, frame).set_index("lang")
     overall = (result.accuracy * result.comments).sum() / result.comments.sum()
     with capsys.disabled():
-        print(f"\nsentiment on the {half} half (50 per language), model learnt on demo comments:")
+        print(f"\nsentiment on {half}, model learnt on demo comments: {100 * overall:.1f} %")
         for lang, row in result.iterrows():
             print(
                 f"  {lang}: {100 * row.accuracy:.0f} %, negative recall {100 * row.negative_recall:.0f} %"
             )
-    assert overall >= 0.82
-    assert (result.accuracy >= 0.76).all()
-    assert result.negative_recall.mean() >= 0.75
+    floor_all, floor_language, floor_recall = SENTIMENT_FLOORS[half]
+    assert overall >= floor_all
+    assert (result.accuracy >= floor_language).all(), result.accuracy.to_dict()
+    assert result.negative_recall.mean() >= floor_recall
 
 
 def test_primary_theme_on_hand_written_comments():
