@@ -7,14 +7,18 @@ after a letter or digit is a cut.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+from rich.table import Table
 from typer.testing import CliRunner
 
 from cxlens.cli import app
+from cxlens.cli.tables import print_table
 
 CUT = re.compile(r"[^\s│┃|(]…")
 BORDERS = re.compile(r"[│┃─━]")
@@ -92,3 +96,32 @@ def test_ids_stay_whole_and_output_to_a_file_is_full_width(analysed: Path) -> No
     wide = CliRunner().invoke(app, ["attribution", "-w", str(analysed)], env={"COLUMNS": ""})
     header = next(line for line in wide.output.splitlines() if "Markov chain" in line)
     assert "First touch" in header and "Time decay" in header and len(header) > 80
+
+
+def _interval_table(channels: int = 8, models: int = 7) -> Table:
+    """Attribution-like: a name, then credit with interval and rank per model."""
+    table = Table(title="Attribution")
+    table.add_column("Channel")
+    for m in range(models):
+        table.add_column(f"Model {m}", justify="right")
+    for c in range(channels):
+        table.add_row(
+            f"Channel {c}", *(f"{18_859 + c:,} ({18_404 + c:,} … {19_371 + c:,}) #{c}"
+                              for _ in range(models))
+        )  # fmt: skip
+    return table
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_cells_holding_an_interval_are_never_cut(width: int) -> None:
+    # Rich cuts "18,859 (18,404 … 19,371) #2" to "18,859 (1…": the "…" count stays the
+    # same, so counting them alone took the cut table for one that fits
+    console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=None)
+    table = _interval_table()
+    print_table(table, console=console)
+    out = console.file.getvalue()
+    for c in range(8):
+        assert f"Channel {c}" in out
+        assert f"{18_859 + c:,} ({18_404 + c:,} … {19_371 + c:,}) #{c}" in out
+    assert not [line for line in out.splitlines() if CUT.search(line)], out
+    assert max(map(len, out.splitlines())) <= width

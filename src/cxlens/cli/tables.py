@@ -54,11 +54,29 @@ def _ellipses(table: Table) -> int:
     return sum(t.count("…") for t in texts)
 
 
+def _unwrapped(table: Table) -> list[str]:
+    """The headers and cells of the columns that never wrap, as plain text."""
+    texts = []
+    for column in table.columns:
+        if column.no_wrap:
+            texts.append(str(getattr(column.header, "plain", column.header)))
+            texts += [str(getattr(cell, "plain", cell)) for cell in column.cells]
+    return [t for t in texts if t]
+
+
 def _fits(console: Console, table: Table, width: int) -> bool:
-    """Whether ``table`` renders at ``width`` without Rich shortening any cell ("…")."""
+    """Whether ``table`` renders at ``width`` without Rich shortening any cell ("…").
+
+    Counting the "…" alone is not enough: a cell holding an interval ("12 (10 … 14)")
+    that Rich cuts to "12 (1…" keeps the count. So every cell of a column that never
+    wraps must also appear whole in what was drawn.
+    """
     with console.capture() as captured:
         console.print(table, width=width)
-    return captured.get().count("…") <= _ellipses(table)
+    drawn = captured.get()
+    if drawn.count("…") > _ellipses(table):
+        return False
+    return all(cell in drawn for cell in _unwrapped(table))
 
 
 def _copy(table: Table, columns: list[int], compact: bool) -> Table:
