@@ -133,3 +133,42 @@ def test_drivers_in_money(simulated_root):
         assert row["importance_low"] <= row["importance"] <= row["importance_high"]
     out = run("drivers", "--target", "revenue", "--bootstrap", "20", "-w", str(simulated_root))
     assert "What drives revenue in the 90 days after an experience" in out
+
+
+def _mix_report() -> object:
+    from types import SimpleNamespace
+
+    channels = pd.DataFrame(
+        [
+            {"channel": ch, **{f"{k}{s}": v for k in ("carry_over", "half_saturation", "shape",
+                                                      "contribution", "return_per_spend",
+                                                      "marginal_return")
+                               for s, v in (("", 1.0), ("_low", 0.5), ("_high", 1.5))}}
+            for ch in ("paid_social", "gift_card_partners")
+        ]
+    )  # fmt: skip
+    budget = pd.DataFrame(
+        [
+            {"channel": ch, "current": 100.0, "suggested": 120.0, "low_limit": 70.0,
+             "high_limit": 130.0}
+            for ch in ("paid_social", "gift_card_partners")
+        ]
+    )  # fmt: skip
+    return SimpleNamespace(
+        outcome="revenue", weeks=104, parameters=12, r2=0.9, mape=0.05, channels=channels,
+        budget=budget, budget_change=10.0, budget_change_low=5.0, budget_change_high=15.0,
+        weekly_budget=200.0,
+    )  # fmt: skip
+
+
+def test_mmm_names_channels_in_the_language_asked(capsys, monkeypatch):
+    from cxlens.cli.value import _print_mix
+    from cxlens.i18n.labels import Labels
+
+    monkeypatch.setenv("COLUMNS", "200")
+    _print_mix(_mix_report(), "de", "EUR", Labels())
+    out = capsys.readouterr().out
+    # a built-in name in German, an unnamed id as words; never the raw ids
+    assert "Bezahlte soziale Medien" in out, out
+    assert "Gift card partners" in out, out
+    assert "paid_social" not in out and "gift_card_partners" not in out, out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table as RichTable
@@ -23,6 +23,9 @@ from cxlens.cli.common import (
 from cxlens.cli.tables import print_table
 from cxlens.i18n import format_currency, format_date, format_number, labels_for
 from cxlens.i18n.keyed import text
+
+if TYPE_CHECKING:
+    from cxlens.i18n.labels import Labels
 
 RISK_DIMENSIONS = ("segment", "touchpoint", "theme", "country")
 
@@ -285,7 +288,7 @@ def register(app: typer.Typer) -> None:
                 }
             )  # fmt: skip
             return
-        _print_mix(report, language, ws.config.currency)
+        _print_mix(report, language, ws.config.currency, labels_for(ws.config))
 
 
 def _write_audience(customers: Any, out: Path, hashed: bool) -> None:
@@ -298,7 +301,7 @@ def _write_audience(customers: Any, out: Path, hashed: bool) -> None:
     write_frame(frame, out)
 
 
-def _print_mix(report: Any, lang: str, currency: str) -> None:
+def _print_mix(report: Any, lang: str, currency: str, labels: Labels) -> None:
     from cxlens.reports.value_tables import figure, with_interval
 
     money = report.outcome == "revenue"
@@ -315,7 +318,7 @@ def _print_mix(report: Any, lang: str, currency: str) -> None:
                ("contribution", form), ("return_per_spend", "ratio"), ("marginal_return", "ratio"))  # fmt: skip
     for r in report.channels.to_dict(orient="records"):
         rows.append([
-            str(r["channel"]),
+            labels.name("channel", r["channel"], lang),
             *(with_interval(r[k], r[f"{k}_low"], r[f"{k}_high"], f, lang, currency) for k, f in columns),
         ])  # fmt: skip
     _show(title, headers, rows)
@@ -323,7 +326,7 @@ def _print_mix(report: Any, lang: str, currency: str) -> None:
     headers = [text(k, lang) for k in ("channel", "current_weekly", "suggested_weekly", "limits")]
     rows = [
         [
-            str(r["channel"]), figure(r["current"], "money", lang, currency),
+            labels.name("channel", r["channel"], lang), figure(r["current"], "money", lang, currency),
             figure(r["suggested"], "money", lang, currency),
             f"{figure(r['low_limit'], 'money', lang, currency)} … {figure(r['high_limit'], 'money', lang, currency)}",
         ]
