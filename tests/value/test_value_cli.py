@@ -135,6 +135,26 @@ def test_drivers_in_money(simulated_root):
     assert "What drives revenue in the 90 days after an experience" in out
 
 
+def test_money_drivers_name_touchpoints_in_the_language_asked(demo_root):
+    # touchpoints by name, as `cxlens drivers` names them, never by id
+    from cxlens.i18n.labels import Labels
+
+    data = json.loads(
+        run(
+            "drivers", "--target", "repurchase", "--bootstrap", "20", "--json", "-w", str(demo_root)
+        )
+    )
+    de = run(
+        "drivers", "--target", "repurchase", "--bootstrap", "20", "--lang", "de", "-w",
+        str(demo_root),
+    )  # fmt: skip
+    touchpoints = {r["touchpoint"] for r in data["drivers"] if r.get("touchpoint")}
+    assert touchpoints, data["drivers"]
+    for touchpoint in touchpoints:
+        assert f": {Labels().name('touchpoint', touchpoint, 'de')}" in de, de
+        assert f": {touchpoint} " not in de and f": {touchpoint}\n" not in de, de
+
+
 def _mix_report() -> object:
     from types import SimpleNamespace
 

@@ -32,7 +32,6 @@ from cxlens.i18n import (
     pgettext,
 )
 from cxlens.i18n.keyed import text
-from cxlens.journeys import DRIVER_NAMES
 
 FromOption = typer.Option(None, "--from", help="First day (default: all data).")
 ToOption = typer.Option(None, "--to", help="Last day (default: all data).")
@@ -485,6 +484,7 @@ def _money_drivers(
 ) -> None:
     """``cxlens drivers --target repurchase|revenue``: key drivers in money."""
     from cxlens.cli.value import whole_days
+    from cxlens.reports.tables import driver_name, not_significant_mark
     from cxlens.reports.value_tables import with_interval
     from cxlens.value.money import MoneyDrivers, money_drivers
 
@@ -519,12 +519,12 @@ def _money_drivers(
     for key in keys:
         table.add_column(text(key, language), justify="left" if key == "driver" else "right")
     form = "count" if target == "repurchase" else "money"
+    labels = labels_for(ws.config)
     for row in report.table.to_dict(orient="records"):
-        mark = "" if row["significant"] else " (n.s.)"
+        mark = "" if row["significant"] else f" ({not_significant_mark(language)})"
         poor = row["poor_customers"] and not math.isnan(row["loss_per_quarter"])
         table.add_row(
-            pgettext("driver", DRIVER_NAMES[row["key"]], language, touchpoint=row["touchpoint"])
-            + mark,
+            driver_name(row, language, labels) + mark,
             format_percent(row["importance"], language, 1)
             + f" ({_ci(row['importance_low'], row['importance_high'], language, scale=1)})",
             row["sign"],
