@@ -277,3 +277,11 @@ def test_the_server_applies_retention_on_its_schedule(person_ws, monkeypatch):
     stop.set()
     worker.join(10)
     assert old_comments() == 0
+
+
+def test_retention_without_periods_names_the_section_to_set(tmp_path):
+    cxlens.init(tmp_path / "w")
+    result = CliRunner().invoke(app, ["customer", "retention", "-w", str(tmp_path / "w")])
+    assert result.exit_code == 0, result.output
+    # "[privacy]" is the text to write into cxlens.toml, not markup to drop
+    assert "under [privacy] in cxlens.toml" in " ".join(result.output.split()), result.output

@@ -82,7 +82,8 @@ def register(app: typer.Typer) -> None:
         if not done.comment_days and not done.email_days:
             console.print(
                 "No retention period is set: add comment_retention_days or "
-                "email_retention_days under [privacy] in cxlens.toml."
+                "email_retention_days under [privacy] in cxlens.toml.",
+                markup=False,
             )
             return
         if not done.removed:
