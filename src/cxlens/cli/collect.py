@@ -49,6 +49,27 @@ def demo_surveys(collector: Any) -> list[str]:
     return [s.id for s in surveys]
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Stop with a clear message when another server already listens on ``host:port``."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        fail(f"--host {host!r} is not an address of this machine: {exc.strerror}.")
+    family, kind, _, _, address = infos[0]
+    with socket.socket(family, kind) as probe:
+        # as the server binds: a port left in TIME_WAIT by a stopped server is free
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            fail(
+                f"Port {port} on {host} is in use ({exc.strerror}): another server is "
+                f"listening there. Stop it, or serve on another port with --port."
+            )
+
+
 def register(app: typer.Typer) -> None:
     survey_app = typer.Typer(help="Surveys: create, list, invite, dispatch.", no_args_is_help=True)
     app.add_typer(survey_app, name="survey")
@@ -245,6 +266,7 @@ def register(app: typer.Typer) -> None:
             ws = open_ws(workspace)
             if workers < 1:
                 fail("--workers must be at least 1.")
+            _check_port_free(host, port)
             application = create_app(ws.root, schedule=schedule) if workers == 1 else None
         console.print(
             f"cxlens serves {ws.root} on http://{host}:{port} (Ctrl-C stops it)", markup=False
