@@ -37,6 +37,8 @@ TOUCHPOINTS = {
     "website": NP_("touchpoint", "Website"),
     "app": NP_("touchpoint", "App"),
     "(exit)": NP_("touchpoint", "(exit)"),
+    # customers without an answer, in revenue at risk (cxlens.value.risk)
+    "(no answer)": NP_("touchpoint", "(no answer)"),
     # GA4 recommended events, often exported as touchpoints
     "page_view": NP_("touchpoint", "Page view"),
     "session_start": NP_("touchpoint", "Session start"),
@@ -80,6 +82,8 @@ STAGES = {
 }
 
 CHANNELS = {
+    # customers whose acquisition channel is not known (cxlens.marketing.acquisition)
+    "(unknown)": NP_("channel", "(unknown)"),
     # the demo's marketing, order and ticket channels
     "search": NP_("channel", "Search"),
     "social": NP_("channel", "Social media"),
@@ -208,6 +212,7 @@ THEMES = {
     "returns": NP_("theme", "Returns"),
     "billing": NP_("theme", "Billing"),
     "other": NP_("theme", "Other"),
+    "(no answer)": NP_("theme", "(no answer)"),
 }
 
 CATEGORIES = {
