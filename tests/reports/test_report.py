@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -14,6 +15,8 @@ from cxlens.config import LANGUAGES
 from cxlens.errors import CxlensError
 from cxlens.i18n import format_value, gettext
 from cxlens.reports import build_report, parse_period
+from tests.collect.conftest import CHROMIUM, browser  # noqa: F401 - the browser fixture
+from tests.collect.test_browser import SHOTS
 
 runner = CliRunner()
 
@@ -91,3 +94,32 @@ def test_pdf_has_pages_and_text(demo_ws, tmp_path):
         ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Bericht zur Customer Experience" in words and "Net Promoter Score" in words
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed")
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_report_fits_a_phone_in_every_language(demo_ws, browser, tmp_path, lang):  # noqa: F811
+    """At 390 px no heading or table pushes the page sideways; wide tables scroll in their box."""
+    out = tmp_path / f"report-{lang}.html"
+    out.write_text(build_report(demo_ws, "2026-Q2", lang), encoding="utf-8")
+    widths = ((390, 844), (1440, 900)) if lang in ("fi", "en") else ((390, 844),)
+    for width, height in widths:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)  # noqa: B023
+        page.on("pageerror", lambda e: problems.append(str(e)))  # noqa: B023
+        page.goto(out.as_uri())
+        page.wait_for_selector("#trend .main-svg")
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= width, f"{lang}: the page is {page_width} px wide at {width} px"
+        for chart in ("trend", "countries"):
+            box = page.locator(f"#{chart}").bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+            svg = page.locator(f"#{chart} .main-svg").first.bounding_box()
+            assert svg is not None and svg["width"] <= box["width"] + 1, f"{lang}: {chart} spills"
+        assert problems == [], problems
+        if lang in ("fi", "en"):
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / f"report-{lang}-{width}.png"), full_page=True)
+        page.close()
