@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -371,3 +372,46 @@ def test_the_workers_leave_their_start_up_objects_out_of_the_collectors_way(sqli
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def test_cases_page_shows_times_in_the_workspaces_zone_with_the_deadline_and_team(tmp_path):
+    """A case opened at 14:44 UTC on 2 December reads 16:44 in Tallinn (UTC+2 in winter),
+    in the viewer's language, with the zone named; its deadline (past and still open, so
+    overdue) and its team are in their own columns."""
+    root = make_ws(tmp_path / "ws")
+    toml = root / "cxlens.toml"
+    toml.write_text(re.sub(r'timezone = "UTC"', 'timezone = "Europe/Tallinn"', toml.read_text()))
+    c = Collector(cxlens.open(root).config)
+    c.accounts.add_user("viewer", PASSWORD, "viewer", "en")
+    c.accounts.add_user("betrachter", PASSWORD, "viewer", "de")
+    client = TestClient(create_app(root, schedule=False))
+    token = c.invite("nps", "C1", "en").token
+    client.post("/api/v1/responses", json={"token": token, "scores": {"nps": 0}, "comment": "x"})
+    case_id = c.cases()[0]["id"]
+    with c.engine.begin() as conn:
+        conn.execute(
+            db.cases.update()
+            .where(db.cases.c.id == case_id)
+            .values(
+                opened_at=datetime(2026, 1, 2, 14, 44, tzinfo=UTC),
+                deadline_at=datetime(2026, 1, 3, 8, 5, tzinfo=UTC),
+                team="baltics",
+                status="open",
+            )
+        )
+    login(client, "viewer")
+    page = client.get("/admin/cases").text
+    assert "2 Jan 2026, 16:44" in page and "14:44" not in page
+    assert "3 Jan 2026, 10:05" in page and ">overdue<" in page
+    assert "Europe/Tallinn" in page and ">Team</th>" in page and ">Due</th>" in page
+    assert '<td data-label="Team" translate="no">baltics</td>' in page
+    assert "Times are in the workspace's time zone, Europe/Tallinn." in page
+    assert "2 Jan 2026, 16:44" in client.get(f"/admin/cases/{case_id}").text
+    client.cookies.clear()
+    login(client, "betrachter")
+    page = client.get("/admin/cases").text
+    assert "02.01.2026, 16:44" in page and "03.01.2026, 10:05" in page
+    assert "Europe/Tallinn" in page and ">Team</th>" in page and ">überfällig<" in page
+    with c.engine.begin() as conn:
+        conn.execute(db.cases.update().values(status="closed"))
+    assert ">überfällig<" not in client.get("/admin/cases").text  # a closed case is not late

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -440,10 +440,11 @@ def _case_summary(workspace: Path | None, as_json: bool, lang: str | None) -> No
 
 def _local(moment: Any, zone: ZoneInfo) -> str:
     """A stored UTC time as the workspace's local time, to the minute."""
+    from cxlens.i18n import local_time
+
     if not isinstance(moment, datetime):
         return str(moment)[:16]
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return local_time(moment, zone.key).strftime("%Y-%m-%d %H:%M")
 
 
 def _trigger(trigger: dict[str, Any] | None) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -71,6 +71,37 @@ def format_date(value: date | datetime, lang: str) -> str:
     from babel.dates import format_date as babel_date
 
     return str(babel_date(value, format="medium", locale=LOCALES[lang]))
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    """A stored time (UTC; a time without a zone is UTC) in the time zone named
+    ``timezone``, such as the workspace's ``Europe/Tallinn``.
+
+    >>> local_time(datetime(2026, 12, 2, 14, 44), "Europe/Tallinn").strftime("%Y-%m-%d %H:%M")
+    '2026-12-02 16:44'
+    """
+    from zoneinfo import ZoneInfo
+
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(timezone))
+
+
+def format_local_time(moment: datetime, timezone: str, lang: str) -> str:
+    """A stored time in the zone named ``timezone``, to the minute, as the reader's
+    language writes a date and a time: the date as :func:`format_date` writes it, then
+    the short time, joined as the language joins them.
+
+    >>> format_local_time(datetime(2026, 12, 2, 14, 44), "Europe/Tallinn", "en")
+    '2 Dec 2026, 16:44'
+    >>> format_local_time(datetime(2026, 12, 2, 14, 44), "Europe/Tallinn", "fi")
+    '2.12.2026 16.44'
+    """
+    from babel.dates import format_time, get_datetime_format
+
+    local = local_time(moment, timezone)
+    joined = str(get_datetime_format("medium", locale=LOCALES[lang]))
+    time = str(format_time(local, format="short", locale=LOCALES[lang]))
+    return joined.replace("{1}", format_date(local, lang)).replace("{0}", time)
 
 
 def format_month(value: date, lang: str) -> str:

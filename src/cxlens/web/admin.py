@@ -9,16 +9,17 @@ to a user is in the audit log under the admin's name.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from cxlens.collect.accounts import ROLES
+from cxlens.collect.accounts import ROLES, now_utc
 from cxlens.collect.service import CASE_STATUSES, Collector
 from cxlens.errors import CxlensError
-from cxlens.i18n import NP_, gettext, pgettext
+from cxlens.i18n import NP_, format_local_time, gettext, pgettext
 from cxlens.web.auth import Auth
 
 if TYPE_CHECKING:
@@ -193,11 +194,14 @@ def register(
         request: Request, status: str | None = None, user: dict[str, Any] = Depends(need("viewer"))
     ) -> HTMLResponse:
         rows = collector.cases(status if status in CASE_STATUSES else None)
+        lang, zone, now = user["language"], ws.config.timezone, now_utc()
         for row in rows:
-            row["opened"] = when(row["opened_at"])
+            row["opened"] = format_local_time(row["opened_at"], zone, lang)
+            row["deadline"] = _case_time(row["deadline_at"], zone, lang)
+            row["overdue"] = _overdue(row, now)
         return page(
             "cases.html", user, request, cases=rows, statuses=CASE_STATUSES, filter_status=status,
-            recovery=_recovery_rows(ws, collector, cached, user),
+            recovery=_recovery_rows(ws, collector, cached, user), timezone=zone,
         )  # fmt: skip
 
     @app.get("/admin/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -210,12 +214,17 @@ def register(
             raise HTTPException(404, "No such case.") from None
         from cxlens.collect.followup import case_settings
 
-        case["opened"] = when(case["opened_at"])
-        case["deadline"] = when(case["deadline_at"]) if case["deadline_at"] else None
+        lang, zone = user["language"], ws.config.timezone
+        case["opened"] = format_local_time(case["opened_at"], zone, lang)
+        case["deadline"] = (
+            _case_time(case["deadline_at"], zone, lang) if case["deadline_at"] else None
+        )
+        case["overdue"] = _overdue(case, now_utc())
         for n in notes:
-            n["when"] = when(n["ts"])
+            n["when"] = format_local_time(n["ts"], zone, lang)
         return page(
             "case.html", user, request, case=case, notes=notes, statuses=CASE_STATUSES,
+            timezone=zone,
             page_title=f"{gettext('Follow-up cases', user['language'])} #{case['id']}",
             root_causes=case_settings(collector).root_causes, can_edit=user["role"] != "viewer",
         )  # fmt: skip
@@ -243,6 +252,19 @@ def register(
         except CxlensError as exc:
             raise HTTPException(422, str(exc)) from None
         return RedirectResponse(f"/admin/cases/{case_id}", 303)
+
+
+def _case_time(moment: datetime | None, timezone: str, lang: str) -> str:
+    """A case's time in the workspace's zone and the reader's language; '–' when unset."""
+    return format_local_time(moment, timezone, lang) if moment is not None else "–"
+
+
+def _overdue(case: dict[str, Any], now: datetime) -> bool:
+    """Whether a case not yet closed is past its deadline."""
+    deadline = case["deadline_at"]
+    if deadline is None or case["status"] == "closed":
+        return False
+    return bool((deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)) < now)
 
 
 def _recovery_rows(
