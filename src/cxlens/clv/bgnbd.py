@@ -220,6 +220,11 @@ def _expected_given_alive_narrow(
     return out
 
 
+#: a + b beyond this and the fitted Beta(a, b) of the dropout probability is a point mass
+#: (its standard deviation below 0.0005 for any mean): the fit ran off along a ridge
+POINT_DROPOUT = 1e6
+
+
 class BGNBDModel(MaximumLikelihoodModel):
     """BG/NBD model: ``fit`` on frequency / recency / T, then predict per customer.
 
@@ -262,6 +267,16 @@ class BGNBDModel(MaximumLikelihoodModel):
             np.log([0.5, 0.5 / rate, 0.5, 2.0]),
         ]
         self._fit_objective(_objective(data), starts, total, data.weights.size)
+        a, b = self._p[2], self._p[3]
+        if self.converged_ and a + b > POINT_DROPOUT:
+            # Beta(a, b) with a + b this large is a point mass at a / (a + b): every
+            # customer drops out with one probability, and the likelihood is flat along
+            # a / (a + b) fixed, so a and b (and their errors) are not identified
+            self.converged_ = False
+            self.optimizer_message_ = (
+                f"a + b = {a + b:.3g}: the dropout probability is the same for every "
+                f"customer ({a / (a + b):.3g}); a and b are not identified"
+            )
         return self
 
     def log_likelihood(self, frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> FloatArray:

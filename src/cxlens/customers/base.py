@@ -86,10 +86,27 @@ def order_days(ws: WorkspaceData, as_of: object = None) -> OrderDays:
     return OrderDays(t.mutate(day=day), end, first, tz)
 
 
+#: sums of money are rounded to a millionth of the currency unit (see :func:`money_sum`)
+MONEY_DIGITS = 6
+
+
+def money_sum(amount: ir.NumericColumn) -> ir.NumericScalar:
+    """The sum of ``amount``, rounded to :data:`MONEY_DIGITS` decimals.
+
+    A parallel engine adds a group's amounts in an order that changes from run to run,
+    and sums of floats then differ in their last bit; a model fitted on them (CLV) could
+    then stop at another point, or report convergence in one run and not the next.
+    Rounding far below a cent gives the same sums, and the same results, in every run.
+    """
+    return amount.sum().round(MONEY_DIGITS)
+
+
 def customer_days(days: OrderDays) -> ir.Table:
     """One row per customer and local day with orders: ``customer_id, day, amount, orders``."""
     t = days.table
-    return t.group_by(["customer_id", "day"]).aggregate(amount=t.amount.sum(), orders=t.count())
+    return t.group_by(["customer_id", "day"]).aggregate(
+        amount=money_sum(t.amount), orders=t.count()
+    )
 
 
 def month_index(day: ir.IntegerValue) -> ir.IntegerValue:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from cxlens.customers.base import customer_days, day_number, order_days
+from cxlens.customers.base import customer_days, day_number, money_sum, order_days
 from cxlens.errors import CxlensError
 from cxlens.periods import parse_date
 
@@ -42,7 +42,7 @@ def purchase_summary(ws: WorkspaceData, as_of: object = None) -> Summary:
         first_day=cd.day.min(),
         last_day=cd.day.max(),
         purchase_days=cd.count(),
-        total=cd.amount.sum(),
+        total=money_sum(cd.amount),
         first_amount=cd.amount.argmin(cd.day),
     )
     frequency = (per.purchase_days - 1).cast("float64")
