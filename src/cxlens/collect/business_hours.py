@@ -188,3 +188,11 @@ def business_hours(raw: dict[str, Any], zone_name: str, where: str) -> BusinessH
         country,
         subdivision,
     )
+
+
+def is_overdue(case: dict[str, Any], at: datetime) -> bool:
+    """Whether a case not yet closed is past its deadline at ``at`` (stored times are UTC)."""
+    deadline = case["deadline_at"]
+    if deadline is None or case["status"] == "closed":
+        return False
+    return (deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)) < at

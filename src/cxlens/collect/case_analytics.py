@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from cxlens.collect import db
+from cxlens.collect.business_hours import is_overdue
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
 from cxlens.stats import Interval
@@ -143,13 +144,7 @@ def case_analytics(collector: Collector, now: datetime | None = None) -> CaseAna
         if nxt is not None:
             followed += 1
             recovered += nxt > float(c["score"])
-    overdue = sum(
-        1
-        for c in cases
-        if c["status"] != "closed"
-        and c["deadline_at"] is not None
-        and _aware(c["deadline_at"]) < at
-    )
+    overdue = sum(is_overdue(c, at) for c in cases)
     return CaseAnalytics(
         cases=len(cases),
         open=sum(c["status"] != "closed" for c in cases),

@@ -9,7 +9,7 @@ to a user is in the audit log under the admin's name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxlens.collect.accounts import ROLES, now_utc
+from cxlens.collect.business_hours import is_overdue
 from cxlens.collect.service import CASE_STATUSES, Collector
 from cxlens.errors import CxlensError
 from cxlens.i18n import NP_, format_local_time, gettext, pgettext
@@ -198,7 +199,7 @@ def register(
         for row in rows:
             row["opened"] = format_local_time(row["opened_at"], zone, lang)
             row["deadline"] = _case_time(row["deadline_at"], zone, lang)
-            row["overdue"] = _overdue(row, now)
+            row["overdue"] = is_overdue(row, now)
         return page(
             "cases.html", user, request, cases=rows, statuses=CASE_STATUSES, filter_status=status,
             recovery=_recovery_rows(ws, collector, cached, user), timezone=zone,
@@ -219,7 +220,7 @@ def register(
         case["deadline"] = (
             _case_time(case["deadline_at"], zone, lang) if case["deadline_at"] else None
         )
-        case["overdue"] = _overdue(case, now_utc())
+        case["overdue"] = is_overdue(case, now_utc())
         for n in notes:
             n["when"] = format_local_time(n["ts"], zone, lang)
         return page(
@@ -257,14 +258,6 @@ def register(
 def _case_time(moment: datetime | None, timezone: str, lang: str) -> str:
     """A case's time in the workspace's zone and the reader's language; '–' when unset."""
     return format_local_time(moment, timezone, lang) if moment is not None else "–"
-
-
-def _overdue(case: dict[str, Any], now: datetime) -> bool:
-    """Whether a case not yet closed is past its deadline."""
-    deadline = case["deadline_at"]
-    if deadline is None or case["status"] == "closed":
-        return False
-    return bool((deadline if deadline.tzinfo else deadline.replace(tzinfo=UTC)) < now)
 
 
 def _recovery_rows(
