@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 from zoneinfo import ZoneInfo
 
 from cxlens.errors import CxlensError
@@ -149,6 +149,22 @@ def floor_date(d: date, period: str) -> date:
     if period == "quarter":
         return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
     return date(d.year, 1, 1)
+
+
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC time: the stores keep UTC, and a time read back
+    without a zone (SQLite drops it) is UTC. None stays None.
+
+    >>> as_utc(datetime(2026, 12, 2, 14, 44)).isoformat()
+    '2026-12-02T14:44:00+00:00'
+    """
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def local_today(tz: str) -> date:

@@ -339,9 +339,11 @@ def test_admins_turn_surveys_on_and_everyone_sees_the_scheduler_log(site):
 
     client, c = site
     log_run(c, now_utc(), "schedule", [])
+    log_run(c, datetime(2026, 12, 2, 14, 44), "command", [])  # read back without a zone: UTC
     login(client, "viewer")
     page = client.get("/admin/scheduler")
     assert page.status_code == 200 and "Keine Umfrage ist aktiv" in page.text
+    assert "<td>02.12.2026, 14:44</td>" in page.text  # as the viewer's language writes it
     assert "<td>Zeitplan</td>" in page.text  # the run, by the scheduler
     assert client.get("/admin").text.count("Einschalten") == 0  # viewers cannot
     login(client, "admin")

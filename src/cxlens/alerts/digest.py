@@ -48,6 +48,7 @@ from cxlens.collect import db
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
 from cxlens.i18n import N_, format_number, gettext, pgettext
+from cxlens.periods import as_utc
 
 if TYPE_CHECKING:
     import jinja2
@@ -137,10 +138,6 @@ def _bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, datetime
     return start, end
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def _changes(
     ws: WorkspaceData, metrics: tuple[str, ...], every: str, first: date, last: date, lang: str
 ) -> tuple[list[dict[str, Any]], list[str]]:
@@ -225,10 +222,10 @@ def _cases(
         q = q.where(db.cases.c.team == team)
     with collector.engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(q)]
-    new = [c for c in rows if start <= _aware(c["opened_at"]) < end]
+    new = [c for c in rows if start <= as_utc(c["opened_at"]) < end]
     overdue = [
         c for c in rows
-        if c["status"] != "closed" and c["deadline_at"] is not None and _aware(c["deadline_at"]) < now
+        if c["status"] != "closed" and c["deadline_at"] is not None and as_utc(c["deadline_at"]) < now
     ]  # fmt: skip
     return new, overdue
 

@@ -40,6 +40,7 @@ from cxlens.collect.security import (
 )
 from cxlens.collect.surveys import LANGUAGES
 from cxlens.errors import CxlensError
+from cxlens.periods import as_utc
 
 ROLES = ("viewer", "analyst", "admin")
 SESSION_HOURS = 12.0
@@ -61,12 +62,6 @@ Write = Callable[[Callable[[sa.Connection], T]], T]
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @cache
@@ -313,7 +308,7 @@ class Accounts:
     def _wait(row: Any, free: int, at: datetime) -> float:
         if row is None:
             return 0.0
-        last = _aware(row.last_failure_at)
+        last = as_utc(row.last_failure_at)
         assert last is not None
         if at - last > FORGET_AFTER:
             return 0.0
@@ -332,7 +327,7 @@ class Accounts:
                         db.login_throttle.insert().values(key=key, failures=1, last_failure_at=at)
                     )
                     continue
-                last = _aware(row.last_failure_at)
+                last = as_utc(row.last_failure_at)
                 fresh = last is not None and at - last <= FORGET_AFTER
                 failures = (row.failures if fresh or row.locked_at else 0) + 1
                 values: dict[str, Any] = {"failures": failures, "last_failure_at": at}
@@ -445,7 +440,7 @@ class Accounts:
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(q)]
         for r in rows:
-            expires = _aware(r["expires_at"])
+            expires = as_utc(r["expires_at"])
             r["expired"] = expires is not None and expires <= at
         return rows
 
@@ -490,7 +485,7 @@ class Accounts:
         if row is None:
             return None
         found = dict(row._mapping)
-        expires, last = _aware(found.pop("expires_at")), _aware(found.pop(seen))
+        expires, last = as_utc(found.pop("expires_at")), as_utc(found.pop(seen))
         if expires is None or expires <= at or found["disabled_at"] is not None:
             return None
         if last is None or at - last > TOUCH_EVERY:

@@ -40,6 +40,7 @@ from cxlens.collect.security import LinkToken, check_link, ordered_id
 from cxlens.collect.surveys import LANGUAGES, MAX_COMMENT, Survey
 from cxlens.collect.writer import defer, flush, forget
 from cxlens.errors import CxlensError
+from cxlens.periods import as_utc
 
 #: answers that open a follow-up case: NPS 0-6, CSAT 1-2, CES 1-3
 CASE_THRESHOLDS = {"nps": 6, "csat": 2, "ces": 3}
@@ -95,12 +96,6 @@ class Progress:
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # -- statements, built once ----------------------------------------------------------------
@@ -185,7 +180,7 @@ def checked_invitation(
         raise LinkError("invalid")
     if not check_link(key, link, inv["survey_id"], inv["customer_id"]):
         raise LinkError("invalid")
-    expires = _aware(inv["expires_at"])
+    expires = as_utc(inv["expires_at"])
     if expires is None or link.expires != int(expires.timestamp()):
         raise LinkError("invalid")
     if (now or now_utc()) > expires:

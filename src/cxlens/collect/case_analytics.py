@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -48,6 +48,7 @@ from cxlens.collect import db
 from cxlens.collect.business_hours import is_overdue
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
+from cxlens.periods import as_utc
 from cxlens.stats import Interval
 
 if TYPE_CHECKING:
@@ -63,10 +64,6 @@ NO_SEGMENT = "(none)"
 OUTCOMES = ("bought_again", "answered_better", "ended")
 #: customers per query of their answers
 IN_CHUNK = 500
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -118,18 +115,18 @@ def case_analytics(collector: Collector, now: datetime | None = None) -> CaseAna
     answers: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
     for row in later:
         answers.setdefault((row.customer_id, row.kind), []).append(
-            (_aware(row.ts), float(row.score))
+            (as_utc(row.ts), float(row.score))
         )
 
     def hours(a: datetime | None, b: datetime | None) -> float | None:
-        return None if a is None or b is None else (_aware(b) - _aware(a)).total_seconds() / 3600
+        return None if a is None or b is None else (as_utc(b) - as_utc(a)).total_seconds() / 3600
 
     first = [h for c in cases if (h := hours(c["opened_at"], c["first_contact_at"])) is not None]
     closing = [h for c in cases if (h := hours(c["opened_at"], c["closed_at"])) is not None]
     with_deadline = [
         c for c in cases if c["closed_at"] is not None and c["deadline_at"] is not None
     ]
-    kept = sum(_aware(c["closed_at"]) <= _aware(c["deadline_at"]) for c in with_deadline)
+    kept = sum(as_utc(c["closed_at"]) <= as_utc(c["deadline_at"]) for c in with_deadline)
     causes: dict[str, int] = {}
     recovered = followed = 0
     for c in cases:
@@ -137,7 +134,7 @@ def case_analytics(collector: Collector, now: datetime | None = None) -> CaseAna
             causes[c["root_cause"]] = causes.get(c["root_cause"], 0) + 1
         if c["status"] != "closed" or not c["customer_id"]:
             continue
-        opened = _aware(c["opened_at"])
+        opened = as_utc(c["opened_at"])
         nxt = next(
             (s for t, s in answers.get((c["customer_id"], c["kind"]), []) if t > opened), None
         )
@@ -228,7 +225,7 @@ def recovery_frame(
                     db.cases.c.opened_at, db.cases.c.first_contact_at,
                 ).where(db.cases.c.customer_id.is_not(None))
             )
-            if _aware(r.opened_at) + window <= at
+            if as_utc(r.opened_at) + window <= at
         ]  # fmt: skip
         customers = sorted({c["customer_id"] for c in cases})
         later = [
@@ -242,11 +239,11 @@ def recovery_frame(
                 .where(db.answers.c.score.is_not(None))
             )
         ]
-    later.sort(key=lambda row: _aware(row.ts))
+    later.sort(key=lambda row: as_utc(row.ts))
     answers: dict[tuple[str, str], list[tuple[datetime, float]]] = {}
     for row in later:
         answers.setdefault((row.customer_id, row.kind), []).append(
-            (_aware(row.ts), float(row.score))
+            (as_utc(row.ts), float(row.score))
         )
     orders = _order_times(ws, customers)
     facts = _customer_columns(ws, customers)
@@ -256,7 +253,7 @@ def recovery_frame(
         source = "customers_column"
     rows = []
     for c in cases:
-        opened = _aware(c["opened_at"])
+        opened = as_utc(c["opened_at"])
         end = opened + window
         contact = c["first_contact_at"]
         nxt = next(
@@ -277,7 +274,7 @@ def recovery_frame(
                 "segment": (
                     rfm[c["id"]] if rfm is not None else person.get("segment") or NO_SEGMENT
                 ),
-                "contacted": contact is not None and _aware(contact) <= end,
+                "contacted": contact is not None and as_utc(contact) <= end,
                 "bought_again": (
                     float(any(opened < t <= end for t in orders.get(c["customer_id"], ())))
                     if orders is not None
@@ -310,7 +307,7 @@ def _segments_at_opening(ws: WorkspaceData, cases: list[dict[str, Any]]) -> dict
             {
                 "case_id": [int(c["id"]) for c in cases],
                 "customer_id": [str(c["customer_id"]) for c in cases],
-                "answered_at": pd.to_datetime([_aware(c["opened_at"]) for c in cases], utc=True),
+                "answered_at": pd.to_datetime([as_utc(c["opened_at"]) for c in cases], utc=True),
             }
         )
     )
@@ -329,7 +326,7 @@ def _order_times(ws: WorkspaceData, customers: list[str]) -> dict[str, list[date
     out: dict[str, list[datetime]] = {}
     for cid, ts in zip(frame["customer_id"], frame["ts"], strict=True):
         if ts == ts and ts is not None:
-            out.setdefault(cid, []).append(_aware(ts.to_pydatetime()))
+            out.setdefault(cid, []).append(as_utc(ts.to_pydatetime()))
     return out
 
 
@@ -352,7 +349,7 @@ def _customer_columns(ws: WorkspaceData, customers: list[str]) -> dict[str, dict
         if "ended_at" in cols:
             ended = row["ended_at"]
             person["ended_at"] = (
-                None if ended is None or ended != ended else _aware(ended.to_pydatetime())
+                None if ended is None or ended != ended else as_utc(ended.to_pydatetime())
             )
         out[row["customer_id"]] = person
     return out

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -49,6 +49,7 @@ from cxlens.collect.business_hours import BusinessHours, business_hours
 from cxlens.collect.delivery import send_email, smtp_configured, team_emails
 from cxlens.collect.service import now_utc
 from cxlens.errors import CxlensError
+from cxlens.periods import as_utc
 
 if TYPE_CHECKING:
     from email.message import EmailMessage
@@ -234,7 +235,7 @@ def assign_open_cases(ws: WorkspaceData, collector: Collector, now: datetime | N
             turns[team] = turns.get(team, 0) + 1
         elif rule is not None:
             owner = owner or rule.user
-        opened = _aware(case["opened_at"])
+        opened = as_utc(case["opened_at"])
         deadline = settings.hours_of(team).add(opened, settings.deadline_hours)
         collector.execute(
             db.cases.update()
@@ -243,10 +244,6 @@ def assign_open_cases(ws: WorkspaceData, collector: Collector, now: datetime | N
             .values(owner=owner, team=team, deadline_at=deadline, updated_at=now or now_utc())
         )
     return len(pending)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _message(collector: Collector, to: str, subject: str, body: str) -> EmailMessage:
@@ -286,7 +283,7 @@ def follow_up(ws: WorkspaceData, collector: Collector, now: datetime | None = No
     mail = smtp_configured(collector)
     base = collector.public_url.rstrip("/")
     for case in open_cases:
-        deadline = _aware(case["deadline_at"])
+        deadline = as_utc(case["deadline_at"])
         link = f"{base}/admin/cases/{case['id']}"
         what = (
             f"{case['kind'].upper()} {case['score']:g} from {case['customer_id'] or '(anonymous)'}"

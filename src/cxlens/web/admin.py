@@ -42,10 +42,6 @@ USER_STATES = {
 }
 
 
-def when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else "–"
-
-
 def register(
     app: FastAPI,
     collector: Collector,
@@ -120,7 +116,6 @@ def register(
         rows = accounts.users()
         lang = user["language"]
         for row in rows:
-            row["created"] = when(row["created_at"])
             state = USER_STATES.get(row["state"])
             row["state_name"] = pgettext("user state", state, lang) if state else row["state"]
             row["actions"] = [

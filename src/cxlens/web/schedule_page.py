@@ -8,9 +8,7 @@ server's scheduler or ``cxlens survey dispatch``, with its counts per survey.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -19,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from cxlens.collect.service import Collector
 from cxlens.collect.triggers import dispatch_runs
 from cxlens.errors import CxlensError
-from cxlens.i18n import format_number
+from cxlens.i18n import format_local_time, format_number
 
 
 def register(
@@ -30,8 +28,6 @@ def register(
     need: Callable[..., Any],
     form_csrf: Callable[[Request, Any], None],
 ) -> None:
-    zone = ZoneInfo(ws.config.timezone)
-
     @app.post("/admin/surveys/{survey_id}/active", include_in_schema=False)
     async def survey_active(
         survey_id: str, request: Request, user: dict[str, Any] = Depends(need("admin"))
@@ -50,10 +46,7 @@ def register(
     ) -> HTMLResponse:
         runs = dispatch_runs(collector, 100)
         for run in runs:
-            started = run["started_at"]
-            if started.tzinfo is None:
-                started = started.replace(tzinfo=UTC)
-            run["when"] = started.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+            run["when"] = format_local_time(run["started_at"], ws.config.timezone, user["language"])
         minutes = float(ws.config.section("collection").get("schedule_minutes", 10))
         return page(
             "scheduler.html",
