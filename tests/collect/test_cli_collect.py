@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from typer.testing import CliRunner
 
 import cxlens
+from cxlens.i18n import format_local_time
 from cxlens.cli import app
 from cxlens.collect.service import Collector
 from tests.collect.conftest import make_ws
@@ -82,7 +83,8 @@ def test_users_tokens_sync_and_cases(tmp_path):
         app, ["user", "add", "bob", "--password-stdin", "-w", root], input="short\n"
     )
     assert bad.exit_code == 1 and "at least 10" in bad.output
-    assert run("cases", "-w", root).strip() == "No follow-up cases yet."
+    assert run("cases", "-w", root).strip() == "No follow-up case yet."
+    assert run("cases", "--lang", "de", "-w", root).strip() == "Noch kein Nachfassfall."
     inv = c.invite("nps", "C1", "en")
     row, survey = c.resolve(inv.token)
     c.submit(survey, row, {"nps": 1}, "bad", "en")
@@ -92,9 +94,13 @@ def test_users_tokens_sync_and_cases(tmp_path):
     zone = cxlens.open(root).config.timezone
     listing = run("cases", "-w", root)
     opened = datetime.fromisoformat(str(cases[0]["opened_at"])).replace(tzinfo=UTC)
-    assert f"opened ({zone})" in listing
-    assert opened.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M") in listing
-    assert "No closed follow-up cases." in run("cases", "--status", "closed", "-w", root)
+    assert f"Opened ({zone})" in listing and "Open" in listing and "NPS" in listing
+    assert format_local_time(opened, zone, "en") in listing
+    german = run("cases", "--lang", "de", "-w", root)  # in the reader's language
+    assert "Nachfassfälle" in german and f"Eröffnet ({zone})" in german
+    assert format_local_time(opened, zone, "de") in german and "Offen" in german
+    closed = run("cases", "--status", "closed", "-w", root)
+    assert "No follow-up case has the status Closed." in closed
     out = run("sync", "-w", root)
     assert "responses: 1 row merged" in out
     assert "Nothing new" in run("sync", "-w", root) or "responses" not in run("sync", "-w", root)

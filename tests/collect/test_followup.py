@@ -182,7 +182,7 @@ def test_cases_summary_on_the_command_line(tmp_path):
     c = Collector(cxlens.open(root).config)
     _case(c, "C1", 2)
     listing = CliRunner().invoke(app, ["cases", "-w", str(root)])
-    assert listing.exit_code == 0 and "due (" in listing.output
+    assert listing.exit_code == 0 and "Due (" in listing.output
     out = CliRunner().invoke(app, ["cases", "--summary", "--json", "-w", str(root)])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)

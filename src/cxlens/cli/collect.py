@@ -347,7 +347,8 @@ def register(app: typer.Typer) -> None:
             None,
             "--lang",
             "-l",
-            help="Language of --summary: en, et, bg, de, hr or fi (default: the workspace's).",
+            help="Language of the list or --summary: en, et, bg, de, hr or fi (default: the "
+            "workspace's).",
             show_default=False,
         ),
         workspace: Path | None = WorkspaceOption,
@@ -356,37 +357,63 @@ def register(app: typer.Typer) -> None:
         if summary:
             _case_summary(workspace, as_json, lang)
             return
+        from cxlens.collect.business_hours import is_overdue
+        from cxlens.collect.service import now_utc
+        from cxlens.i18n import (
+            check_language,
+            format_local_time,
+            format_number,
+            gettext,
+            labels_for,
+            pgettext,
+        )
+
         with user_errors():
             ws, collector = _collector(workspace)
+            language = check_language(lang, ws.config.language)
             rows = collector.cases(status)
         if as_json:
             print_json(rows)
             return
+        labels, zone = labels_for(ws.config), ws.config.timezone
         if not rows:
             console.print(
-                f"No {status} follow-up cases." if status else "No follow-up cases yet.",
+                gettext(
+                    "No follow-up case has the status %(status)s.", language,
+                    status=labels.name("status", status, language),
+                )
+                if status
+                else gettext("No follow-up case yet.", language),
                 markup=False,
-            )
+            )  # fmt: skip
             return
-        zone = ZoneInfo(ws.config.timezone)
-        table = RichTable(title="Follow-up cases")
-        for col in ("id", f"opened ({ws.config.timezone})", "customer", "kind"):
-            table.add_column(col)
-        table.add_column("score", justify="right")
-        for col in ("status", "owner", "team", f"due ({ws.config.timezone})", "comment"):
-            table.add_column(col)
+        now = now_utc()
+        table = RichTable(title=gettext("Follow-up cases", language))
+        table.add_column("#", justify="right")
+        table.add_column(f"{gettext('Opened', language)} ({zone})")
+        for header in (gettext("Customer", language), gettext("Kind", language)):
+            table.add_column(header)
+        table.add_column(gettext("Score", language), justify="right")
+        for header in ("Status", "Owner", "Team"):
+            table.add_column(gettext(header, language))
+        table.add_column(f"{pgettext('case', 'Due', language)} ({zone})")
+        table.add_column(gettext("Comment", language))
         for c in rows:
-            due = _local(c["deadline_at"], zone) if c["deadline_at"] else "–"
+            due = format_local_time(c["deadline_at"], zone, language) if c["deadline_at"] else "–"
+            if is_overdue(c, now):
+                due += f" ({pgettext('case', 'overdue', language)})"
+            if c["escalated_at"]:
+                due += f" ({pgettext('case', 'escalated', language)})"
             table.add_row(
                 str(c["id"]),
-                _local(c["opened_at"], zone),
+                format_local_time(c["opened_at"], zone, language),
                 c["customer_id"] or "–",
-                c["kind"],
-                f"{c['score']:g}",
-                c["status"],
+                labels.name("kind", c["kind"], language),
+                format_number(c["score"], language, 0),
+                labels.name("status", c["status"], language),
                 c["owner"] or "–",
                 c["team"] or "–",
-                due + (" (escalated)" if c["escalated_at"] else ""),
+                due,
                 (c["comment"] or "")[:60],
             )
         print_table(table)
@@ -398,7 +425,7 @@ def _case_summary(workspace: Path | None, as_json: bool, lang: str | None) -> No
     from dataclasses import asdict
 
     from cxlens.collect.case_analytics import case_analytics, recovery_comparison
-    from cxlens.i18n import check_language, format_number, gettext
+    from cxlens.i18n import check_language, format_number, gettext, labels_for
     from cxlens.reports import case_tables
 
     with user_errors():
@@ -412,7 +439,7 @@ def _case_summary(workspace: Path | None, as_json: bool, lang: str | None) -> No
     table = RichTable(title=gettext("Follow-up cases", language))
     table.add_column(gettext("Measure", language))
     table.add_column(gettext("Value", language), justify="right")
-    for row in case_tables.summary_rows(stats, language):
+    for row in case_tables.summary_rows(stats, language, labels_for(ws.config)):
         table.add_row(*row)
     print_table(table)
     if not recovery.cases:

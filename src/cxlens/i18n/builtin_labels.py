@@ -265,6 +265,16 @@ CASE_STATUSES = {
     "waiting_on_third_party": NP_("case status", "Waiting on a third party"),
 }
 
+ROOT_CAUSES = {
+    # the root causes a case is closed with unless [cases] root_causes lists others
+    "product": NP_("root cause", "Product"),
+    "delivery": NP_("root cause", "Delivery"),
+    "service": NP_("root cause", "Service"),
+    "price": NP_("root cause", "Price"),
+    "billing": NP_("root cause", "Billing"),
+    "other": NP_("root cause", "Other"),
+}
+
 PAYMENT_STATUSES = {
     # Shopify's financial statuses and Stripe's charge statuses
     "paid": NP_("payment status", "Paid"),
@@ -327,6 +337,7 @@ BUILTIN: dict[str, dict[str, str]] = {
     "category": CATEGORIES,
     "kind": KINDS,
     "case status": CASE_STATUSES,
+    "root cause": ROOT_CAUSES,
     "priority": PRIORITIES,
     "role": ROLES,
     "payment status": PAYMENT_STATUSES,
@@ -346,6 +357,7 @@ ALIASES = {
     "via": "channel",
     "comment_language": "language",
     "status": "case status",
+    "root_cause": "root cause",
     "financial_status": "payment status",
     "dispute_status": "dispute status",
     "lifecycle_stage": "lifecycle stage",
@@ -371,6 +383,7 @@ DIMENSION_NAMES = {
     "period": NP_("dimension", "Period"),
     "priority": NP_("dimension", "Priority"),
     "status": NP_("dimension", "Status"),
+    "root_cause": NP_("dimension", "Root cause"),
     "financial_status": NP_("dimension", "Payment status"),
     "dispute_status": NP_("dimension", "Dispute status"),
     "lifecycle_stage": NP_("dimension", "Lifecycle stage"),

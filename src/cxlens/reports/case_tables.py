@@ -11,6 +11,7 @@ import math
 from typing import TYPE_CHECKING
 
 from cxlens.i18n import (
+    DEFAULT_LABELS,
     NP_,
     format_change,
     format_hours,
@@ -22,6 +23,7 @@ from cxlens.i18n import (
 
 if TYPE_CHECKING:
     from cxlens.collect.case_analytics import CaseAnalytics, Recovery
+    from cxlens.i18n import Labels
     from cxlens.stats import Interval
 
 #: the recovery measure's outcomes, as the reader reads them
@@ -140,10 +142,14 @@ def recovery_rows(recovery: Recovery, lang: str) -> list[list[str]]:
     return [[" ".join(cell) for cell in row] for row in recovery_cells(recovery, lang)]
 
 
-def summary_rows(stats: CaseAnalytics, lang: str) -> list[list[str]]:
+def summary_rows(
+    stats: CaseAnalytics, lang: str, labels: Labels = DEFAULT_LABELS
+) -> list[list[str]]:
     """The follow-up's times, deadlines kept, recovery and root causes (measure, value).
 
-    Root causes are shown in the words of ``cxlens.toml``, which are the workspace's own.
+    A root cause is named by ``labels`` (the workspace's ``[labels.root_cause]``, then the
+    built-in names of the default causes); a cause of its own ``cxlens.toml`` lists and
+    names nowhere else is shown as written there.
     """
 
     def count(n: int) -> str:
@@ -166,7 +172,10 @@ def summary_rows(stats: CaseAnalytics, lang: str) -> list[list[str]]:
         ],
     ]
     rows += [
-        [gettext("Root cause: %(cause)s", lang, cause=cause), count(n)]
+        [
+            gettext("Root cause: %(cause)s", lang, cause=labels.name("root_cause", cause, lang)),
+            count(n),
+        ]
         for cause, n in stats.root_causes.items()
     ]
     return rows
