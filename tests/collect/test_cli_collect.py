@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from typer.testing import CliRunner
 
 import cxlens
-from cxlens.i18n import format_local_time
 from cxlens.cli import app
 from cxlens.collect.service import Collector
+from cxlens.i18n import format_local_time
 from tests.collect.conftest import make_ws
 
 runner = CliRunner()
