@@ -95,8 +95,13 @@ def test_paths(paths_root):
     assert paths(ws, session_gap="3h", collapse=True).sessions == 2
     with pytest.raises(CxlensError, match="not both"):
         paths(ws, start_at="a", end_at="b")
-    with pytest.raises(CxlensError, match="No sessions with zz"):
+    with pytest.raises(CxlensError, match=r"no event has the touchpoint 'zz'.* are a, b, c, d"):
         paths(ws, start_at="zz")
+    with pytest.raises(CxlensError, match="Did you mean 'b'"):
+        paths(ws, end_at="bb")
+    # a touchpoint the events have, but not in the period asked for
+    with pytest.raises(CxlensError, match="No sessions with a in the chosen period"):
+        paths(ws, start_at="a", start="2031-01-01")
 
 
 def test_journey_map(map_root):

@@ -16,6 +16,7 @@ step; a link to ``"(exit)"`` is a session ending there.
 
 from __future__ import annotations
 
+import difflib
 from typing import TYPE_CHECKING
 
 import ibis
@@ -127,8 +128,7 @@ def paths(
         seq_frame = seq.order_by(ibis.desc("sessions")).execute()
         total = int(seq_frame["sessions"].sum()) if not seq_frame.empty else 0
         if total == 0:
-            where = f" with {start_at or end_at}" if (start_at or end_at) else ""
-            raise CxlensError(f"No sessions{where} in the chosen period.")
+            raise _no_sessions(ws, start_at or end_at)
         cols = [f"s{k}" for k in range(1, steps + 1)]
         seq_frame["sequence"] = [
             ARROW.join(str(v) for v in row if isinstance(v, str))
@@ -176,3 +176,22 @@ def paths(
         last = links["source"].str.startswith(f"{steps}:") & (links["target"] == EXIT)
         links = links[~last].reset_index(drop=True)
         return PathReport(sequences, nodes.reset_index(drop=True), links, total)
+
+
+def _no_sessions(ws: WorkspaceData, anchor: str | None) -> CxlensError:
+    """Why no session is left: no event at all in the period, or none with the anchor,
+    whose name may be a touchpoint the events never have (such as ``order``, which is
+    an order, not an event, unless the events record one)."""
+    if not anchor:
+        return CxlensError("No sessions in the chosen period.")
+    e = customer_events(ws, "Paths")
+    known = sorted(str(t) for t in e.select("touchpoint").distinct().execute()["touchpoint"])
+    if anchor in known:
+        return CxlensError(f"No sessions with {anchor} in the chosen period.")
+    close = difflib.get_close_matches(anchor, known, n=1)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    shown = ", ".join(known[:30]) + (", …" if len(known) > 30 else "")
+    return CxlensError(
+        f"No sessions with {anchor}: no event has the touchpoint '{anchor}'.{hint} "
+        f"The events' touchpoints are {shown}."
+    )
