@@ -255,7 +255,7 @@ def test_cases_pages_escape_comments_and_respect_roles(site):
     client.cookies.clear()
     login(client, "analyst")
     detail = client.get(f"/admin/cases/{case_id}")
-    assert '<option value="delivery">delivery</option>' in detail.text  # the root causes
+    assert '<option value="delivery">Delivery</option>' in detail.text  # the root causes, named
     closing = {"status": "closed", "owner": "analyst", "note": "<b>done</b>"}
     refused = client.post(f"/admin/cases/{case_id}", data={**closing, "csrf": csrf_of(detail.text)})
     assert refused.status_code == 422 and "root cause" in refused.text
