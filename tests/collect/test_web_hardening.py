@@ -88,6 +88,8 @@ def test_a_hundred_wrong_passwords_are_throttled_without_hashing_each(site, monk
     from cxlens.collect import accounts
 
     client, _ = site
+    frozen = now_utc()  # the clock stands still, so no wait runs out however slow the machine
+    monkeypatch.setattr(accounts, "now_utc", lambda: frozen)
     hashes = []
     real = accounts.verify_password
     monkeypatch.setattr(
