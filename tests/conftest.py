@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
+
+# Each test chooses the terminal width it prints at. pytest-xdist workers inherit a
+# COLUMNS that the command line's console would otherwise keep from its first import.
+os.environ.pop("COLUMNS", None)
 
 import cxlens
 from cxlens.cli import app
