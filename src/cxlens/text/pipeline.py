@@ -34,8 +34,11 @@ if TYPE_CHECKING:
 
 MODEL_FILE = Path("models") / "sentiment.joblib"
 QUALITY_FILE = Path("models") / "sentiment.json"
-#: cross-validation runs on at most this many comments (it refits the model per fold)
-CV_SAMPLE = 20_000
+#: cross-validation runs on at most this many comments (it refits the model per fold).
+#: On 6,000 comments the accuracy's 95% interval is about ±1.2 points; each fold's
+#: model learns from 4,800 of them, so if anything the figure errs low for the model
+#: that learns from all.
+CV_SAMPLE = 6_000
 #: the model is learnt again once the scored comments grew by this share
 RETRAIN_GROWTH = 0.2
 DERIVED = (

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +77,31 @@ def _vectorisers() -> tuple[Any, Any]:
     return chars, words
 
 
+@lru_cache(maxsize=200_000)
+def _rules_of(text: str, lang: str | None) -> np.ndarray:
+    features = lexicon_features(text, lang)
+    features.flags.writeable = False
+    return features
+
+
 def rule_features(texts: Sequence[str | None], languages: Sequence[str | None]) -> np.ndarray:
-    """The lexicon features of every text (repeated texts are read once)."""
-    seen: dict[tuple[str, str | None], np.ndarray] = {}
-    rows = []
-    for text, lang in zip(texts, languages, strict=True):
-        key = (str(text or ""), lang)
-        if key not in seen:
-            seen[key] = lexicon_features(key[0], lang)
-        rows.append(seen[key])
+    """The lexicon features of every text (a text is read once per process and language)."""
+    rows = [_rules_of(str(text or ""), lang) for text, lang in zip(texts, languages, strict=True)]
     return np.vstack(rows) if rows else np.zeros((0, 15))
+
+
+@cache
+def _lexicon_examples() -> tuple[list[str], list[str], list[str | None]]:
+    """The six lexicons' words as one-phrase examples: texts, labels and languages."""
+    texts: list[str] = []
+    labels: list[str] = []
+    langs: list[str | None] = []
+    for lang in LANGUAGES:
+        lx, ly = examples(lang)
+        texts += lx
+        labels += ly
+        langs += [lang] * len(lx)
+    return texts, labels, langs
 
 
 def _languages(
@@ -113,18 +129,23 @@ class SentimentModel:
 
     # -- features -------------------------------------------------------------------
 
-    def _matrix(self, texts: list[str], rules: np.ndarray) -> Any:
+    def _matrix(self, texts: list[str], rules: np.ndarray, learn: bool = False) -> Any:
+        """The model's features of ``texts``; ``learn`` first fits the vocabularies to them."""
         from scipy import sparse
 
+        if learn:
+            self.rule_mean_ = rules.mean(axis=0)
+            self.rule_std_ = rules.std(axis=0) + 1e-6
+            self.chars_, self.words_ = _vectorisers()
+            chars = self.chars_.fit_transform(texts)
+            words = self.words_.fit_transform(texts)
+        else:
+            chars = self.chars_.transform(texts)
+            words = self.words_.transform(texts)
         assert self.rule_mean_ is not None and self.rule_std_ is not None
         scaled = (rules - self.rule_mean_) / self.rule_std_ * RULE_SCALE
         return sparse.hstack(
-            [
-                self.chars_.transform(texts) * NGRAM_SCALE,
-                self.words_.transform(texts) * NGRAM_SCALE,
-                sparse.csr_matrix(scaled),
-            ],
-            format="csr",
+            [chars * NGRAM_SCALE, words * NGRAM_SCALE, sparse.csr_matrix(scaled)], format="csr"
         )
 
     def fit(
@@ -152,23 +173,22 @@ class SentimentModel:
         row_langs: list[str | None] = [r[2] for r in rows]
         weights = [1.0] * len(raw)
         if self.use_lexicon:
-            for lang in LANGUAGES:
-                lx, ly = examples(lang)
-                raw += lx
-                y += ly
-                row_langs += [lang] * len(lx)
-                weights += [LEXICON_EXAMPLE_WEIGHT] * len(lx)
+            lx, ly, llang = _lexicon_examples()
+            raw += lx
+            y += ly
+            row_langs += llang
+            weights += [LEXICON_EXAMPLE_WEIGHT] * len(lx)
         cleaned = [normalise(t) for t in raw]
-        rules = rule_features(raw, row_langs)
-        self.rule_mean_ = rules.mean(axis=0)
-        self.rule_std_ = rules.std(axis=0) + 1e-6
-        self.chars_, self.words_ = _vectorisers()
-        self.chars_.fit(cleaned)
-        self.words_.fit(cleaned)
+        # Newton-CG reaches the same optimum as L-BFGS in a fraction of the time on
+        # these few hundred thousand sparse columns (the problem is strictly convex).
         self.classifier_ = LogisticRegression(
-            C=REGULARISATION, max_iter=3000, class_weight="balanced"
+            C=REGULARISATION, solver="newton-cg", max_iter=3000, class_weight="balanced"
         )
-        self.classifier_.fit(self._matrix(cleaned, rules), y, sample_weight=np.asarray(weights))
+        self.classifier_.fit(
+            self._matrix(cleaned, rule_features(raw, row_langs), learn=True),
+            y,
+            sample_weight=np.asarray(weights),
+        )
         self.n_training_ = len(rows)
         return self
 
