@@ -442,8 +442,13 @@ def decompose(
                 if on_resample is not None:
                     extras.append(on_resample(pick))
     if boots:
+        # Percentile bounds, extended to the estimate where the bootstrap's skew leaves
+        # it outside them (as cxlens.stats.resampling does): a driver that explains
+        # next to nothing has resamples that all credit it a little more than the data.
         boot = np.array(boots)
-        low, high = np.percentile(boot, 2.5, axis=0), np.percentile(boot, 97.5, axis=0)
+        point = 100 * shares / r2 if r2 > 0 else np.full(len(spans), np.nan)
+        low = np.fmin(np.percentile(boot, 2.5, axis=0), point)
+        high = np.fmax(np.percentile(boot, 97.5, axis=0), point)
     else:
         low = high = np.full(len(spans), np.nan)
     coef, p_values = _ols_tests(cov, subsets, spans, len(y))
