@@ -146,3 +146,15 @@ def test_bad_labels_are_named_with_where_they_are():
     assert "[labels.touchpoint] cart: unknown language(s) sv" in message
     assert "[labels.touchpoint] x: give a name" in message
     assert "[labels.stage] is a table" in message
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_negative_number_that_rounds_to_zero_has_no_sign(lang):
+    from cxlens.i18n.formats import format_number, format_percent
+
+    assert format_number(-0.3, lang, 0) == "0"
+    assert format_number(-0.04, lang, 1) == format_number(0.0, lang, 1)
+    assert "0" in format_percent(-0.01, lang) and not format_percent(-0.01, lang).startswith(
+        ("-", "−")
+    )
+    assert format_number(-0.6, lang, 0) in ("-1", "−1")

@@ -47,6 +47,8 @@ def format_number(value: float | None, lang: str, decimals: int = 1) -> str:
     from babel.numbers import format_decimal
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if round(float(value), decimals) == 0:
+        value = 0.0  # -0.3 shown without decimals is 0, not "-0"
     return str(format_decimal(value, format=pattern, locale=LOCALES[lang]))
 
 
