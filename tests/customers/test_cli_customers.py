@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -28,6 +29,15 @@ def run(*args: str) -> str:
 def test_rfm_command(demo_root, lang, title):
     out = run("rfm", "-w", str(demo_root), "--lang", lang)
     assert title in out
+
+
+def test_rfm_cut_offs_read_unambiguously_with_a_decimal_comma(demo_root):
+    out = " ".join(run("rfm", "-w", str(demo_root), "--lang", "de").split())
+    line = out[out.index("Grenzen der Punktwerte") :]
+    recency = line[line.index("R: ") + 3 : line.index(";")]
+    days = recency.split(" / ")
+    assert len(days) == 4 and all(re.fullmatch(r"\d+(,\d)?", d) for d in days), recency
+    assert ", " not in line[: line.index("M: ")]
 
 
 def test_rfm_json_and_file_agree_with_the_api(demo_root, tmp_path):

@@ -225,8 +225,7 @@ def register(app: typer.Typer) -> None:
             markup=False,
         )  # fmt: skip
         cuts = "; ".join(
-            f"{k[0].upper()}: " + ", ".join(format_number(c, language, 1) for c in v)
-            for k, v in view.cutoffs.items()
+            f"{k[0].upper()}: {_cut_offs(v, language)}" for k, v in view.cutoffs.items()
         )
         console.print(gettext("Score cut-offs", language) + f": {cuts}", markup=False)
         if moves is not None:
@@ -645,6 +644,14 @@ def _print_parameters(params: pd.DataFrame, title: str, lang: str) -> None:
             f"{format_number(row['ci_lower'], lang, 3)} … {format_number(row['ci_upper'], lang, 3)}",
         )
     print_table(table)
+
+
+def _cut_offs(values: list[float], language: str) -> str:
+    """One score's cut-offs, e.g. "44 / 148 / 295": slashes, since "44,0, 148,0" reads as
+    one list of decimals in languages with a decimal comma; whole numbers (days, orders)
+    without decimals."""
+    decimals = 0 if all(float(v).is_integer() for v in values) else 1
+    return " / ".join(format_number(v, language, decimals) for v in values)
 
 
 def _print_migration(moves: pd.DataFrame, labels: Labels, start: str, end: str, lang: str) -> None:
