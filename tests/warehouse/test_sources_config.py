@@ -49,3 +49,18 @@ def test_passwords_never_reach_messages():
         redact("postgres://reader:s3cret@db.internal/shop")
         == "postgres://reader:***@db.internal/shop"
     )
+
+
+def test_check_without_sources_is_no_problem_and_json_stays_json(ws):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    done = CliRunner().invoke(app, ["check", "--json", "-w", str(ws.root)])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout) == []
+    assert "No table is read from a database" in done.stderr
+    plain = CliRunner().invoke(app, ["check", "-w", str(ws.root)])
+    assert plain.exit_code == 0 and "imported files were checked" in plain.stderr
