@@ -43,6 +43,7 @@ $(LOCALE)/%/LC_MESSAGES/cxlens.mo: $(LOCALE)/%/LC_MESSAGES/cxlens.po | $(VENV)/.
 
 demo: setup
 	$(BIN)/cxlens demo $(DEMO) --force
+	$(BIN)/cxlens text analyse --workspace $(DEMO)
 	$(BIN)/cxlens tables --workspace $(DEMO)
 	$(BIN)/cxlens serve --workspace $(DEMO)
 

@@ -280,3 +280,34 @@ def test_feedback_page_shows_sentiment_per_theme(demo_root):
         r'<span class="theme-(negative|neutral|positive)">[^<(]+ \((Negativ|Neutral|Positiv)\)</span>',
         page,
     )
+
+
+def test_folds_learnt_in_parallel_give_the_serial_figures(monkeypatch):
+    """Big folds learn in separate processes; each fold is learnt alone, so nothing changes."""
+    from cxlens.text import evaluation
+
+    frames = [
+        pd.read_csv(
+            f"tests/fixtures/text/dev2/{lang}.tsv",
+            sep="\t",
+            names=["sentiment", "theme", "text"],
+            quoting=3,
+            dtype=str,
+            keep_default_na=False,
+        ).assign(lang=lang)
+        for lang in ("en", "de")
+    ]
+    data = pd.concat(frames, ignore_index=True)
+    args = (data.text.tolist(), data.sentiment.tolist(), data.lang.tolist(), 3)
+    monkeypatch.setattr(evaluation, "PARALLEL_FROM", 10**9)
+    serial = cross_validate(*args)
+    monkeypatch.setattr(evaluation, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(evaluation.os, "cpu_count", lambda: 2)
+    parallel = cross_validate(*args)
+    assert serial["verdict"] == "judged" and serial["comments"] == len(data)
+    # the same predictions; the probabilities may differ in the last digits (another
+    # process may use another number of BLAS threads)
+    for key in ("accuracy", "negative_recall", "per_language", "distinct", "temperature"):
+        assert parallel[key] == serial[key], key
+    for key in ("calibration_error_before", "calibration_error_after"):
+        assert parallel[key] == pytest.approx(serial[key], abs=1e-3)

@@ -523,6 +523,8 @@ def run_demo(
         f"cxlens metrics explain nps --lang et{hint}",
         f"cxlens rfm --lang de{hint}",
         f"cxlens attribution{hint}",
+        f"cxlens text analyse{hint}  (sentiment and themes of the comments, for the Feedback "
+        "page; `make demo` runs it)",
         f"cxlens survey invite nps-relational --customer C0000001 --lang et{hint}",
         f"cxlens serve{hint}",
         f"cxlens survey activate nps-relational{hint}  (the demo's surveys invite nobody "

@@ -11,11 +11,14 @@ predictions come:
   probability; Naeini et al. 2015);
 * a plain verdict when there are too few distinct comments to judge: fewer than
   MIN_DISTINCT clusters overall, or MIN_DISTINCT_PER_LANGUAGE in a language.
+
+Big folds are learnt at the same time in separate processes (joblib), one per core.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +30,8 @@ from cxlens.text.duplicates import clusters
 from cxlens.text.sentiment import LABELS, SentimentModel, fit_temperature
 
 MIN_DISTINCT = 100
+#: folds learn in parallel processes once each has this many comments to learn from
+PARALLEL_FROM = 2_000
 MIN_DISTINCT_PER_LANGUAGE = 30
 BINS = 10
 
@@ -56,6 +61,30 @@ def _rate(hits: np.ndarray) -> dict[str, float | int]:
     n, k = len(hits), int(hits.sum())
     interval = wilson_interval(k, n)
     return {"n": n, "rate": interval.value, "low": interval.low, "high": interval.high}
+
+
+def _fold(
+    train: list[str],
+    labels: list[str],
+    train_langs: list[str],
+    test: list[str],
+    test_langs: list[str],
+) -> np.ndarray:
+    """The held-out probabilities of one fold: learn from ``train``, read ``test``."""
+    return SentimentModel().fit(train, labels, train_langs).predict_proba(test, test_langs)
+
+
+def _run_folds(jobs: list[tuple[Any, ...]]) -> list[np.ndarray]:
+    """Every fold's held-out probabilities; in parallel processes when the folds are big.
+
+    Each fold is learnt alone from its own comments, so the result is the same either way.
+    """
+    workers = min(len(jobs), os.cpu_count() or 1)
+    if workers < 2 or sum(len(job[0]) for job in jobs) < PARALLEL_FROM * len(jobs):
+        return [_fold(*job) for job in jobs]
+    from joblib import Parallel, delayed
+
+    return list(Parallel(n_jobs=workers)(delayed(_fold)(*job) for job in jobs))
 
 
 def cross_validate(
@@ -92,10 +121,20 @@ def cross_validate(
         )
         return summary
     splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splits = list(splitter.split(x, y, groups))
     proba = np.zeros((len(x), len(LABELS)))
-    for train, test in splitter.split(x, y, groups):
-        model = SentimentModel().fit([x[i] for i in train], y[train].tolist(), lang[train].tolist())
-        proba[test] = model.predict_proba([x[i] for i in test], lang[test].tolist())
+    jobs = [
+        (
+            [x[i] for i in train],
+            y[train].tolist(),
+            lang[train].tolist(),
+            [x[i] for i in test],
+            lang[test].tolist(),
+        )
+        for train, test in splits
+    ]
+    for (_, test), held_out in zip(splits, _run_folds(jobs), strict=True):
+        proba[test] = held_out
     if np.isnan(proba).any():
         raise CxlensError("Cross-validation left comments without a prediction.")
     temperature = fit_temperature(proba, y.tolist())
