@@ -174,3 +174,29 @@ def test_import_presets_lists_them_with_their_columns(tmp_path):
         presets["shopify-orders"]["columns"]
     )
     assert presets["zendesk"]["tables"] == ["tickets", "responses"]
+
+
+def _commands(group, path=()):
+    """Every (path, click command) of the command line, groups included."""
+    yield path, group
+    for name, command in getattr(group, "commands", {}).items():
+        yield from _commands(command, (*path, name))
+
+
+def test_every_help_keeps_the_settings_it_names_in_brackets():
+    """ "([sources.*] in cxlens.toml)" must not print as "( in cxlens.toml)"."""
+    import re
+
+    import typer
+
+    seen = 0
+    for path, command in _commands(typer.main.get_command(app)):
+        texts = [command.help or ""] + [getattr(p, "help", None) or "" for p in command.params]
+        names = {n for t in texts for n in re.findall(r"\[+[a-z][\w.*]*\]+", t.replace("\\[", "["))}
+        if not names:
+            continue
+        shown = " ".join(invoke(*path, "--help", env={"COLUMNS": "200"}).output.split())
+        for name in names:
+            assert name in shown, (path, name)
+            seen += 1
+    assert seen >= 8

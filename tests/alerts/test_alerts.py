@@ -125,3 +125,20 @@ def test_cli(ws):
     )
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.output)) == 2
+
+
+def test_check_says_when_there_is_no_rule_rather_than_that_none_fired(ws, tmp_path):
+    def check(root):
+        done = CliRunner().invoke(
+            app, ["alerts", "check", "--today", "2026-03-05", "-w", str(root)]
+        )
+        assert done.exit_code == 0, done.output
+        return " ".join(done.output.split())
+
+    assert "No alert fired" in check(ws.root)
+    bare = tmp_path / "bare"
+    cxlens.init(bare)
+    assert "No alert rule is set" in check(bare) and "cxlens alerts add" in check(bare)
+    toml = bare / "cxlens.toml"
+    toml.write_text(toml.read_text().replace('language = "en"', 'language = "de"', 1))
+    assert "Es ist keine Warnregel festgelegt" in check(bare)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
+from typing import Any
 
 import typer
 
@@ -46,6 +47,33 @@ for _name in COMMAND_MODULES:
             raise
         continue
     _module.register(app)
+
+
+def _literal(text: Any) -> Any:
+    """``text`` with its square brackets kept as written (other values unchanged)."""
+    from rich.markup import escape
+
+    return escape(text) if isinstance(text, str) else text
+
+
+def _keep_brackets(group: typer.Typer) -> None:
+    """Help texts name settings such as ``[sources.*]`` and ``[[alerts]]``; Rich would
+    read them as markup and print "( in cxlens.toml)". Every help is made literal."""
+    import inspect
+
+    for command in group.registered_commands:
+        command.help = _literal(command.help or inspect.getdoc(command.callback))
+        for default in (command.callback.__defaults__ or ()) if command.callback else ():
+            if isinstance(default, typer.models.ParameterInfo):  # typer.Option / Argument
+                default.help = _literal(default.help)
+    for sub in group.registered_groups:
+        sub.help = _literal(sub.help)
+        if sub.typer_instance is not None:
+            sub.typer_instance.info.help = _literal(sub.typer_instance.info.help)
+            _keep_brackets(sub.typer_instance)
+
+
+_keep_brackets(app)
 
 
 def _show_version(value: bool) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from cxlens.cli.common import WorkspaceOption, console, open_ws, print_json, user_errors
 from cxlens.cli.tables import print_table
-from cxlens.i18n import gettext
+from cxlens.i18n import N_, gettext
 
 
 def register(app: typer.Typer) -> None:
@@ -58,10 +58,19 @@ def register(app: typer.Typer) -> None:
             print_json([a.as_dict() for a in alerts])
             return
         if not alerts:
-            console.print(
-                gettext("No alert fired: no rule is met by a significant change or interval.", out),
-                markup=False,
+            from cxlens.alerts.rules import load_rules
+
+            with user_errors():
+                rules = load_rules(ws, out)
+            message = (
+                N_("No alert fired: no rule is met by a significant change or interval.")
+                if rules
+                else N_(
+                    "No alert rule is set, so none can fire. Add one with `cxlens alerts add` "
+                    "(rules are [[alerts]] in cxlens.toml)."
+                )
             )
+            console.print(gettext(message, out), markup=False, soft_wrap=True)
             return
         for a in alerts:
             console.print(gettext("ALERT", out) + f" {a.message}", markup=False, soft_wrap=True)
