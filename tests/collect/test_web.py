@@ -248,6 +248,9 @@ def test_cases_pages_escape_comments_and_respect_roles(site):
     assert "Nachfassfälle" in listing.text  # the viewer reads German
     detail = client.get(f"/admin/cases/{case_id}")
     assert '<form method="post" action="/admin/cases/' not in detail.text
+    # one case, named in the singular, in the page and in its tab
+    assert f"<h1>Nachfassfall #{case_id}</h1>" in detail.text
+    assert f"<title>Nachfassfall #{case_id}" in detail.text
     r = client.post(
         f"/admin/cases/{case_id}", data={"status": "closed", "csrf": csrf_of(detail.text)}
     )

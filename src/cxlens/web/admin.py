@@ -221,7 +221,7 @@ def register(
         return page(
             "case.html", user, request, case=case, notes=notes, statuses=CASE_STATUSES,
             timezone=zone,
-            page_title=f"{gettext('Follow-up cases', user['language'])} #{case['id']}",
+            page_title=gettext("Follow-up case #%(id)s", user["language"], id=case["id"]),
             root_causes=case_settings(collector).root_causes, can_edit=user["role"] != "viewer",
         )  # fmt: skip
 
