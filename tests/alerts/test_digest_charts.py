@@ -183,3 +183,33 @@ def test_short_period_ticks_worked_by_hand():
     # ISO week 49 of 2026 starts on Monday 30 November (1 January 2026 is a Thursday)
     assert period_start("2026-W49", "week") == date(2026, 11, 30)
     assert period_start("2026-W01", "week") == date(2025, 12, 29)
+
+
+def test_a_failed_start_of_chromium_is_tried_once_more_before_text_lines(monkeypatch):
+    """Under load Kaleido can call into its page before the page has loaded
+    ("kaleido_scopes is not defined"); a second start draws the charts."""
+    from cxlens.reports import build
+
+    monkeypatch.setattr(build, "find_chromium", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(digest_charts, "_warned", [])
+    png = digest_charts.PNG_SIGNATURE + b"rest"
+    starts = []
+
+    def flaky(kaleido, path, figures):
+        starts.append(path)
+        if len(starts) == 1:
+            raise RuntimeError("ReferenceError: kaleido_scopes is not defined")
+        return [png for _ in figures]
+
+    monkeypatch.setattr(digest_charts, "_draw", flaky)
+    assert digest_charts.render_pngs(["figure"]) == [png] and len(starts) == 2
+    assert digest_charts._warned == []
+
+    def broken(kaleido, path, figures):
+        starts.append(path)
+        raise RuntimeError("Chromium crashed")
+
+    starts.clear()
+    monkeypatch.setattr(digest_charts, "_draw", broken)
+    assert digest_charts.render_pngs(["figure"]) is None and len(starts) == digest_charts.ATTEMPTS
+    assert "Chromium crashed" in digest_charts._warned[0]

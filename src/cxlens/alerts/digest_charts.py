@@ -40,6 +40,8 @@ WIDTH, HEIGHT, FONT_SIZE = 480, 200, 15
 SCALE = 2
 #: seconds for one chart before Chromium counts as failed
 TIMEOUT = 30
+#: starts of Chromium tried before a digest falls back to text lines
+ATTEMPTS = 2
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 ALTS = {
     "day": N_("%(name)s, the last %(count)s days, oldest first: %(values)s."),
@@ -132,23 +134,33 @@ def render_pngs(figures: list[Any]) -> list[bytes] | None:
         _cannot_draw("no Chromium found (Debian/Ubuntu: apt-get install chromium)")
         return None
 
+    for attempt in range(ATTEMPTS):
+        try:
+            pngs = _draw(kaleido, browser, figures)
+            break
+        except Exception as exc:  # whatever Chromium did, the digest still goes out
+            if attempt + 1 < ATTEMPTS:
+                continue  # a busy machine can call into Kaleido's page before it has loaded
+            first = str(exc.args[0]) if exc.args else ""
+            _cannot_draw(f"Chromium at {browser} failed ({type(exc).__name__}: {first})"[:300])
+            return None
+    if not all(p.startswith(PNG_SIGNATURE) for p in pngs):
+        _cannot_draw(f"Chromium at {browser} returned something that is not a PNG")
+        return None
+    return pngs
+
+
+def _draw(kaleido: Any, browser: str, figures: list[Any]) -> list[bytes]:
+    """The figures as PNGs, from one start of Chromium."""
+
     async def draw() -> list[bytes]:
         opts = {"format": "png", "width": WIDTH, "height": HEIGHT, "scale": SCALE}
         async with kaleido.Kaleido(n=1, mathjax=False, path=browser, timeout=TIMEOUT) as k:
             return [bytes(await k.calc_fig(fig, opts=opts)) for fig in figures]
 
     # a thread of its own: the caller may be inside an event loop (the server's scheduler)
-    try:
-        with ThreadPoolExecutor(1, thread_name_prefix="digest-charts") as pool:
-            pngs = pool.submit(asyncio.run, draw()).result()
-    except Exception as exc:  # whatever Chromium did, the digest still goes out
-        first = str(exc.args[0]) if exc.args else ""
-        _cannot_draw(f"Chromium at {browser} failed ({type(exc).__name__}: {first})"[:300])
-        return None
-    if not all(p.startswith(PNG_SIGNATURE) for p in pngs):
-        _cannot_draw(f"Chromium at {browser} returned something that is not a PNG")
-        return None
-    return pngs
+    with ThreadPoolExecutor(1, thread_name_prefix="digest-charts") as pool:
+        return list(pool.submit(asyncio.run, draw()).result())
 
 
 def _cannot_draw(reason: str) -> None:
