@@ -22,7 +22,10 @@ runner = CliRunner()
 def demo_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("textws") / "ws"
     assert (
-        runner.invoke(app, ["demo", str(root), "--customers", "500", "--seed", "2"]).exit_code == 0
+        runner.invoke(
+            app, ["demo", str(root), "--customers", "500", "--seed", "2", "--end", "2026-09-30"]
+        ).exit_code
+        == 0
     )
     result = runner.invoke(app, ["text", "analyse", "-w", str(root)])
     assert result.exit_code == 0, result.output

@@ -195,3 +195,44 @@ def test_an_excess_word_makes_an_unknown_word_a_complaint():
     # a known word is intensified instead (-1 x 1.5), and "me too" ends its clause
     assert net("too expensive", "en") == pytest.approx(-1.5)
     assert net("me too", "en") == 0
+
+
+def test_a_denial_after_a_negator_stays_a_complaint_as_negative_concord_has_it():
+    # "nije stigao" -1 (an entry that is a denial); "nikad" (never) before it agrees
+    # with it and turns nothing round: still -1, not +0.4
+    assert net("paket nikad nije stigao", "hr") == pytest.approx(-1.0)
+    # "keegi ei" -1 after "kunagi" (ever / never): -1, and the bare "ei" of the first
+    # clause -1; "никой не" after "никога"
+    assert net("pakk ei jõudnud kunagi kohale ja keegi ei vasta", "et") < -1.5
+    assert net("никога никой не отговаря", "bg") < 0
+    # a denial still turns a positive word round, and "not bad" is still neutral
+    assert net("nije dobro", "hr") < 0 and net("not bad", "en") == 0
+
+
+def test_praise_inside_a_wish_is_what_the_customer_would_like_not_what_they_got():
+    # the wish is a neutral marker; "simple" (+1) after it counts 0.3
+    features = lexicon_features("would be nice if the checkout were simple", "en")
+    assert features[FEATURES.index("net")] == pytest.approx(0.3)
+    assert features[FEATURES.index("neutral_markers")] == 1
+    for text, lang in (
+        ("olisi kiva jos sovellus olisi nopeampi", "fi"),
+        ("bilo bi lijepo da je aplikacija brža", "hr"),
+        ("Schön wenn die App schneller wäre", "de"),
+    ):
+        assert abs(net(text, lang)) < 0.5, (text, lang)
+    # a complaint inside a wish stays a complaint, and "war gut" (was good) is no wish
+    assert net("would be nice to get a reply, the support is rude", "en") == pytest.approx(-1.0)
+    assert net("das essen war gut", "de") == pytest.approx(1.0)
+    assert net("i would like to thank the team, great support", "en") > 1.5
+
+
+def test_seen_better_is_a_complaint_in_every_language():
+    for text, lang in (
+        ("I've seen better", "en"),
+        ("Hab schon Besseres erlebt", "de"),
+        ("Olen paremat näinud", "et"),
+        ("Vidio sam i bolje", "hr"),
+        ("Oon nähnyt parempaakin", "fi"),
+        ("Виждал съм и по-добро", "bg"),
+    ):
+        assert net(text, lang) < 0, (text, lang)

@@ -4,10 +4,10 @@ Each language's lexicon is a TOML file in ``cxlens/text/lexicons/`` (written for
 cxlens): words and phrases that are strongly or mildly positive or negative,
 markers of a neutral verdict ("ok", "nothing special"), neutral verbs whose
 negation is a complaint ("didn't arrive", "ei tööta", "funktioniert nicht"),
-negators, intensifiers, diminishers and contrast words. Entries are stemmed with
-:mod:`cxlens.text.morphology`, so one form matches its inflections; in the
-compounding and case-rich languages a stem of five or more letters also matches
-the start of a longer word ("kvaliteet" finds "kvaliteetne"). A word no entry
+negators, intensifiers, diminishers, contrast words and the openings of a wish.
+Entries are stemmed with :mod:`cxlens.text.morphology`, so one form matches its
+inflections; in the compounding and case-rich languages a stem of five or more
+letters also matches the start of a longer word ("kvaliteet" finds "kvaliteetne"). A word no entry
 matches is read by its morphology: without an inflectional ending ("bequeme"),
 with a Finnish stem change undone ("viallisen" is "viallinen", "pettyneenä"
 "pettynyt"), with an opposite prefix that turns its sentiment round
@@ -29,6 +29,10 @@ Gilbert 2014, ICWSM) do, re-implemented here for six languages:
   knows in reach, the clause it denies counts as a complaint at -0.8, once ("nobody
   called back", "paketa nema"), unless the negator stands alone ("No.", "nothing")
   or only joins ("without", "ilman", "ohne");
+* a negative entry that is itself a denial ("nije stigao", "keegi ei", "no reply")
+  agrees with a negator before it, as negative concord does in Estonian, Finnish,
+  Croatian and Bulgarian ("nikad nije stigao", "ei koskaan ... kukaan ei vastaa"):
+  it stays a complaint;
 * a negator denies the verb, not the "still" before it: in "ei ole vieläkään
   tullut" the "vieläkään" keeps its sign;
 * a denied pair of opposites in one sentence ("neither good nor bad", "ei hyvä
@@ -37,6 +41,9 @@ Gilbert 2014, ICWSM) do, re-implemented here for six languages:
   an excess word ("too", "liian", "liiga", "viel zu", "previše", "твърде") makes a
   word the lexicon does not know a complaint at -0.8 ("too long", "liian pitkä"),
   unless a negator just before it denies it ("not too long");
+* a wish or suggestion ("would be nice if", "wäre schön", "oleks tore", "би било
+  хубаво", "bilo bi lijepo", "olisi kiva") is a neutral marker, and the praise after
+  it in its sentence counts 0.3: it is what the customer would like, not what they got;
 * a contrast word ("but", "aber", "aga", "но", "ali", "mutta") weighs the clause
   after it 1.4 and the words before it 0.6;
 * a concession ("although", "obwohl", "vaikka", "kuigi", "iako", "макар че") weighs
@@ -92,6 +99,8 @@ JOINING_NEGATORS = frozenset(
         "ilman",
     }
 )
+#: what praise inside a wish is worth ("would be nice if it were faster")
+WISHED = 0.3
 INTENSIFY = 1.5
 DIMINISH = 0.6
 BEFORE_CONTRAST = 0.6
@@ -333,6 +342,7 @@ def lexicon(lang: str) -> Lexicon:
         "contrast",
         "concessive",
         "excess",
+        "wish",
         "expected",
         "negators",
         "neutral",
@@ -345,7 +355,15 @@ def lexicon(lang: str) -> Lexicon:
             lex.add(phrase.casefold(), category, VALENCE.get(category, 1.0))
     modifiers = {
         w.casefold()
-        for c in ("diminishers", "intensifiers", "contrast", "concessive", "excess", "negators")
+        for c in (
+            "diminishers",
+            "intensifiers",
+            "contrast",
+            "concessive",
+            "excess",
+            "wish",
+            "negators",
+        )
         for w in lex.words[c]
     }
     sentiment = {w.casefold() for c in VALENCE for w in lex.words[c]}
@@ -425,9 +443,22 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             for j in range(i + 2, end):
                 if stems[j] == particle and not kinds[j] and (j + 1 == end):
                     kinds[i], span[i] = cats, 1
+
+    def denial(i: int) -> bool:
+        """Whether the negative entry at word ``i`` is itself a denial ("nije stigao", "keegi
+        ei", "no reply"): a negator before it agrees with it ("nikad nije stigao", "kunagi ...
+        keegi ei vasta": negative concord), it does not turn it round."""
+        cats = kinds[i]
+        if not any(cats.get(c, 0) < 0 for c in VALENCE):
+            return False
+        return "negators" in cats or any(
+            "negators" in lex.entries.get((s,), {}) for s in stems[i : i + span[i]]
+        )
+
     valence = [0.0] * len(words)
     base = [0.0] * len(words)  # valence before negation
     negated_by: list[int | None] = [None] * len(words)
+    agreeing: set[int] = set()  # negators that agree with a denial after them
     negations = neutral = 0
     for i, cats in enumerate(kinds):
         if not cats:
@@ -460,7 +491,10 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             elif back <= 2 and v and "diminishers" in before:
                 v *= DIMINISH
             if "negators" in before and negated_by[i] is None:
-                negated_by[i] = k
+                if denial(i):
+                    agreeing.add(k)
+                else:
+                    negated_by[i] = k
         if negated_by[i] is not None:
             earlier = [j for j in range(i) if negated_by[j] == negated_by[i]]
             for j in earlier:  # "ei ole vieläkään tullut": the verb is denied, "still" stays
@@ -478,7 +512,7 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
         if not any("negators" in kinds[b] for b in range(max(0, k - 2), k)):
             valence[j] = EXCESS
     # negators with nothing ahead reach back to a positive or expected word
-    used = {k for k in negated_by if k is not None}
+    used = {k for k in negated_by if k is not None} | agreeing
     bare: list[int] = []
     for k, cats in enumerate(kinds):
         if "negators" not in cats or any(c in cats for c in VALENCE):
@@ -520,6 +554,14 @@ def score_tokens(tokens: list[str], lang: str) -> tuple[list[float], int, int, l
             for i in flipped:
                 valence[i] = 0.0
             neutral += 1
+    # a wish or suggestion ("would be nice if", "wäre schön, wenn", "olisi kiva"): the
+    # praise after it in its sentence is what the customer would like, not what they got
+    for i, cats in enumerate(kinds):
+        if "wish" in cats and not any(c in cats for c in VALENCE):
+            neutral += 1
+            for k in range(i + span[i], len(words)):
+                if sentence[k] == sentence[i] and valence[k] > 0:
+                    valence[k] *= WISHED
     # contrast: what follows outweighs what came before, within the sentence
     for i, cats in enumerate(kinds):
         if "contrast" in cats and not any(c in cats for c in VALENCE):
