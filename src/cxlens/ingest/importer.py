@@ -579,7 +579,14 @@ class Importer:
             )
         new_file = self.warehouse.temp_path(self.spec.name)
         try:
-            db.run(copy_to_parquet_sql(result_sql, new_file), "writing", self.progress)
+            # in time order, then by key: a reader of one period skips the other row groups
+            written = {name for name, _ in db.columns(result_sql)}
+            order = [c for c in (self.spec.time_column, *self.spec.key) if c in written]
+            db.run(
+                copy_to_parquet_sql(result_sql, new_file, order),
+                "writing",
+                self.progress,
+            )
             self.warehouse.publish(self.spec.name, new_file)
         finally:
             new_file.unlink(missing_ok=True)

@@ -157,7 +157,16 @@ def parquet_sql(path: Path) -> str:
     return f"read_parquet({quote_literal(str(path))})"
 
 
-def copy_to_parquet_sql(query: str, path: Path) -> str:
+def copy_to_parquet_sql(query: str, path: Path, order_by: Sequence[str] = ()) -> str:
+    """``query`` written to ``path``; with ``order_by``, its rows sorted by those columns.
+
+    A table kept in time order lets a reader skip what a date range leaves out: each
+    row group of 122,880 rows records its smallest and largest value, so a query for
+    one quarter of two years' events reads about an eighth of the file.
+    """
+    if order_by:
+        keys = ", ".join(f"{quote_ident(c)} NULLS LAST" for c in order_by)
+        query = f"SELECT * FROM ({query}) ORDER BY {keys}"  # noqa: S608 (quoted names)
     return (
         f"COPY ({query}) TO {quote_literal(str(path))} "
         "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
