@@ -89,3 +89,29 @@ def test_throttled_and_locked_sign_ins_say_so_in_the_readers_language(site):
         )
         in locked.text
     )
+
+
+def test_a_user_added_without_a_language_gets_the_browsers_at_the_first_sign_in(tmp_path):
+    root = make_ws(tmp_path / "ws")
+    collector = Collector(cxlens.open(root).config)
+    collector.accounts.add_user("ana", PASSWORD, "viewer")  # no language given
+    client = TestClient(create_app(root, schedule=False))
+    german = {"Accept-Language": "de-DE, de;q=0.9, en;q=0.5"}
+    assert sign_in(client, PASSWORD, german).status_code == 303
+    assert collector.accounts.user("ana")["language"] == "de"
+    assert '<html lang="de">' in client.get("/dashboard/alerts").text
+    # she picks English; a later sign-in from the German browser keeps her choice, and so
+    # does a new password
+    collector.accounts.set_language("ana", "en")
+    collector.accounts.add_user("ana", PASSWORD + "!", "viewer")
+    client.cookies.clear()
+    assert sign_in(client, PASSWORD + "!", german).status_code == 303
+    assert collector.accounts.user("ana")["language"] == "en"
+    assert '<html lang="en">' in client.get("/dashboard/alerts").text
+
+
+def test_a_language_given_to_the_user_outweighs_the_browser(site):
+    client, collector = site  # ana was added with English
+    assert sign_in(client, PASSWORD, {"Accept-Language": "fi"}).status_code == 303
+    assert collector.accounts.user("ana")["language"] == "en"
+    assert '<html lang="en">' in client.get("/dashboard/alerts").text

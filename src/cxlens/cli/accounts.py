@@ -41,7 +41,13 @@ def register(app: typer.Typer) -> None:
     def user_add(
         username: str = typer.Argument(...),
         role: str = typer.Option("viewer", help="viewer, analyst or admin."),
-        lang: str = typer.Option("en", "--lang", "-l", help="Language of the pages."),
+        lang: str | None = typer.Option(
+            None,
+            "--lang",
+            "-l",
+            help="Language of the pages (default: the browser's at the first sign-in; an "
+            "existing user keeps theirs).",
+        ),
         password_stdin: bool = typer.Option(
             False, "--password-stdin", help="Read the password from standard input."
         ),

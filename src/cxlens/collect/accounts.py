@@ -79,6 +79,8 @@ class SignIn:
     #: "wrong" (name or password), "wait" (throttled, see retry_after) or "locked"
     refused: str | None = None
     retry_after: int = 0
+    #: the first sign-in of a user added without a language: the pages follow the browser
+    follows_browser: bool = False
 
 
 def _delay(failures: int, free: int) -> float:
@@ -128,10 +130,19 @@ class Accounts:
     # -- users -----------------------------------------------------------------------
 
     def add_user(
-        self, username: str, password: str, role: str, language: str = "en", actor: str = "cli"
+        self,
+        username: str,
+        password: str,
+        role: str,
+        language: str | None = None,
+        actor: str = "cli",
     ) -> bool:
         """Add a user, or set an existing one's password, role and language (which ends the
-        user's sessions). True if the user is new."""
+        user's sessions). True if the user is new.
+
+        Without a ``language``, a new user's pages follow the browser of their first
+        sign-in (English until then), and an existing user keeps theirs.
+        """
         if role not in ROLES:
             raise CxlensError(f"A role is one of {', '.join(ROLES)}, not {role!r}.")
         plain = username.replace("-", "").replace("_", "").replace(".", "").replace("@", "")
@@ -141,11 +152,11 @@ class Accounts:
             raise CxlensError("A password needs at least 10 characters.")
         if len(password) > 1024:
             raise CxlensError("A password has at most 1,024 characters.")
-        row = {
-            "password_hash": hash_password(password),
-            "role": role,
-            "language": language if language in LANGUAGES else "en",
-        }
+        if language is not None and language not in LANGUAGES:
+            raise CxlensError(f"A language is one of {', '.join(LANGUAGES)}, not {language!r}.")
+        row = {"password_hash": hash_password(password), "role": role}
+        if language is not None:
+            row["language"] = language
 
         def change(conn: sa.Connection) -> bool:
             exists = conn.execute(
@@ -158,8 +169,10 @@ class Accounts:
                     conn, actor, "password_changed", username, role=role, sessions_ended=ended
                 )
                 return False
-            conn.execute(db.users.insert().values(username=username, created_at=now_utc(), **row))
-            self.audit(conn, actor, "user_added", username, role=role)
+            new = {"language": "en", **row}
+            conn.execute(db.users.insert().values(username=username, created_at=now_utc(), **new))
+            given = {"language": language} if language is not None else {}
+            self.audit(conn, actor, "user_added", username, role=role, **given)
             return True
 
         return bool(self.write(change))
@@ -290,6 +303,7 @@ class Accounts:
             return SignIn(refused="wrong")
         token, digest = new_session_token()
         name = str(user["username"])
+        follows_browser = self._language_unset(name)
 
         def change(conn: sa.Connection) -> None:
             conn.execute(db.login_throttle.delete().where(db.login_throttle.c.key == name_key))
@@ -302,7 +316,21 @@ class Accounts:
             self.audit(conn, name, "signed_in", name, ip)
 
         self.write(change)
-        return SignIn(user=user, token=token)
+        return SignIn(user=user, token=token, follows_browser=follows_browser)
+
+    def _language_unset(self, username: str) -> bool:
+        """Whether ``username`` has never signed in and was added without a language."""
+        log = db.audit_log.c
+        with self.engine.connect() as conn:
+            entries = conn.execute(
+                sa.select(log.action, log.detail).where(
+                    log.target == username, log.action.in_(["signed_in", "user_added"])
+                )
+            ).all()
+        if any(e.action == "signed_in" for e in entries):
+            return False
+        added = [json.loads(e.detail or "{}") for e in entries if e.action == "user_added"]
+        return not any("language" in detail for detail in added)
 
     @staticmethod
     def _wait(row: Any, free: int, at: datetime) -> float:

@@ -8,7 +8,10 @@ work on cases, admins manage surveys, invitations and users.
 
 The sign-in page speaks the reader's language before anyone is signed in: the one
 picked with its switcher (kept in a cookie until the sign-in, then made the user's),
-else the browser's ``Accept-Language``, else the workspace's.
+else the browser's ``Accept-Language``, else the workspace's. For a user added
+without a language, the first sign-in from a browser that asks for one of ours makes
+it the user's, so a German browser gets a German dashboard without looking for the
+switcher; after that, the user's language is what they pick.
 """
 
 from __future__ import annotations
@@ -179,8 +182,12 @@ class Auth:
                 return login_form(request, lang, pre, next_page, wrong, 401)
             chosen = request.cookies.get(LANG_COOKIE)
             user = done.user or {}
+            if chosen not in LANGUAGES and done.follows_browser:
+                # a first sign-in keeps the language the browser asked the page for
+                chosen = negotiate_language(request.headers.get("accept-language"), "")
             if chosen in LANGUAGES and user.get("username") and chosen != user.get("language"):
-                # picked on the sign-in page: from now on the user's language
+                # picked on the sign-in page, or spoken at the first sign-in: from now on
+                # the user's language
                 await run_in_threadpool(accounts.set_language, user["username"], str(chosen))
             signed_in = RedirectResponse(safe_next(next_page), 303)
             signed_in.delete_cookie(LANG_COOKIE)
