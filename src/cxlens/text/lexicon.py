@@ -330,42 +330,22 @@ def _entries(text: str) -> list[str]:
     return [w.strip() for w in text.replace("\n", " ").split(",") if w.strip()]
 
 
+#: the categories of words that change the words around them
+MODIFIERS = ("diminishers", "intensifiers", "contrast", "concessive", "excess", "wish", "negators")
+
+
 @cache
 def lexicon(lang: str) -> Lexicon:
     """The lexicon of ``lang`` (one of LANGUAGES), loaded and stemmed once."""
     source = resources.files("cxlens.text") / "lexicons" / f"{lang}.toml"
     data = tomllib.loads(source.read_text(encoding="utf-8"))
     lex = Lexicon(lang)
-    order = (
-        "diminishers",
-        "intensifiers",
-        "contrast",
-        "concessive",
-        "excess",
-        "wish",
-        "expected",
-        "negators",
-        "neutral",
-        *VALENCE,
-    )
-    for category in order:
+    for category in (*MODIFIERS[:-1], "expected", "negators", "neutral", *VALENCE):
         items = _entries(data.get(category, ""))
         lex.words[category] = items
         for phrase in items:
             lex.add(phrase.casefold(), category, VALENCE.get(category, 1.0))
-    modifiers = {
-        w.casefold()
-        for c in (
-            "diminishers",
-            "intensifiers",
-            "contrast",
-            "concessive",
-            "excess",
-            "wish",
-            "negators",
-        )
-        for w in lex.words[c]
-    }
+    modifiers = {w.casefold() for c in MODIFIERS for w in lex.words[c]}
     sentiment = {w.casefold() for c in VALENCE for w in lex.words[c]}
     lex.modifiers_only = frozenset(modifiers - sentiment)
     return lex
