@@ -110,8 +110,16 @@ def test_a_user_added_without_a_language_gets_the_browsers_at_the_first_sign_in(
     assert '<html lang="en">' in client.get("/dashboard/alerts").text
 
 
-def test_a_language_given_to_the_user_outweighs_the_browser(site):
+def test_a_language_given_to_the_user_outweighs_the_browser(site, tmp_path):
     client, collector = site  # ana was added with English
     assert sign_in(client, PASSWORD, {"Accept-Language": "fi"}).status_code == 303
     assert collector.accounts.user("ana")["language"] == "en"
     assert '<html lang="en">' in client.get("/dashboard/alerts").text
+    # given later, before the first sign-in, it outweighs the browser too
+    root = make_ws(tmp_path / "other")
+    other = Collector(cxlens.open(root).config)
+    other.accounts.add_user("ana", PASSWORD, "viewer")
+    other.accounts.add_user("ana", PASSWORD, "viewer", "hr")
+    fresh = TestClient(create_app(root, schedule=False))
+    assert sign_in(fresh, PASSWORD, {"Accept-Language": "fi"}).status_code == 303
+    assert other.accounts.user("ana")["language"] == "hr"

@@ -155,8 +155,8 @@ class Accounts:
         if language is not None and language not in LANGUAGES:
             raise CxlensError(f"A language is one of {', '.join(LANGUAGES)}, not {language!r}.")
         row = {"password_hash": hash_password(password), "role": role}
-        if language is not None:
-            row["language"] = language
+        given = {"language": language} if language is not None else {}
+        row.update(given)
 
         def change(conn: sa.Connection) -> bool:
             exists = conn.execute(
@@ -166,12 +166,12 @@ class Accounts:
                 conn.execute(db.users.update().where(db.users.c.username == username).values(**row))
                 ended = self._end_sessions(conn, username)
                 self.audit(
-                    conn, actor, "password_changed", username, role=role, sessions_ended=ended
-                )
+                    conn, actor, "password_changed", username, role=role, sessions_ended=ended,
+                    **given,
+                )  # fmt: skip
                 return False
             new = {"language": "en", **row}
             conn.execute(db.users.insert().values(username=username, created_at=now_utc(), **new))
-            given = {"language": language} if language is not None else {}
             self.audit(conn, actor, "user_added", username, role=role, **given)
             return True
 
@@ -319,18 +319,18 @@ class Accounts:
         return SignIn(user=user, token=token, follows_browser=follows_browser)
 
     def _language_unset(self, username: str) -> bool:
-        """Whether ``username`` has never signed in and was added without a language."""
+        """Whether ``username`` has never signed in and was never given a language."""
         log = db.audit_log.c
         with self.engine.connect() as conn:
             entries = conn.execute(
                 sa.select(log.action, log.detail).where(
-                    log.target == username, log.action.in_(["signed_in", "user_added"])
+                    log.target == username,
+                    log.action.in_(["signed_in", "user_added", "password_changed"]),
                 )
             ).all()
         if any(e.action == "signed_in" for e in entries):
             return False
-        added = [json.loads(e.detail or "{}") for e in entries if e.action == "user_added"]
-        return not any("language" in detail for detail in added)
+        return not any("language" in json.loads(e.detail or "{}") for e in entries)
 
     @staticmethod
     def _wait(row: Any, free: int, at: datetime) -> float:
