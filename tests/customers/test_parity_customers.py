@@ -11,7 +11,7 @@ import cxlens
 from cxlens.customers.cohorts import cohort_retention, lifecycle
 from cxlens.customers.rfm import rfm
 from cxlens.customers.summary import purchase_summary
-from tests.metrics.conftest_backends import HAS_SPARK
+from tests.metrics.conftest_backends import HAS_SPARK, use_spark
 
 pytestmark = [
     pytest.mark.spark,
@@ -22,8 +22,7 @@ pytestmark = [
 def on_spark(root, tmp_path):
     copy = tmp_path / root.parent.name
     shutil.copytree(root, copy)
-    toml = copy / "cxlens.toml"
-    toml.write_text(toml.read_text().replace('url = "duckdb://"', 'url = "pyspark://local[2]"'))
+    use_spark(copy)
     return cxlens.open(copy)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 import cxlens
 from cxlens.metrics.catalog import load_catalog
-from tests.metrics.conftest_backends import BACKENDS
+from tests.metrics.conftest_backends import BACKENDS, use_spark
 
 ALL = sorted(load_catalog())
 CASES = [
@@ -31,8 +31,7 @@ def engine_ws(request, hand_ws, tmp_path_factory):
         return
     root = tmp_path_factory.mktemp("spark") / "ws"
     shutil.copytree(hand_ws.root, root)
-    toml = root / "cxlens.toml"
-    toml.write_text(toml.read_text().replace('url = "duckdb://"', 'url = "pyspark://local[2]"'))
+    use_spark(root)
     ws = cxlens.open(root)
     yield ws
 
