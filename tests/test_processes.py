@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
@@ -20,13 +21,21 @@ import cxlens
 CLI = [sys.executable, "-m", "cxlens"]
 
 
+#: order i's customer is C{i % 1000}; its day is 2025-{1 + i % 12}-{1 + i % 28} (84 apart)
+CUSTOMER_IDS = np.array([f"C{k}" for k in range(1000)], dtype=object)
+STAMPS = np.array(
+    [f"2025-{1 + k % 12:02d}-{1 + k % 28:02d} 10:00:00" for k in range(84)], dtype=object
+)
+
+
 def orders_csv(path: Path, n: int, start: int = 0) -> Path:
+    """Orders O{start}… as a CSV file (built column by column: millions of rows in a second)."""
     ids = np.arange(start, start + n)
     table = pa.table(
         {
-            "order_id": pa.array([f"O{i}" for i in ids]),
-            "customer_id": pa.array([f"C{i % 1000}" for i in ids]),
-            "ts": pa.array([f"2025-{1 + i % 12:02d}-{1 + i % 28:02d} 10:00:00" for i in ids]),
+            "order_id": pc.binary_join_element_wise("O", pa.array(ids).cast(pa.string()), ""),
+            "customer_id": pa.array(CUSTOMER_IDS[ids % 1000], pa.string()),
+            "ts": pa.array(STAMPS[ids % 84], pa.string()),
             "amount": pa.array((ids % 500) / 10.0),
         }
     )
@@ -43,18 +52,23 @@ def tables_state(ws_dir: Path) -> dict[str, tuple[int, int]]:
     }
 
 
+@pytest.fixture(scope="module")
+def big_csv(tmp_path_factory) -> Path:
+    """3 million orders (132 MB): an import of them takes long enough to be killed midway."""
+    return orders_csv(tmp_path_factory.mktemp("big") / "big.csv", 3_000_000, start=10_000)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("moment", ["while reading", "while writing"])
-def test_killed_import_leaves_the_table_as_it_was(tmp_path, moment):
+def test_killed_import_leaves_the_table_as_it_was(tmp_path, big_csv, moment):
     ws_dir = tmp_path / "ws"
     cxlens.init(ws_dir)
     ws = cxlens.open(ws_dir)
     ws.import_file("orders", orders_csv(tmp_path / "small.csv", 1000))
     before = tables_state(ws_dir)
     rows_before = ws.table("orders").count().execute()
-    big = orders_csv(tmp_path / "big.csv", 3_000_000, start=10_000)
     env = {**os.environ, "CXLENS_STAGING_MEMORY": "256MB"}
-    proc = subprocess.Popen([*CLI, "import", "orders", str(big), "-w", str(ws_dir)], env=env)
+    proc = subprocess.Popen([*CLI, "import", "orders", str(big_csv), "-w", str(ws_dir)], env=env)
     pattern = ".tmp-stage-*" if moment == "while reading" else ".tmp-orders-*.parquet"
     deadline = time.monotonic() + 120
     while not list((ws_dir / "warehouse").glob(pattern)):
