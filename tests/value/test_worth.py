@@ -107,6 +107,26 @@ def test_clv_intervals_from_the_parameters_match_a_parametric_bootstrap(demo_roo
     rng = np.random.default_rng(0)
     c = result.customers[top]
     x, tx, age, m = (c[k].to_numpy(float) for k in ("frequency", "recency", "T", "monetary_value"))
+    from cxlens.clv import customer_lifetime_value, expected_monthly_purchases
+    from cxlens.customers.value import monthly_rate
+
+    rate = monthly_rate(0.1)
+
+    def clv(purchase, spend) -> np.ndarray:
+        return customer_lifetime_value(
+            purchase, spend, x, tx, age, m, time_unit="W", horizon_months=12,
+            monthly_discount_rate=rate)  # fmt: skip
+
+    # A CLV is the expected spend per purchase times the discounted expected purchases, so
+    # while only the spend model's parameters are re-drawn the purchases are worked out once
+    discounted = expected_monthly_purchases(
+        result.purchase_model, x, tx, age, time_unit="W", horizon_months=12
+    ) @ (1.0 + rate) ** -np.arange(1.0, 13.0)
+    np.testing.assert_allclose(
+        result.spend_model.conditional_expected_spend(x, m) * discounted,
+        clv(result.purchase_model, result.spend_model),
+        rtol=1e-12,
+    )
     totals = []
     for model, n_draws in ((result.purchase_model, 150), (result.spend_model, 150)):
         p = model.params_.to_numpy()
@@ -115,20 +135,12 @@ def test_clv_intervals_from_the_parameters_match_a_parametric_bootstrap(demo_roo
             if (draw <= 0).any():
                 continue
             params = dict(zip(model.param_names, draw, strict=True))
-            purchase = (
-                BGNBDModel.from_params(**params) if model is result.purchase_model
-                else result.purchase_model
-            )  # fmt: skip
-            spend = (
-                GammaGammaModel.from_params(**params) if model is result.spend_model
-                else result.spend_model
-            )  # fmt: skip
-            from cxlens.clv import customer_lifetime_value
-            from cxlens.customers.value import monthly_rate
-
-            totals.append((model is result.spend_model, customer_lifetime_value(
-                purchase, spend, x, tx, age, m, time_unit="W", horizon_months=12,
-                monthly_discount_rate=monthly_rate(0.1)).sum()))  # fmt: skip
+            if model is result.purchase_model:
+                total = float(clv(BGNBDModel.from_params(**params), result.spend_model).sum())
+            else:
+                spend = GammaGammaModel.from_params(**params).conditional_expected_spend(x, m)
+                total = float((spend * discounted).sum())
+            totals.append((model is result.spend_model, total))
     by_model = pd.DataFrame(totals, columns=["spend", "total"]).groupby("spend").total.var()
     # the two fits are independent: their variances add up
     assert np.sqrt(by_model.sum()) == pytest.approx(delta_sd, rel=0.25)
