@@ -66,10 +66,14 @@ COMMANDS = [
 
 @pytest.fixture(scope="module")
 def analysed(demo_root: Path, tmp_path_factory) -> Path:
-    """A copy of the demo workspace with its comments analysed (text commands need that)."""
+    """A copy of the demo workspace with its comments analysed (text commands need that).
+
+    Two folds are enough for the accuracy the text commands show: its figures, not its
+    precision, are what these tables must fit (five folds take half a minute).
+    """
     root = tmp_path_factory.mktemp("widths") / "ws"
     shutil.copytree(demo_root, root)
-    result = CliRunner().invoke(app, ["text", "analyse", "-w", str(root)])
+    result = CliRunner().invoke(app, ["text", "analyse", "--folds", "2", "-w", str(root)])
     assert result.exit_code == 0, result.output
     return root
 
