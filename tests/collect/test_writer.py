@@ -182,13 +182,15 @@ def test_a_part_and_the_rest_of_one_answer_in_the_same_batch(store_ws):
     """The second write of the batch sees the part the first one stored (not the row read
     at the batch's start): one submission, complete, the comment with the score."""
     c = collector_of(store_ws)
-    token = invitations(c, 2)[1]
+    other, token = invitations(c, 2)  # before the lock: an invitation is a write too
     held = Held(c)
-    blocker = c.submit_answer(invitations(c, 1)[0], None, {"nps": 9}, None, "en")
+    blocker = c.submit_answer(other, None, {"nps": 9}, None, "en")
     time.sleep(0.3)
     first_part = c.submit_answer(token, None, {"nps": 4}, None, "en", part="first")
     rest = c.submit_answer(token, None, {}, "slow delivery", "en")
     again = c.submit_answer(token, None, {"nps": 10}, None, "en")
+    time.sleep(0.1)
+    assert not any(f.done() for f in (blocker, first_part, rest, again)), "written past the lock"
     held.release()
     blocker.result(timeout=30)
     first, second = first_part.result(timeout=30), rest.result(timeout=30)
