@@ -151,16 +151,17 @@ def test_sigkill_under_load_loses_no_acknowledged_response(store_ws, workers):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_batch_cut_off_by_sigkill_acknowledged_none_of_its_answers(store_ws, tmp_path, workers):
     """Ten answers written in one transaction, the server killed before its commit ends."""
-    toml = store_ws / "cxlens.toml"
-    toml.write_text(
-        toml.read_text().replace("[collection]\n", "[collection]\ngroup_commit_ms = 1000\n")
-    )
     c = Collector(cxlens.open(store_ws).config)
     tokens = [c.invite("nps", f"C{1 + i % 4}", "en").token for i in range(10)]  # type: ignore[union-attr]
+    # the server under test waits a second for more answers before it writes (invitations
+    # made with that setting would wait a second each)
+    toml = store_ws / "cxlens.toml"
+    plain = toml.read_text()
+    toml.write_text(plain.replace("[collection]\n", "[collection]\ngroup_commit_ms = 1000\n"))
     marker = tmp_path / "in-commit"
     port = free_port()
     proc = start_server(
-        store_ws, port, code=HANGING_COMMITS, env={"CXLENS_TEST_MARKER": str(marker)}
+        store_ws, port, workers, code=HANGING_COMMITS, env={"CXLENS_TEST_MARKER": str(marker)}
     )
     replies: list[object] = []
 
@@ -186,7 +187,8 @@ def test_a_batch_cut_off_by_sigkill_acknowledged_none_of_its_answers(store_ws, t
     assert len(replies) == 10 and not any(isinstance(r, tuple) for r in replies), replies
     with db.create_engine(cxlens.open(store_ws).config.collection_url).connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(db.submissions)).scalar() == 0
-    # none of the ten links was used: each can be answered now
+    # none of the ten links was used: each can be answered now (one by one, without the wait)
+    toml.write_text(plain)
     proc = start_server(store_ws, port)
     try:
         assert [post(port, {"token": t, "scores": {"nps": 9}})[0] for t in tokens] == [201] * 10
