@@ -184,7 +184,7 @@ def english_leftovers(html: str, lang: str) -> list[str]:
     shown = "\n".join(page.texts)
     leftovers = set()
     for fragment, pattern, inside in english_texts(lang):
-        if not pattern.search(shown):
+        if fragment not in shown or not pattern.search(shown):  # the first test is quicker
             continue
         rest = shown
         for text in inside:
@@ -215,6 +215,15 @@ def site(tmp_path_factory):
     inv, survey = collector.resolve(invitation.token)
     collector.submit(survey, inv, {"nps": "2"}, "Slow delivery", "en", "127.0.0.1")
     return root, collector
+
+
+@pytest.fixture(scope="module")
+def web_app(site):
+    """One app for every language, as one server serves readers of each: the analyses its
+    pages show are computed for the first reader and kept for the others (per warehouse
+    version), so every later language is checked on pages made from results kept by then."""
+    root, _ = site
+    return create_app(root, schedule=False, warm=False)
 
 
 def _sign_in(client: TestClient) -> None:
@@ -287,12 +296,12 @@ def _local(url: str) -> str:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_every_page_is_in_the_readers_language(site, lang, monkeypatch):
+def test_every_page_is_in_the_readers_language(site, web_app, lang, monkeypatch):
     from cxlens.web import alerts_page
 
     root, collector = site
     monkeypatch.setattr(alerts_page, "today", lambda: date(2026, 10, 15))  # the demo's data
-    client = TestClient(create_app(root, schedule=False, warm=False))
+    client = TestClient(web_app)
     public = public_pages(client, collector, lang)
     _sign_in(client)
     client.post("/language", data={"csrf": _csrf(client), "lang": lang, "next": "/dashboard"})
