@@ -7,9 +7,9 @@ negation is a complaint ("didn't arrive", "ei tööta", "funktioniert nicht"),
 negators, intensifiers, diminishers, contrast words and the openings of a wish.
 Entries are stemmed with :mod:`cxlens.text.morphology`, so one form matches its
 inflections; in the compounding and case-rich languages a stem of five or more
-letters also matches the start of a longer word ("kvaliteet" finds "kvaliteetne"). A word no entry
-matches is read by its morphology: without an inflectional ending ("bequeme"),
-with a Finnish stem change undone ("viallisen" is "viallinen", "pettyneenä"
+letters also matches the start of a longer word ("kvaliteet" finds "kvaliteetne").
+A word no entry matches is read by its morphology: without an inflectional ending
+("bequeme"), with a Finnish stem change undone ("viallisen" is "viallinen", "pettyneenä"
 "pettynyt"), with an opposite prefix that turns its sentiment round
 ("unfreundlich", "epäselvä", "ebamugav", "neljubazan", "неудобен"), and in German,
 Finnish and Estonian as a compound whose last part is a sentiment word of five or
@@ -41,7 +41,7 @@ Gilbert 2014, ICWSM) do, re-implemented here for six languages:
   an excess word ("too", "liian", "liiga", "viel zu", "previše", "твърде") makes a
   word the lexicon does not know a complaint at -0.8 ("too long", "liian pitkä"),
   unless a negator just before it denies it ("not too long");
-* a wish or suggestion ("would be nice if", "wäre schön", "oleks tore", "би било
+* a wish or suggestion ("would be nice if", "schön, wenn", "oleks tore", "би било
   хубаво", "bilo bi lijepo", "olisi kiva") is a neutral marker, and the praise after
   it in its sentence counts 0.3: it is what the customer would like, not what they got;
 * a contrast word ("but", "aber", "aga", "но", "ali", "mutta") weighs the clause
